@@ -1,0 +1,297 @@
+"""Derivation and Step: the pipeline parse -> differential -> vectorize -> simplify -> identify,
+recording every transformation as a Step a student can follow."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import expr as E
+from .differential import differential, expand
+from .errors import MatdiffError
+from .parse import Cell, parse_cell
+from .render import to_latex, to_unicode
+from .simplify import simplify
+from .vectorize import gradient_term, jacobian_term
+
+LAYOUTS = ("numerator", "denominator")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transformation: the rule applied (in words), the equation in text and LaTeX."""
+    rule: str
+    text: str
+    latex: str
+
+    def __str__(self) -> str:
+        return f"{self.text}    [{self.rule}]"
+
+
+def _shape_u(shape) -> str:
+    r, c = shape
+    return "scalar" if r.is_one and c.is_one else f"{r.compact()}×{c.compact()}"
+
+
+def _shape_l(shape) -> str:
+    r, c = shape
+    return "1 \\times 1" if r.is_one and c.is_one else f"{r.compact()} \\times {c.compact()}"
+
+
+def _terms(e: E.Expr) -> tuple[E.Expr, ...]:
+    return e.args if isinstance(e, E.Add) else (e,)
+
+
+class Derivation:
+    """The derivative of a cell's target with respect to one variable, with its steps."""
+
+    def __init__(self, cell: Cell, wrt: E.Sym, layout: str = "numerator") -> None:
+        self.cell = cell
+        self.source = cell.source
+        self.wrt = wrt
+        self.layout = layout
+        self.target = cell.target
+        self.name = cell.target_name or ("f" if cell.target.is_scalar else "F")
+        self.steps: list[Step] = []
+        self.kind = "gradient" if self.target.is_scalar else "jacobian"
+        self.numerator: E.Expr = self._derive()
+        self.result: E.Expr = self.numerator
+        if layout == "denominator" and self.kind == "jacobian":
+            self.result = simplify(E.transpose(self.numerator))
+            n = self.name
+            self._step("denominator layout: the transpose of the numerator-layout Jacobian",
+                       f"∂vec {n}ᵀ/∂vec {wrt.name} = {to_unicode(self.result)}",
+                       f"\\frac{{\\partial (\\operatorname{{vec}} {n})^\\top}}{{\\partial "
+                       f"\\operatorname{{vec}} {wrt.name}}} = {to_latex(self.result)}")
+
+    # --- recording ---------------------------------------------------------------------------
+    def _step(self, rule: str, text: str, latex: str) -> None:
+        self.steps.append(Step(rule, text, latex))
+
+    def _eq(self, rule: str, lhs_u: str, lhs_l: str, e: E.Expr) -> None:
+        self._step(rule, f"{lhs_u} = {to_unicode(e)}", f"{lhs_l} = {to_latex(e)}")
+
+    # --- the method ----------------------------------------------------------------------------
+    def _derive(self) -> E.Expr:
+        f, x, n = self.target, self.wrt, self.name
+        xs, fs = _shape_u(x.shape), _shape_u(f.shape)
+        self._step("the problem",
+                   f"{n} = {to_unicode(f)}  ({fs}), differentiated with respect to "
+                   f"{x.name} ({xs})",
+                   f"{n} = {to_latex(f)} \\quad ({_shape_l(f.shape)}),\\ "
+                   f"\\text{{with respect to }} {to_latex(x)} \\ ({_shape_l(x.shape)})")
+        if self.cell.definitions and (len(self.cell.definitions) > 1 or
+                                      self.cell.target_name is None):
+            names = ", ".join(d for d, _ in self.cell.definitions
+                              if d != self.cell.target_name)
+            self._eq(f"substitute the definitions of {names} (chain rule)", n, n, f)
+        df, rules = differential(f, x)
+        dn_u, dn_l = f"d{n}", f"\\mathrm{{d}}{n}"
+        if E.is_zero(df):
+            self._eq("the target does not depend on " + x.name, dn_u, dn_l, df)
+            shape = x.shape if self.kind == "gradient" else (
+                f.shape[0] * f.shape[1], x.shape[0] * x.shape[1])
+            result = E.zero(shape)
+            self._identify(result)
+            return result
+        self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, df)
+        tidy = simplify(expand(df), collect=False)
+        tidy = expand(tidy)
+        if tidy != df:
+            self._eq("expand and push transposes to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l,
+                     tidy)
+        if self.kind == "gradient":
+            result = self._gradient(tidy)
+        else:
+            result = self._jacobian(tidy)
+        self._identify(result)
+        return result
+
+    def _jacobian(self, df: E.Expr) -> E.Expr:
+        x, n = self.wrt, self.name
+        vx_u, vx_l = f"vec d{x.name}", f"\\operatorname{{vec}} \\mathrm{{d}}{to_latex(x)}"
+        parts = []
+        for t in _terms(df):
+            rules: list[str] = []
+            j = simplify(jacobian_term(t, rules))
+            parts.append(j)
+            self._step("; ".join(rules) or "vec(dX) = vec dX",
+                       f"vec({to_unicode(t)}) = {_paren_u(j)} {vx_u}",
+                       f"\\operatorname{{vec}}\\left({to_latex(t)}\\right) = "
+                       f"{_paren_l(j)} {vx_l}")
+        raw = E.add(*parts)
+        if len(parts) > 1:
+            self._step("vec is linear: vec(A + B) = vec A + vec B",
+                       f"vec d{n} = {_paren_u(raw)} {vx_u}",
+                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {vx_l}")
+        j = simplify(raw)
+        if j != raw:
+            self._step("simplify: mixed-product rule, transposes, collect terms",
+                       f"vec d{n} = {_paren_u(j)} {vx_u}",
+                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {vx_l}")
+        return j
+
+    def _gradient(self, df: E.Expr) -> E.Expr:
+        x, n = self.wrt, self.name
+        rules: list[str] = []
+        parts = [gradient_term(t, E.num(1), rules) for t in _terms(df)]
+        raw = E.add(*parts)
+        dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
+        form_u, form_l = f"d{n} = tr(Gᵀ {dx_u}),  G", f"\\mathrm{{d}}{n} = \\operatorname{{tr}}" \
+            f"\\left(G^\\top {dx_l}\\right),\\quad G"
+        self._eq("trace method: " + "; ".join(rules or ["df = tr(Gᵀ dX)"]), form_u, form_l,
+                 raw)
+        g = simplify(raw)
+        if g != raw:
+            self._eq("simplify: transposes, properties, collect terms", form_u, form_l, g)
+        vg = E.call("vec", g)
+        self._step("tr(AᵀX) = vec(A)ᵀ vec X",
+                   f"d{n} = ({to_unicode(vg)})ᵀ vec {dx_u}",
+                   f"\\mathrm{{d}}{n} = \\left({to_latex(vg)}\\right)^\\top "
+                   f"\\operatorname{{vec}} {dx_l}")
+        return g
+
+    def _identify(self, result: E.Expr) -> None:
+        x, n = self.wrt, self.name
+        xl = to_latex(x)
+        if self.kind == "gradient":
+            self._step(f"identify the gradient: df = tr(Gᵀ dX) gives ∂{n}/∂{x.name} = G, "
+                       f"shaped like {x.name} ({_shape_u(x.shape)})",
+                       f"∂{n}/∂{x.name} = {to_unicode(result)}",
+                       f"\\frac{{\\partial {n}}}{{\\partial {xl}}} = {to_latex(result)}")
+        else:
+            r, c = self.target.shape
+            rows, cols = r * c, x.shape[0] * x.shape[1]
+            self._step(f"identify the Jacobian: vec d{n} = J vec d{x.name} gives "
+                       f"∂vec {n}/∂(vec {x.name})ᵀ = J, of size {rows.compact()}×"
+                       f"{cols.compact()} (numerator layout)",
+                       f"∂vec {n}/∂(vec {x.name})ᵀ = {to_unicode(result)}",
+                       f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
+                       f"(\\operatorname{{vec}} {xl})^\\top}} = {to_latex(result)}")
+
+    # --- public --------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        """The symbolic shape of the result, as SymPy expressions (e.g. (m*n, m*n))."""
+        import sympy
+
+        def conv(d):
+            out = sympy.Integer(d.coef)
+            for name, k in d.factors:
+                out *= sympy.Symbol(name, positive=True, integer=True) ** k
+            return out
+        return tuple(conv(d) for d in self.result.shape)
+
+    def result_unicode(self) -> str:
+        """The result in textbook Unicode (XᵀY ⊗ I_m)."""
+        return to_unicode(self.result)
+
+    def latex(self) -> str:
+        """LaTeX of the result."""
+        return to_latex(self.result)
+
+    def text(self) -> str:
+        """All the steps in plain Unicode text, one numbered step a paragraph."""
+        lines = []
+        for i, s in enumerate(self.steps, 1):
+            lines.append(f"{i}. {s.rule}")
+            lines.append(f"   {s.text}")
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        """A static HTML rendering of all steps (MathJax-ready LaTeX)."""
+        items = "".join(
+            f"<li><div>\\[{html.escape(s.latex)}\\]</div><div><em>{html.escape(s.rule)}"
+            f"</em></div></li>" for s in self.steps)
+        return f'<div class="matdiff"><ol>{items}</ol></div>'
+
+    def __repr__(self) -> str:
+        return f"<Derivation of {self.name} w.r.t. {self.wrt.name}: {self.result}>"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_latex_(self) -> str:
+        body = " \\\\\n".join(f"&{s.latex}" for s in self.steps)
+        return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def evaluate(self, values: dict, dims: dict | None = None):
+        """The derivative as a NumPy array at concrete values (names -> arrays).
+
+        A Jacobian is (pq) x (mn) in numerator layout (its transpose in denominator layout);
+        a gradient has the shape of the variable. Sizes are read off the values; ``dims``
+        gives any that no value fixes.
+        """
+        from .numeric import evaluate_result
+        return evaluate_result(self, values, dims)
+
+    def check(self, *args, **kwargs):
+        raise NotImplementedError("the numerical check is not available yet")
+
+    def numpy_source(self) -> str:
+        raise NotImplementedError("numpy_source is not available yet")
+
+    def to_sympy(self):
+        raise NotImplementedError("to_sympy is not available yet")
+
+
+def _paren_u(e: E.Expr) -> str:
+    s = to_unicode(e)
+    return f"({s})" if isinstance(e, (E.Add, E.Kron)) or (
+        isinstance(e, E.Mul) and E.split_coef(e)[0] < 0) else s
+
+
+def _paren_l(e: E.Expr, sup: bool = False) -> str:
+    s = to_latex(e)
+    if isinstance(e, (E.Add, E.Kron, E.Hadamard)) or (isinstance(e, E.Mul) and (
+            sup or E.split_coef(e)[0] < 0)):
+        return f"\\left({s}\\right)"
+    return s
+
+
+def _wrt_names(cell: Cell, wrt: str | Sequence[str] | None) -> list[str]:
+    if wrt is None:
+        used = [n for n in cell.symbols if E.contains(cell.target, lambda e, n=n:
+                                                       isinstance(e, E.Sym) and e.name == n)]
+        if len(used) == 1:
+            return used
+        raise MatdiffError("say which variable to differentiate with respect to: wrt=..."
+                           + (f" (one of {', '.join(used)})" if used else ""))
+    if isinstance(wrt, str):
+        names = [w.strip() for w in wrt.split(",")]
+    else:
+        names = [str(w).strip() for w in wrt]
+    if not names or any(not w for w in names):
+        raise MatdiffError(f"bad wrt {wrt!r}: give a variable's name, e.g. wrt='X'")
+    for w in names:
+        if w not in cell.symbols:
+            defined = [d for d, _ in cell.definitions]
+            why = (f"'{w}' is a definition, not a variable" if w in defined else
+                   f"'{w}' does not appear in the cell")
+            known = ", ".join(cell.symbols) or "none"
+            raise MatdiffError(f"cannot differentiate with respect to '{w}': {why} "
+                               f"(variables: {known})")
+    return names
+
+
+def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "numerator"):
+    """Differentiate the cell's target by the differential method.
+
+    Returns a :class:`Derivation` (a list of them when ``wrt`` names several variables).
+    Raises :class:`MatdiffError`, and only it, for bad input.
+    """
+    if layout not in LAYOUTS:
+        raise MatdiffError(f"layout must be 'numerator' or 'denominator', got {layout!r}")
+    parsed = parse_cell(cell)
+    names = _wrt_names(parsed, wrt)
+    try:
+        out = [Derivation(parsed, parsed.symbols[w], layout) for w in names]
+    except RecursionError:
+        raise MatdiffError("the expression is too large to differentiate") from None
+    if isinstance(wrt, str) and "," not in wrt or wrt is None:
+        return out[0]
+    return out

@@ -1,0 +1,198 @@
+"""The differential d(F): one rule per node kind, each next to its math.
+
+``differential(F, X)`` returns dF as an expression linear in the differential dX (node ``D``),
+and the names of the rules it used, in order of first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from . import expr as E
+
+Rule = Callable[["_Diff", E.Expr], E.Expr]
+
+
+def _dprime(name: str, a: E.Expr) -> E.Expr:
+    """f'(A) for the element-wise functions."""
+    one = E.ones_like(a.shape)
+    if name == "exp":      # exp' = exp
+        return E.call("exp", a)
+    if name == "log":      # log'(a) = 1 / a
+        return E.hadpow(a, -1)
+    if name == "sin":      # sin' = cos
+        return E.call("cos", a)
+    if name == "cos":      # cos' = -sin
+        return E.neg(E.call("sin", a))
+    if name == "tanh":     # tanh' = 1 - tanh²
+        return E.add(one, E.neg(E.hadpow(E.call("tanh", a), 2)))
+    if name == "sigmoid":  # σ' = σ (1 - σ)
+        s = E.call("sigmoid", a)
+        return E.hadamard(s, E.add(one, E.neg(s)))
+    if name == "sqrt":     # sqrt'(a) = 1 / (2 sqrt(a))
+        return E.scale(Fraction(1, 2), E.hadpow(E.call("sqrt", a), -1))
+    if name == "abs":      # abs'(a) = a / |a|
+        return E.hadamard(a, E.hadpow(E.call("abs", a), -1))
+    raise KeyError(name)
+
+
+ELEMENTWISE_RULES = {
+    "exp": "d exp(A) = exp(A) ∘ dA",
+    "log": "d log(A) = dA ./ A",
+    "sin": "d sin(A) = cos(A) ∘ dA",
+    "cos": "d cos(A) = -sin(A) ∘ dA",
+    "tanh": "d tanh(A) = (1 - tanh(A)∘²) ∘ dA",
+    "sigmoid": "d σ(A) = σ(A) ∘ (1 - σ(A)) ∘ dA",
+    "sqrt": "d sqrt(A) = dA ./ (2 sqrt(A))",
+    "abs": "d |A| = A ./ |A| ∘ dA",
+}
+
+
+class _Diff:
+    def __init__(self, var: E.Sym) -> None:
+        self.var = var
+        self.rules: list[str] = []
+        self.memo: dict[E.Expr, E.Expr] = {}
+
+    def use(self, rule: str) -> None:
+        if rule not in self.rules:
+            self.rules.append(rule)
+
+    def __call__(self, e: E.Expr) -> E.Expr:
+        if e in self.memo:
+            return self.memo[e]
+        if not E.contains(e, lambda x: x == self.var):
+            out = E.zero(e.shape)           # d(constant) = 0
+        else:
+            out = RULES[type(e)](self, e)
+        self.memo[e] = out
+        return out
+
+
+def _sym(d: _Diff, e: E.Sym) -> E.Expr:
+    return E.D(e.shape, e)
+
+
+def _add(d: _Diff, e: E.Add) -> E.Expr:
+    d.use("d(A + B) = dA + dB")
+    return E.add(*(d(t) for t in e.args))
+
+
+def _product(d: _Diff, e: E.Nary, make, rule: str) -> E.Expr:
+    # d(A B C) = dA B C + A dB C + A B dC (the order of the factors is kept)
+    terms = []
+    for i, a in enumerate(e.args):
+        da = d(a)
+        if not E.is_zero(da):
+            terms.append(make(*e.args[:i], da, *e.args[i + 1:]))
+    if sum(1 for a in e.args if E.contains(a, lambda x: x == d.var)) > 1:
+        d.use(rule)
+    return E.add(*terms) if terms else E.zero(e.shape)
+
+
+def _mul(d: _Diff, e: E.Mul) -> E.Expr:
+    return _product(d, e, E.mul, "product rule: d(AB) = dA B + A dB")
+
+
+def _kron(d: _Diff, e: E.Kron) -> E.Expr:
+    return _product(d, e, E.kron, "d(A ⊗ B) = dA ⊗ B + A ⊗ dB")
+
+
+def _hadamard(d: _Diff, e: E.Hadamard) -> E.Expr:
+    return _product(d, e, E.hadamard, "d(A ∘ B) = dA ∘ B + A ∘ dB")
+
+
+def _transpose(d: _Diff, e: E.Transpose) -> E.Expr:
+    d.use("d(Aᵀ) = (dA)ᵀ")
+    return E.transpose(d(e.arg))
+
+
+def _inverse(d: _Diff, e: E.Inverse) -> E.Expr:
+    d.use("d(A⁻¹) = -A⁻¹ dA A⁻¹")
+    return E.neg(E.mul(e, d(e.arg), e))
+
+
+def _power(d: _Diff, e: E.Power) -> E.Expr:
+    a, p = e.arg, e.p
+    if e.is_scalar:  # d(s^p) = p s^(p-1) ds
+        d.use("d(s^p) = p s^(p-1) ds")
+        return E.mul(E.num(p), E.power(a, p - 1), d(a))
+    # d(A^k) = Σ_j A^j dA A^(k-1-j)
+    d.use("d(A^k) = Σⱼ Aʲ dA A^(k-1-j)")
+    da = d(a)
+    k = int(p)
+    return E.add(*(E.mul(E.power(a, j), da, E.power(a, k - 1 - j)) for j in range(k)))
+
+
+def _hadpow(d: _Diff, e: E.HadPow) -> E.Expr:
+    d.use("d(A.^p) = p A.^(p-1) ∘ dA")
+    return E.scale(e.p, E.hadamard(E.hadpow(e.arg, e.p - 1), d(e.arg)))
+
+
+def _call(d: _Diff, e: E.Call) -> E.Expr:
+    a, name = e.arg, e.name
+    da = d(a)
+    if name in ELEMENTWISE_RULES:
+        d.use(ELEMENTWISE_RULES[name])
+        return E.hadamard(_dprime(name, a), da)
+    if name == "tr":         # d tr(A) = tr(dA)
+        d.use("d tr(A) = tr(dA)")
+        return E.call("tr", da)
+    if name == "det":        # d det(A) = det(A) tr(A⁻¹ dA)
+        d.use("d det(A) = det(A) tr(A⁻¹ dA)")
+        return E.mul(e, E.call("tr", E.mul(E.inverse(a), da)))
+    if name == "logdet":     # d log det(A) = tr(A⁻¹ dA)
+        d.use("d log det(A) = tr(A⁻¹ dA)")
+        return E.call("tr", E.mul(E.inverse(a), da))
+    if name == "fro":        # d‖A‖_F = tr(Aᵀ dA) / ‖A‖_F
+        d.use("d‖A‖_F = tr(Aᵀ dA) / ‖A‖_F")
+        return E.mul(E.power(e, -1), E.call("tr", E.mul(E.transpose(a), da)))
+    if name == "norm2":      # d‖a‖ = aᵀ da / ‖a‖
+        d.use("d‖a‖ = aᵀ da / ‖a‖")
+        return E.mul(E.power(e, -1), E.call("tr", E.mul(E.transpose(a), da)))
+    # linear maps: d vec(A) = vec(dA), d diag(A) = diag(dA), d sum(A) = sum(dA)
+    d.use(f"d {name if name != 'diagof' else 'diag'}(A) = "
+          f"{name if name != 'diagof' else 'diag'}(dA)")
+    return E.call(name, da)
+
+
+RULES: dict[type, Rule] = {
+    E.Sym: _sym, E.Add: _add, E.Mul: _mul, E.Kron: _kron, E.Hadamard: _hadamard,
+    E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power, E.HadPow: _hadpow,
+    E.Call: _call,
+}
+
+
+def differential(f: E.Expr, var: E.Sym) -> tuple[E.Expr, list[str]]:
+    d = _Diff(var)
+    return d(f), d.rules
+
+
+def expand(e: E.Expr) -> E.Expr:
+    """Distribute products, transposes and linear maps over sums that hold a differential,
+    so that dF is a sum of terms, each with exactly one dX."""
+    if not E.has_d(e) or not e.children:
+        return e
+    args = tuple(expand(c) for c in e.children)
+    if isinstance(e, E.Add):
+        return E.add(*args)
+    if isinstance(e, (E.Mul, E.Kron, E.Hadamard)):
+        for i, a in enumerate(args):
+            if isinstance(a, E.Add) and E.has_d(a):
+                return E.add(*(expand(E.rebuild(e, args[:i] + (t,) + args[i + 1:]))
+                               for t in a.args))
+        return E.rebuild(e, args)
+    (a,) = args
+    if isinstance(a, E.Add):
+        return E.add(*(expand(E.rebuild(e, (t,))) for t in a.args))
+    out = E.rebuild(e, args)
+    # pull numeric and scalar factors out of linear maps: tr(2 A) = 2 tr(A)
+    if isinstance(out, (E.Transpose, E.Call)) and isinstance(out.arg, E.Mul):
+        scal = [f for f in out.arg.args if f.is_scalar and not E.has_d(f)]
+        linear = isinstance(out, E.Transpose) or out.name in ("tr", "vec", "sum", "diag",
+                                                              "diagof")
+        if scal and linear:
+            rest = [f for f in out.arg.args if not (f.is_scalar and not E.has_d(f))]
+            return E.mul(*scal, E.rebuild(out, (E.mul(*rest),)))
+    return out

@@ -1,0 +1,96 @@
+"""Dimension algebra: a dimension is a monomial  c * m^a * n^b ...  over named sizes.
+
+The cell language only ever multiplies dimensions (Kronecker products, vec), so monomials
+are closed under every operation we need. Names starting with '?' are unification
+variables for shapes not yet determined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Dim:
+    coef: int = 1
+    factors: tuple[tuple[str, int], ...] = ()
+
+    @staticmethod
+    def of(x: int | str | Dim) -> Dim:
+        if isinstance(x, Dim):
+            return x
+        if isinstance(x, int):
+            return Dim(x, ())
+        return Dim(1, ((x, 1),))
+
+    def __mul__(self, other: Dim | int) -> Dim:
+        other = Dim.of(other)
+        powers = dict(self.factors)
+        for name, k in other.factors:
+            powers[name] = powers.get(name, 0) + k
+        return Dim(self.coef * other.coef, tuple(sorted(powers.items())))
+
+    @property
+    def is_int(self) -> bool:
+        return not self.factors
+
+    @property
+    def is_one(self) -> bool:
+        return self.coef == 1 and not self.factors
+
+    @property
+    def var(self) -> str | None:
+        """The variable's name if this dimension is a lone unification variable."""
+        if self.coef == 1 and len(self.factors) == 1 and self.factors[0][1] == 1 \
+                and self.factors[0][0].startswith("?"):
+            return self.factors[0][0]
+        return None
+
+    @property
+    def has_vars(self) -> bool:
+        return any(name.startswith("?") for name, _ in self.factors)
+
+    def subs(self, mapping: dict[str, Dim]) -> Dim:
+        out = Dim(self.coef, ())
+        for name, k in self.factors:
+            base = mapping.get(name, Dim.of(name))
+            for _ in range(k):
+                out = out * base
+        return out
+
+    def value(self, sizes: dict[str, int]) -> int:
+        v = self.coef
+        for name, k in self.factors:
+            if name not in sizes:
+                raise KeyError(name)
+            v *= sizes[name] ** k
+        return v
+
+    def __str__(self) -> str:
+        parts = [] if self.coef == 1 and self.factors else [str(self.coef)]
+        for name, k in self.factors:
+            parts.append(name if k == 1 else f"{name}^{k}")
+        return "*".join(parts)
+
+    def compact(self) -> str:
+        """Textbook subscript form: 'mn', 'm^2', '3n'."""
+        s = "" if self.coef == 1 and self.factors else str(self.coef)
+        for name, k in self.factors:
+            s += name if k == 1 else f"{name}^{k}"
+        return s
+
+    def subscript(self) -> str:
+        """The form used after 'I_' and '1_' in the cell language: n, 3 or {m*n}."""
+        s = str(self)
+        return s if (self.is_int or (len(self.factors) == 1 and self.factors[0][1] == 1
+                                     and self.coef == 1)) else "{" + s + "}"
+
+
+ONE = Dim(1, ())
+Shape = tuple[Dim, Dim]
+SCALAR: Shape = (ONE, ONE)
+
+
+def shape_str(shape: Shape) -> str:
+    r, c = shape
+    return "scalar" if r.is_one and c.is_one else f"{r} x {c}"

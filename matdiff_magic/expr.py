@@ -1,0 +1,625 @@
+"""Expression nodes: immutable, hashable, each carrying its shape.
+
+Nodes are plain frozen dataclasses; the smart constructors below (``add``, ``mul``,
+``kron``, ...) check shapes and fold trivial algebra (X'' = X, I X = X, 0 + X = X, 2 (3 X) =
+6 X). Anything more clever lives in ``simplify``. Printing lives in ``render``.
+
+Product semantics: in a ``Mul`` every 1 x 1 factor acts as a scalar (they come first), and
+the remaining factors form a conformable matrix chain.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .dims import ONE, SCALAR, Dim, Shape, shape_str
+
+
+class ShapeError(Exception):
+    """A shape conflict; the parser turns it into a MatdiffError with a position."""
+
+
+# --- unification hook -------------------------------------------------------------------------
+# While a cell is parsed, undeclared symbols have dimensions that are variables ('?1'); the
+# parser installs a Unifier so that the constructors can bind them. Outside parsing, dims are
+# compared for equality.
+
+class Unifier:
+    def __init__(self) -> None:
+        self.subst: dict[str, Dim] = {}
+        self.count = 0
+
+    def fresh(self) -> Dim:
+        self.count += 1
+        return Dim.of(f"?{self.count}")
+
+    def resolve(self, d: Dim) -> Dim:
+        for _ in range(100):
+            if not d.has_vars:
+                return d
+            new = d.subs(self.subst)
+            if new == d:
+                return d
+            d = new
+        return d
+
+    def unify(self, a: Dim, b: Dim) -> bool:
+        a, b = self.resolve(a), self.resolve(b)
+        if a == b:
+            return True
+        if a.var is not None and a.var not in dict(b.factors):
+            self.subst[a.var] = b
+            return True
+        if b.var is not None and b.var not in dict(a.factors):
+            self.subst[b.var] = a
+            return True
+        return False
+
+
+_UNIFIER: contextvars.ContextVar[Unifier | None] = contextvars.ContextVar("unifier",
+                                                                          default=None)
+
+
+def same(a: Dim, b: Dim) -> bool:
+    u = _UNIFIER.get()
+    return u.unify(a, b) if u is not None else a == b
+
+
+def is_one(d: Dim) -> bool:
+    u = _UNIFIER.get()
+    if u is not None:
+        d = u.resolve(d)
+    return d.is_one
+
+
+# --- nodes --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expr:
+    shape: Shape = field(compare=False, repr=False)
+
+    def __hash__(self) -> int:  # cached: trees are hashed often by the memo tables
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((type(self).__name__,) + self._key())
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.__dataclass_fields__ if f != "shape")
+
+    @property
+    def is_scalar(self) -> bool:
+        return is_one(self.shape[0]) and is_one(self.shape[1])
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return ()
+
+    def __str__(self) -> str:
+        from .render.text import to_text
+        return to_text(self)
+
+    def _repr_latex_(self) -> str:
+        from .render.latex import to_latex
+        return "$" + to_latex(self) + "$"
+
+
+@dataclass(frozen=True, eq=True)
+class Sym(Expr):
+    name: str = ""
+    props: frozenset = frozenset()
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class D(Expr):
+    """The differential dX of a variable."""
+    var: Sym = None  # type: ignore[assignment]
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Num(Expr):
+    value: Fraction = Fraction(0)
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Identity(Expr):
+    __hash__ = Expr.__hash__
+
+    def _key(self) -> tuple:
+        return (self.shape,)
+
+
+@dataclass(frozen=True, eq=True)
+class Zero(Expr):
+    __hash__ = Expr.__hash__
+
+    def _key(self) -> tuple:
+        return (self.shape,)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Zero) and self.shape == other.shape
+
+
+@dataclass(frozen=True, eq=True)
+class Ones(Expr):
+    """The all-ones column vector 1_n."""
+    __hash__ = Expr.__hash__
+
+    def _key(self) -> tuple:
+        return (self.shape,)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ones) and self.shape == other.shape
+
+
+@dataclass(frozen=True, eq=True)
+class Comm(Expr):
+    """The commutation matrix K_{r,c}: K vec(A) = vec(Aᵀ) for A of shape r x c."""
+    r: Dim = ONE
+    c: Dim = ONE
+
+    __hash__ = Expr.__hash__
+
+
+def _identity_eq(self: Expr, other: object) -> bool:
+    return isinstance(other, Identity) and self.shape == other.shape
+
+
+Identity.__eq__ = _identity_eq  # type: ignore[method-assign]
+
+
+@dataclass(frozen=True, eq=True)
+class Nary(Expr):
+    args: tuple = ()
+
+    __hash__ = Expr.__hash__
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return self.args
+
+
+@dataclass(frozen=True, eq=True)
+class Add(Nary):
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Mul(Nary):
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Kron(Nary):
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Hadamard(Nary):
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Unary(Expr):
+    arg: Expr = None  # type: ignore[assignment]
+
+    __hash__ = Expr.__hash__
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, eq=True)
+class Transpose(Unary):
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Inverse(Unary):
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Power(Unary):
+    """Matrix power (integer p >= 2 of a square matrix) or any real power of a scalar."""
+    p: Fraction = Fraction(1)
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class HadPow(Unary):
+    """Element-wise power X.^p."""
+    p: Fraction = Fraction(1)
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Call(Unary):
+    """A named function of one argument: tr, det, logdet, vec, diag, sum, fro, norm2, and the
+    element-wise functions exp, log, ... ('diagof' is diag of a square matrix: a vector)."""
+    name: str = ""
+
+    __hash__ = Expr.__hash__
+
+
+ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
+SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
+FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv")
+PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive")
+
+
+# --- constructors ---------------------------------------------------------------------------------
+
+def num(v: int | Fraction) -> Num:
+    return Num(SCALAR, Fraction(v))
+
+
+def sym(name: str, rows: Dim | int | str, cols: Dim | int | str = 1,
+        props: frozenset | tuple = ()) -> Sym:
+    return Sym((Dim.of(rows), Dim.of(cols)), name, frozenset(props))
+
+
+def identity(n: Dim) -> Expr:
+    return num(1) if is_one(n) else Identity((n, n))
+
+
+def zero(shape: Shape) -> Expr:
+    return num(0) if is_one(shape[0]) and is_one(shape[1]) else Zero(shape)
+
+
+def ones(n: Dim) -> Expr:
+    return num(1) if is_one(n) else Ones((n, ONE))
+
+
+def ones_like(shape: Shape) -> Expr:
+    """The all-ones matrix of a shape: 1, 1_n, or 1_m 1_nᵀ."""
+    r, c = shape
+    if is_one(c):
+        return ones(r)
+    if is_one(r):
+        return transpose(ones(c))
+    return mul(ones(r), transpose(ones(c)))
+
+
+def comm(r: Dim, c: Dim) -> Expr:
+    if is_one(r) or is_one(c):
+        return identity(r * c)
+    return Comm((r * c, r * c), r, c)
+
+
+def is_zero(e: Expr) -> bool:
+    return isinstance(e, Zero) or (isinstance(e, Num) and e.value == 0)
+
+
+def split_coef(e: Expr) -> tuple[Fraction, Expr]:
+    """e = c * rest with c a number."""
+    if isinstance(e, Num):
+        return e.value, num(1)
+    if isinstance(e, Mul) and isinstance(e.args[0], Num):
+        c = e.args[0].value
+        rest = e.args[1:]
+        if len(rest) == 1:
+            return c, rest[0]
+        return c, Mul(_chain_shape(rest), rest)
+    return Fraction(1), e
+
+
+def scale(c: Fraction | int, e: Expr) -> Expr:
+    return mul(num(c), e)
+
+
+def neg(e: Expr) -> Expr:
+    return scale(-1, e)
+
+
+def add(*terms: Expr) -> Expr:
+    flat: list[Expr] = []
+    for t in terms:
+        flat.extend(t.args if isinstance(t, Add) else (t,))
+    shape = None
+    for t in flat:
+        if is_zero(t) and not (isinstance(t, Zero)):
+            continue
+        if shape is None:
+            shape = t.shape
+        elif not (same(shape[0], t.shape[0]) and same(shape[1], t.shape[1])):
+            raise ShapeError(f"cannot add a {shape_str(shape)} matrix and a "
+                             f"{shape_str(t.shape)} matrix")
+    if shape is None:  # only numeric zeros
+        return flat[0] if flat else num(0)
+    coefs: dict[Expr, Fraction] = {}
+    for t in flat:
+        if is_zero(t):
+            continue
+        c, rest = split_coef(t)
+        coefs[rest] = coefs.get(rest, Fraction(0)) + c
+    out = [scale(c, rest) for rest, c in coefs.items() if c != 0]
+    if not out:
+        return zero(shape)
+    if len(out) == 1:
+        return out[0]
+    return Add(shape, tuple(out))
+
+
+def _chain_shape(factors: tuple[Expr, ...] | list[Expr]) -> Shape:
+    chain = [f for f in factors if not f.is_scalar]
+    if not chain:
+        return SCALAR
+    return (chain[0].shape[0], chain[-1].shape[1])
+
+
+def mul(*factors: Expr) -> Expr:
+    flat: list[Expr] = []
+    for f in factors:
+        flat.extend(f.args if isinstance(f, Mul) else (f,))
+    coef = Fraction(1)
+    scalars: list[Expr] = []
+    chain: list[Expr] = []
+    for f in flat:
+        if isinstance(f, Num):
+            coef *= f.value
+        elif f.is_scalar:
+            scalars.append(f)
+        else:
+            if chain and not same(chain[-1].shape[1], f.shape[0]):
+                raise ShapeError(f"cannot multiply a {shape_str(chain[-1].shape)} matrix by a "
+                                 f"{shape_str(f.shape)} matrix (columns {chain[-1].shape[1]} "
+                                 f"≠ rows {f.shape[0]})")
+            chain.append(f)
+    shape = _chain_shape(chain)
+    scalars = _merge_powers(scalars)
+    if coef == 0 or any(isinstance(f, Zero) for f in chain):
+        return zero(shape)
+    if len(chain) > 1:
+        chain = [f for f in chain if not isinstance(f, Identity)] or [chain[0]]
+    args = ([num(coef)] if coef != 1 else []) + scalars + chain
+    if not args:
+        return num(1)
+    if len(args) == 1:
+        return args[0]
+    return Mul(shape, tuple(args))
+
+
+def _merge_powers(scalars: list[Expr]) -> list[Expr]:
+    """x^a x^b = x^(a+b) for scalar factors (fro(M) fro(M)^-1 = 1)."""
+    if len(scalars) < 2:
+        return scalars
+    exps: dict[Expr, Fraction] = {}
+    for f in scalars:
+        base, p = (f.arg, f.p) if isinstance(f, Power) else (f, Fraction(1))
+        exps[base] = exps.get(base, Fraction(0)) + p
+    if len(exps) == len(scalars):
+        return scalars
+    out = [power(b, p) for b, p in exps.items() if p != 0]
+    return [f for f in out if not (isinstance(f, Num) and f.value == 1)]
+
+
+def kron(*factors: Expr) -> Expr:
+    flat: list[Expr] = []
+    for f in factors:
+        flat.extend(f.args if isinstance(f, Kron) else (f,))
+    scalars = [f for f in flat if f.is_scalar]
+    mats = [f for f in flat if not f.is_scalar]
+    if not mats:
+        return mul(*scalars)
+    r, c = mats[0].shape
+    for f in mats[1:]:
+        r, c = r * f.shape[0], c * f.shape[1]
+    if any(isinstance(f, Zero) for f in mats):
+        return mul(*scalars, zero((r, c)))
+    # I_a ⊗ I_b = I_ab
+    merged: list[Expr] = []
+    for f in mats:
+        if merged and isinstance(f, Identity) and isinstance(merged[-1], Identity):
+            merged[-1] = identity(merged[-1].shape[0] * f.shape[0])
+        else:
+            merged.append(f)
+    body = merged[0] if len(merged) == 1 else Kron((r, c), tuple(merged))
+    return mul(*scalars, body) if scalars else body
+
+
+def hadamard(*factors: Expr) -> Expr:
+    flat: list[Expr] = []
+    for f in factors:
+        flat.extend(f.args if isinstance(f, Hadamard) else (f,))
+    shape = flat[0].shape
+    for f in flat[1:]:
+        if not (same(shape[0], f.shape[0]) and same(shape[1], f.shape[1])):
+            raise ShapeError(f"element-wise operation on a {shape_str(shape)} and a "
+                             f"{shape_str(f.shape)} matrix: shapes must be equal")
+    if all(f.is_scalar for f in flat):
+        return mul(*flat)
+    if any(is_zero(f) for f in flat):
+        return zero(shape)
+    coef = Fraction(1)
+    rest: list[Expr] = []
+    for f in flat:
+        c, r = split_coef(f)
+        coef *= c
+        rest.append(r)
+    body = rest[0] if len(rest) == 1 else Hadamard(shape, tuple(rest))
+    return scale(coef, body)
+
+
+def transpose(e: Expr) -> Expr:
+    if e.is_scalar:
+        return e
+    if isinstance(e, Transpose):
+        return e.arg
+    if isinstance(e, (Identity,)):
+        return e
+    if isinstance(e, Zero):
+        return Zero((e.shape[1], e.shape[0]))
+    if isinstance(e, Comm):
+        return Comm(e.shape, e.c, e.r)
+    return Transpose((e.shape[1], e.shape[0]), e)
+
+
+def _square(e: Expr, what: str) -> None:
+    if not same(e.shape[0], e.shape[1]):
+        raise ShapeError(f"{what} needs a square matrix, got {shape_str(e.shape)}")
+
+
+def inverse(e: Expr) -> Expr:
+    _square(e, "the inverse")
+    if e.is_scalar:
+        return power(e, -1)
+    if isinstance(e, Inverse):
+        return e.arg
+    if isinstance(e, Identity):
+        return e
+    if isinstance(e, Zero):
+        raise ShapeError("the zero matrix has no inverse")
+    return Inverse(e.shape, e)
+
+
+def power(e: Expr, p: Fraction | int) -> Expr:
+    p = Fraction(p)
+    if e.is_scalar:
+        if p == 1:
+            return e
+        if p == 0:
+            return num(1)
+        if isinstance(e, Num):
+            if e.value == 0 and p < 0:
+                raise ShapeError("division by zero")
+            if p.denominator == 1:
+                return num(e.value ** int(p))
+            if e.value > 0:
+                root = _exact_root(e.value, p)
+                if root is not None:
+                    return num(root)
+        if isinstance(e, Power):
+            inner = e.p * p
+            if e.p.denominator == 1 and p.denominator == 1:
+                return power(e.arg, inner)
+        return Power(SCALAR, e, p)
+    _square(e, "a matrix power")
+    if p.denominator != 1:
+        raise ShapeError(f"a matrix power needs an integer exponent, got {p}")
+    if p == 0:
+        return identity(e.shape[0])
+    if p < 0:
+        return inverse(power(e, -p))
+    if p == 1 or isinstance(e, Identity):
+        return e
+    return Power(e.shape, e, p)
+
+
+def _exact_root(v: Fraction, p: Fraction) -> Fraction | None:
+    import math
+    try:
+        r = Fraction(round(math.pow(v.numerator, p)), round(math.pow(v.denominator, p)))
+    except (OverflowError, ValueError):
+        return None
+    return r if r ** p.denominator == v ** p.numerator else None
+
+
+def hadpow(e: Expr, p: Fraction | int) -> Expr:
+    p = Fraction(p)
+    if e.is_scalar:
+        return power(e, p)
+    if p == 1:
+        return e
+    if p == 0:
+        return ones_like(e.shape)
+    if isinstance(e, HadPow):
+        return hadpow(e.arg, e.p * p) if (e.p * p).denominator == 1 or \
+            e.p.denominator == 1 and p.denominator == 1 else HadPow(e.shape, e, p)
+    return HadPow(e.shape, e, p)
+
+
+def call(name: str, e: Expr) -> Expr:
+    r, c = e.shape
+    if name in ELEMENTWISE:
+        if isinstance(e, Zero) and name in ("sin", "tanh", "sqrt", "abs"):
+            return e
+        return Call(e.shape, e, name)
+    if name == "inv":
+        return inverse(e)
+    if name in ("tr", "det", "logdet"):
+        _square(e, f"{name}()")
+        if e.is_scalar and name != "logdet":
+            return e
+        if name == "tr" and isinstance(e, Zero):
+            return num(0)
+        return Call(SCALAR, e, name)
+    if name == "sum":
+        return e if e.is_scalar else Call(SCALAR, e, name)
+    if name == "fro":
+        return Call(SCALAR, e, name)
+    if name == "norm2":
+        if not (is_one(c) or is_one(r)):
+            raise ShapeError(f"norm2() needs a vector, got {shape_str(e.shape)} "
+                             "(use fro() for the Frobenius norm of a matrix)")
+        return Call(SCALAR, e, name)
+    if name == "vec":
+        if is_one(c):
+            return e
+        if isinstance(e, Zero):
+            return Zero((r * c, ONE))
+        return Call((r * c, ONE), e, name)
+    if name == "diag":
+        if e.is_scalar:
+            return e
+        if is_one(c) or is_one(r):  # vector -> diagonal matrix
+            n = r if is_one(c) else c
+            if isinstance(e, Zero):
+                return Zero((n, n))
+            if isinstance(e, Ones):
+                return identity(n)
+            return Call((n, n), e, "diag")
+        _square(e, "diag() of a matrix")
+        return Call((r, ONE), e, "diagof")
+    if name == "diagof":
+        return Call((r, ONE), e, "diagof")
+    raise ShapeError(f"unknown function '{name}'")
+
+
+def rebuild(e: Expr, args: tuple[Expr, ...]) -> Expr:
+    """The same node kind over new children, through the smart constructors."""
+    if isinstance(e, Add):
+        return add(*args)
+    if isinstance(e, Mul):
+        return mul(*args)
+    if isinstance(e, Kron):
+        return kron(*args)
+    if isinstance(e, Hadamard):
+        return hadamard(*args)
+    if isinstance(e, Transpose):
+        return transpose(args[0])
+    if isinstance(e, Inverse):
+        return inverse(args[0])
+    if isinstance(e, Power):
+        return power(args[0], e.p)
+    if isinstance(e, HadPow):
+        return hadpow(args[0], e.p)
+    if isinstance(e, Call):
+        return call(e.name, args[0])
+    return e
+
+
+def contains(e: Expr, pred) -> bool:
+    if pred(e):
+        return True
+    return any(contains(c, pred) for c in e.children)
+
+
+def has_d(e: Expr) -> bool:
+    return contains(e, lambda x: isinstance(x, D))
+
+
+def size(e: Expr) -> int:
+    return 1 + sum(size(c) for c in e.children)

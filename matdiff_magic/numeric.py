@@ -1,0 +1,304 @@
+"""NumPy evaluation of expressions.
+
+``value`` computes an expression densely; ``apply`` computes ``e @ V`` for a block of
+columns V without forming Kronecker products: (B ⊗ A) vec(X) = vec(A X Bᵀ), K vec(X) =
+vec(Xᵀ), diag(vec A) vec(X) = vec(A ∘ X). A Jacobian is ``apply(J, I)``, so no Kronecker
+product larger than the Jacobian itself is ever built.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from . import expr as E
+from .dims import Dim
+from .errors import MatdiffError
+
+
+class Env:
+    """Concrete values for the symbols and sizes for the named dimensions."""
+
+    def __init__(self, values: dict[str, np.ndarray], sizes: dict[str, int]) -> None:
+        self.values = values
+        self.sizes = sizes
+        self.memo: dict[E.Expr, np.ndarray] = {}
+
+    def dim(self, d: Dim) -> int:
+        try:
+            return d.value(self.sizes)
+        except KeyError as exc:
+            raise MatdiffError(f"no size for the dimension '{exc.args[0]}': give it in "
+                               "dims=... or through the values") from None
+
+    def shape(self, e: E.Expr) -> tuple[int, int]:
+        return self.dim(e.shape[0]), self.dim(e.shape[1])
+
+
+def as_matrix(name: str, v) -> np.ndarray:
+    try:
+        a = np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        raise MatdiffError(f"the value of '{name}' is not a numeric array") from None
+    if a.ndim == 0:
+        a = a.reshape(1, 1)
+    elif a.ndim == 1:
+        a = a.reshape(-1, 1)
+    elif a.ndim != 2:
+        raise MatdiffError(f"the value of '{name}' has {a.ndim} dimensions; a matrix has 2")
+    if not np.all(np.isfinite(a)):
+        raise MatdiffError(f"the value of '{name}' has non-finite entries (inf or nan)")
+    return a
+
+
+def bind_sizes(symbols: dict[str, E.Sym], values: dict[str, np.ndarray],
+               dims: dict[str, int] | None = None) -> dict[str, int]:
+    """Sizes of the named dimensions from the given dims and the shapes of the values."""
+    sizes: dict[str, int] = {}
+    for k, v in (dims or {}).items():
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+            raise MatdiffError(f"dims['{k}'] must be a positive integer, got {v!r}")
+        sizes[k] = int(v)
+    pending = []
+    for name, a in values.items():
+        if name not in symbols:
+            continue
+        for d, actual, axis in zip(symbols[name].shape, a.shape, ("rows", "columns")):
+            if len(d.factors) == 1 and d.coef == 1 and d.factors[0][1] == 1:
+                key = d.factors[0][0]
+                if key in sizes and sizes[key] != actual:
+                    raise MatdiffError(
+                        f"'{name}' has {actual} {axis}, but '{key}' is {sizes[key]} "
+                        f"(from {'dims' if dims and key in dims else 'another value'})")
+                sizes[key] = actual
+            else:
+                pending.append((name, d, actual, axis))
+    for name, d, actual, axis in pending:
+        try:
+            want = d.value(sizes)
+        except KeyError:
+            continue
+        if want != actual:
+            raise MatdiffError(f"'{name}' should have {want} {axis} ({d}), but has {actual}")
+    return sizes
+
+
+def commutation(r: int, c: int) -> np.ndarray:
+    """K with K vec(A) = vec(Aᵀ) for A of shape r x c (column-major vec)."""
+    idx = np.arange(r * c).reshape(r, c, order="F").T.reshape(-1, order="F")
+    K = np.zeros((r * c, r * c))
+    K[np.arange(r * c), idx] = 1.0
+    return K
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out
+
+
+ELEMENTWISE = {
+    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+    "sigmoid": _sigmoid, "sqrt": np.sqrt, "abs": np.abs,
+}
+
+
+def _scalar(a: np.ndarray) -> float:
+    return float(a.reshape(-1)[0])
+
+
+def _pow(a: np.ndarray, p: Fraction) -> np.ndarray:
+    if p.denominator == 1:
+        return np.power(a, int(p)) if p >= 0 else 1.0 / np.power(a, -int(p))
+    return np.power(a, float(p))
+
+
+def value(e: E.Expr, env: Env) -> np.ndarray:
+    """The value of e as a 2-D float array."""
+    hit = env.memo.get(e)
+    if hit is not None:
+        return hit
+    out = _value(e, env)
+    env.memo[e] = out
+    return out
+
+
+def _value(e: E.Expr, env: Env) -> np.ndarray:
+    if isinstance(e, E.Sym):
+        if e.name not in env.values:
+            raise MatdiffError(f"no value for '{e.name}'")
+        return env.values[e.name]
+    if isinstance(e, E.Num):
+        return np.array([[float(e.value)]])
+    if isinstance(e, E.Identity):
+        return np.eye(env.dim(e.shape[0]))
+    if isinstance(e, E.Zero):
+        return np.zeros(env.shape(e))
+    if isinstance(e, E.Ones):
+        return np.ones(env.shape(e))
+    if isinstance(e, E.Comm):
+        return commutation(env.dim(e.r), env.dim(e.c))
+    if isinstance(e, E.Add):
+        out = value(e.args[0], env).copy()
+        for a in e.args[1:]:
+            out = out + value(a, env)
+        return out
+    if isinstance(e, E.Mul):
+        s = 1.0
+        chain = []
+        for f in e.args:
+            if f.is_scalar:
+                s *= _scalar(value(f, env))
+            else:
+                chain.append(value(f, env))
+        if not chain:
+            return np.array([[s]])
+        m = chain[0] if len(chain) == 1 else np.linalg.multi_dot(chain)
+        return s * m
+    if isinstance(e, E.Kron):
+        out = value(e.args[0], env)
+        for a in e.args[1:]:
+            out = np.kron(out, value(a, env))
+        return out
+    if isinstance(e, E.Hadamard):
+        out = value(e.args[0], env)
+        for a in e.args[1:]:
+            out = out * value(a, env)
+        return out
+    if isinstance(e, E.Transpose):
+        return value(e.arg, env).T
+    if isinstance(e, E.Inverse):
+        a = value(e.arg, env)
+        try:
+            inv = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise MatdiffError(f"{e.arg} is singular at these values: its inverse does not "
+                               "exist") from None
+        if np.linalg.cond(a) > 1e14:
+            raise MatdiffError(f"{e.arg} is numerically singular at these values "
+                               f"(condition number {np.linalg.cond(a):.1e})")
+        return inv
+    if isinstance(e, E.Power):
+        a = value(e.arg, env)
+        if e.is_scalar:
+            return _pow(a, e.p)
+        return np.linalg.matrix_power(a, int(e.p))
+    if isinstance(e, E.HadPow):
+        return _pow(value(e.arg, env), e.p)
+    if isinstance(e, E.Call):
+        a = value(e.arg, env)
+        name = e.name
+        if name in ELEMENTWISE:
+            return ELEMENTWISE[name](a)
+        if name == "tr":
+            return np.array([[np.trace(a)]])
+        if name == "det":
+            return np.array([[np.linalg.det(a)]])
+        if name == "logdet":
+            sign, ld = np.linalg.slogdet(a)
+            if sign <= 0:
+                raise MatdiffError(f"logdet({e.arg}) needs a positive determinant; "
+                                   f"it is {'zero' if sign == 0 else 'negative'} here")
+            return np.array([[ld]])
+        if name == "vec":
+            return a.reshape(-1, 1, order="F")
+        if name == "diag":
+            return np.diag(a.reshape(-1))
+        if name == "diagof":
+            return np.diag(a).reshape(-1, 1).copy()
+        if name == "sum":
+            return np.array([[a.sum()]])
+        if name in ("fro", "norm2"):
+            return np.array([[np.linalg.norm(a)]])
+    if isinstance(e, E.D):
+        raise MatdiffError("a differential has no value")
+    raise MatdiffError(f"cannot evaluate {type(e).__name__}")
+
+
+def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
+    """e @ V for V with e.shape[1] rows, using the vec trick for Kronecker factors."""
+    if isinstance(e, E.Identity):
+        return V
+    if isinstance(e, E.Zero):
+        return np.zeros((env.dim(e.shape[0]), V.shape[1]))
+    if isinstance(e, E.Mul):
+        s = 1.0
+        out = V
+        for f in reversed(e.args):
+            if f.is_scalar:
+                s *= _scalar(value(f, env))
+            else:
+                out = apply(f, out, env)
+        return s * out
+    if isinstance(e, E.Add):
+        return sum((apply(a, V, env) for a in e.args[1:]), apply(e.args[0], V, env))
+    if isinstance(e, E.Kron):
+        left = e.args[0]
+        right = E.kron(*e.args[1:])
+        return _apply_kron(left, right, V, env)
+    if isinstance(e, E.Comm):
+        r, c = env.dim(e.r), env.dim(e.c)
+        k = V.shape[1]
+        # column t of V is vec(A) for A (r x c); return vec(Aᵀ)
+        return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
+    if isinstance(e, E.Call) and e.name == "diag":
+        return value(e.arg, env).reshape(-1, 1) * V
+    return value(e, env) @ V
+
+
+def _apply_kron(a: E.Expr, b: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
+    """(A ⊗ B) V: each column is vec(X) with X (qb x qa); (A ⊗ B) vec X = vec(B X Aᵀ)."""
+    pa, qa = env.shape(a)
+    pb, qb = env.shape(b)
+    k = V.shape[1]
+    T = V.reshape(qa, qb, k)                       # T[j, i, t] = X_t[i, j]
+    T = T.transpose(1, 0, 2).reshape(qb, qa * k)   # rows i; columns (j, t)
+    T = apply(b, T, env).reshape(pb, qa, k)        # B X_t
+    T = T.transpose(1, 0, 2).reshape(qa, pb * k)   # rows j; columns (i', t)
+    T = apply(a, T, env).reshape(pa, pb, k)        # (A (B X)ᵀ) = (B X Aᵀ)ᵀ
+    return T.reshape(pa * pb, k)
+
+
+def make_env(symbols: dict[str, E.Sym], values: dict, dims: dict | None = None) -> Env:
+    if not isinstance(values, dict):
+        raise MatdiffError("values must be a dict mapping names to arrays")
+    arrays = {}
+    for name, v in values.items():
+        if name in symbols:
+            arrays[name] = as_matrix(name, v)
+    sizes = bind_sizes(symbols, arrays, dims)
+    env = Env(arrays, sizes)
+    for name, s in symbols.items():
+        if name in arrays:
+            want = env.shape(s)
+            if arrays[name].shape != want:
+                if want[1] == 1 and arrays[name].shape == (1, want[0]):
+                    arrays[name] = arrays[name].T
+                else:
+                    raise MatdiffError(f"'{name}' should be {want[0]} x {want[1]}, got "
+                                       f"{arrays[name].shape[0]} x {arrays[name].shape[1]}")
+    return env
+
+
+def evaluate_result(d, values: dict, dims: dict | None = None) -> np.ndarray:
+    """The value of a Derivation's result: the Jacobian or the gradient."""
+    used = {n for n in d.cell.symbols
+            if E.contains(d.target, lambda e, n=n: isinstance(e, E.Sym) and e.name == n)}
+    missing = sorted(used - set(values))
+    if missing:
+        raise MatdiffError(f"no value for {', '.join(repr(m) for m in missing)}")
+    env = make_env(d.cell.symbols, values, dims)
+    with np.errstate(all="ignore"):
+        if d.kind == "gradient":
+            out = value(d.result, env)
+        else:
+            ncols = env.dim(d.result.shape[1])
+            out = apply(d.result, np.eye(ncols), env)
+    if not np.all(np.isfinite(out)):
+        raise MatdiffError("the derivative is not finite at these values (overflow, a log "
+                           "or sqrt of a non-positive entry, or a division by zero)")
+    return out

@@ -1,0 +1,630 @@
+"""The cell language (SPEC §1): text -> Cell, with shapes checked and inferred.
+
+Grammar, loosest to tightest (one statement a line, '#' starts a comment)::
+
+    cell   := (decl | def | expr)*          the last statement is the target
+    decl   := names ':' ('scalar' | dim ['x' dim]) property*
+    def    := name '=' expr
+    expr   := kron  (('+' | '-') kron)*
+    kron   := had   (('⊗' | '\\otimes') had)*
+    had    := prod  (('.*' | '∘' | '⊙' | './' | '\\circ' | '\\odot') prod)*
+    prod   := unary (['*' | '@' | '/'] unary)*          juxtaposition is a product
+    unary  := '-' unary | post
+    post   := atom ("'" | 'ᵀ' | '.T' | '^T' | '^-T' | '^' exponent | '.^' exponent)*
+    atom   := number | name | 'I' | 'I_'dim | '1_'dim | 'ones' | 'K_{'dim','dim'}'
+            | function '(' expr ')' | 'kron(' expr ',' expr ')' | '(' expr ')'
+
+The parser is a hand-written recursive-descent parser: user text is never evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from . import expr as E
+from .dims import ONE, Dim
+from .errors import MatdiffError
+
+MAX_CELL_CHARS = 20_000
+MAX_DEPTH = 64
+RESERVED = set(E.FUNCTIONS) | {"kron", "I", "ones", "scalar", "diagof", "K"}
+
+_LATEX_WORDS = {
+    "otimes": ("op", "⊗"), "circ": ("op", "∘"), "odot": ("op", "∘"), "cdot": ("op", "*"),
+    "top": ("name", "T"), "intercal": ("name", "T"), "det": ("name", "det"),
+    "exp": ("name", "exp"), "log": ("name", "log"), "sin": ("name", "sin"),
+    "cos": ("name", "cos"), "tanh": ("name", "tanh"), "tr": ("name", "tr"),
+    "left": ("skip", ""), "right": ("skip", ""), "times": ("op", "*"),
+}
+_GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
+_NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
+_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
+_OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
+        ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
+
+
+@dataclass
+class Tok:
+    kind: str      # 'name', 'num', 'op', 'sub' (I_{..}, 1_n, K_{..}), 'end'
+    text: str
+    col: int       # 1-based column
+    extra: str = ""
+
+
+def _describe(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    code = f"U+{ord(ch):04X}"
+    return f"'{ch}' ({code} {name})" if name and ch.isprintable() else f"{code} {name}".strip()
+
+
+def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
+    toks: list[Tok] = []
+    i, n = 0, len(line)
+
+    def err(msg: str, col: int) -> MatdiffError:
+        return MatdiffError(msg, lineno, col, source)
+
+    while i < n:
+        ch = line[i]
+        if ch in " \t\r":
+            i += 1
+            continue
+        if ch == "#":
+            break
+        if ch == "\\":
+            m = re.compile(r"\\([A-Za-z]+|[,;! ])").match(line, i)
+            if not m:
+                raise err("unexpected '\\'", i + 1)
+            word = m.group(1)
+            if word in (",", ";", "!", " "):
+                i = m.end()
+                continue
+            if word in ("operatorname", "mathrm", "text", "mathbf"):
+                m2 = re.compile(r"\s*\{\s*([A-Za-z0-9]+)\s*\}").match(line, m.end())
+                if not m2:
+                    raise err(f"expected '{{name}}' after \\{word}", m.end() + 1)
+                toks.append(Tok("name", m2.group(1), i + 1))
+                i = m2.end()
+                continue
+            if word not in _LATEX_WORDS:
+                raise err(f"unknown LaTeX command '\\{word}'", i + 1)
+            kind, text = _LATEX_WORDS[word]
+            if kind != "skip":
+                toks.append(Tok(kind, text, i + 1))
+            i = m.end()
+            continue
+        if line.startswith(("I_{", "K_{", "1_{"), i):
+            j = line.find("}", i)
+            if j < 0:
+                raise err("missing '}'", i + 1)
+            toks.append(Tok("sub", line[i], i + 1, line[i + 3:j]))
+            i = j + 1
+            continue
+        m = re.compile(r"1_([A-Za-z0-9]+)").match(line, i)
+        if m:
+            toks.append(Tok("sub", "1", i + 1, m.group(1)))
+            i = m.end()
+            continue
+        m = _NUMBER.match(line, i)
+        if m and not (line[i] == "." and i + 1 < n and not line[i + 1].isdigit()):
+            text = m.group(0)
+            if len(text) > 40:
+                raise err("number too long", i + 1)
+            toks.append(Tok("num", text, i + 1))
+            i = m.end()
+            continue
+        m = _NAME.match(line, i)
+        if m:
+            toks.append(Tok("name", m.group(0), i + 1))
+            i = m.end()
+            continue
+        for op in _OPS:
+            if line.startswith(op, i):
+                if op == ".T" and i + 2 < n and (line[i + 2].isalnum() or line[i + 2] == "_"):
+                    continue
+                toks.append(Tok("op", {"⊙": "∘", "′": "'", "×": "*"}.get(op, op), i + 1))
+                i += len(op)
+                break
+        else:
+            if ch == "_":
+                raise err("names must start with a letter", i + 1)
+            if ch in "`$;|&![]<>\"":
+                raise err(f"unexpected character {_describe(ch)}: this is not part of the "
+                          "cell language", i + 1)
+            raise err(f"unexpected character {_describe(ch)}", i + 1)
+    toks.append(Tok("end", "", len(line) + 1))
+    return toks
+
+
+def parse_dim(text: str, err) -> Dim:
+    """'m', '3', 'm*n', 'mn' is a single name; 'm^2'."""
+    out = Dim.of(1)
+    parts = [p.strip() for p in text.split("*")]
+    if not text.strip() or any(not p for p in parts):
+        raise err(f"bad dimension '{text}'")
+    for p in parts:
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*|\d+)(?:\^(\d+))?", p)
+        if not m:
+            raise err(f"bad dimension '{p}': use a name or a positive integer")
+        base, k = m.group(1), int(m.group(2) or 1)
+        if base.isdigit():
+            v = int(base)
+            if v <= 0 or v > 10**9:
+                raise err(f"a dimension must be a positive integer, got {base}")
+            d = Dim.of(v)
+        else:
+            d = Dim.of(base)
+        for _ in range(min(k, 64)):
+            out = out * d
+    return out
+
+
+@dataclass
+class Cell:
+    source: str
+    symbols: dict[str, E.Sym] = field(default_factory=dict)      # declared or inferred
+    declared: set[str] = field(default_factory=set)
+    definitions: list[tuple[str, E.Expr]] = field(default_factory=list)
+    target_name: str | None = None
+    target: E.Expr | None = None
+    target_line: int = 1
+
+
+class _Line:
+    """Recursive-descent parser over the tokens of one line."""
+
+    def __init__(self, parser: Parser, toks: list[Tok], lineno: int) -> None:
+        self.p, self.toks, self.i, self.lineno, self.depth = parser, toks, 0, lineno, 0
+
+    # helpers
+    @property
+    def tok(self) -> Tok:
+        return self.toks[self.i]
+
+    def err(self, msg: str, col: int | None = None) -> MatdiffError:
+        return MatdiffError(msg, self.lineno, col if col is not None else self.tok.col,
+                            self.p.source)
+
+    def at(self, kind: str, text: str | None = None) -> bool:
+        t = self.tok
+        return t.kind == kind and (text is None or t.text == text)
+
+    def expect(self, text: str) -> Tok:
+        if not self.at("op", text):
+            found = f"'{self.tok.text}'" if self.tok.kind != "end" else "the end of the line"
+            raise self.err(f"expected '{text}', found {found}")
+        t = self.tok
+        self.i += 1
+        return t
+
+    def build(self, fn, col: int, *args):
+        try:
+            return fn(*args)
+        except E.ShapeError as exc:
+            raise self.err(str(exc), col) from None
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.err(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
+
+    # grammar
+    def expr(self) -> E.Expr:
+        self.enter()
+        left = self.kron()
+        while self.at("op", "+") or self.at("op", "-"):
+            t = self.tok
+            self.i += 1
+            right = self.kron()
+            left = self.build(E.add, t.col, left, right if t.text == "+" else E.neg(right))
+        self.depth -= 1
+        return left
+
+    def kron(self) -> E.Expr:
+        left = self.had()
+        while self.at("op", "⊗"):
+            t = self.tok
+            self.i += 1
+            left = self.build(E.kron, t.col, left, self.had())
+        return left
+
+    def had(self) -> E.Expr:
+        left = self.prod()
+        while self.at("op", ".*") or self.at("op", "∘") or self.at("op", "./"):
+            t = self.tok
+            self.i += 1
+            right = self.prod()
+            if t.text == "./":
+                right = self.build(E.hadpow, t.col, right, -1)
+            left = self.build(E.hadamard, t.col, left, right)
+        return left
+
+    def starts_operand(self) -> bool:
+        t = self.tok
+        return t.kind in ("name", "num", "sub") or (t.kind == "op" and t.text == "(")
+
+    def prod(self) -> E.Expr:
+        left = self.unary()
+        while True:
+            t = self.tok
+            if t.kind == "op" and t.text in ("*", "@", "/"):
+                self.i += 1
+                right = self.unary()
+                if t.text == "/":
+                    if not right.is_scalar:
+                        raise self.err("division by a matrix: use inv(...) for a matrix "
+                                       "inverse or ./ for element-wise division", t.col)
+                    right = self.build(E.power, t.col, right, -1)
+                left = self.build(E.mul, t.col, left, right)
+            elif self.starts_operand():
+                left = self.build(E.mul, t.col, left, self.unary())
+            else:
+                return left
+
+    def unary(self) -> E.Expr:
+        if self.at("op", "-"):
+            self.i += 1
+            self.enter()
+            e = E.neg(self.unary())
+            self.depth -= 1
+            return e
+        if self.at("op", "+"):
+            self.i += 1
+            return self.unary()
+        return self.postfix()
+
+    def exponent(self, grouped: bool = False) -> Fraction | str:
+        """After '^' or '.^': 2, -1, 0.5, T, -T, \\top, (1/2), {-1}."""
+        if self.at("op", "{") or self.at("op", "("):
+            close = "}" if self.tok.text == "{" else ")"
+            self.i += 1
+            value = self.exponent(grouped=True)
+            self.expect(close)
+            return value
+        sign = 1
+        if self.at("op", "-"):
+            sign = -1
+            self.i += 1
+        t = self.tok
+        if t.kind == "name" and t.text == "T":
+            self.i += 1
+            return "T" if sign == 1 else "-T"
+        if t.kind != "num":
+            raise self.err("expected an exponent (a number, T, or -1)")
+        self.i += 1
+        value = self.number(t)
+        if grouped and self.at("op", "/") and self.toks[self.i + 1].kind == "num":
+            self.i += 1
+            den = self.number(self.tok)
+            self.i += 1
+            if den == 0:
+                raise self.err("division by zero in an exponent", t.col)
+            value = value / den
+        if abs(value) > 1000:
+            raise self.err(f"exponent {value} is too large (at most 1000)", t.col)
+        return sign * value
+
+    def number(self, t: Tok) -> Fraction:
+        try:
+            v = Fraction(t.text)
+        except (ValueError, ZeroDivisionError):
+            raise self.err(f"bad number '{t.text}'", t.col) from None
+        if v != 0 and not (1e-300 < abs(v) < 1e300):
+            raise self.err(f"number '{t.text}' is out of range", t.col)
+        return v
+
+    def postfix(self) -> E.Expr:
+        e = self.atom()
+        while True:
+            t = self.tok
+            if t.kind == "op" and t.text in ("'", "ᵀ", ".T"):
+                self.i += 1
+                e = E.transpose(e)
+            elif t.kind == "op" and t.text == "^":
+                self.i += 1
+                p = self.exponent()
+                if p == "T":
+                    e = E.transpose(e)
+                elif p == "-T":
+                    e = self.build(E.inverse, t.col, E.transpose(e))
+                else:
+                    if e.is_scalar is False and p.denominator != 1:
+                        raise self.err("a matrix power needs an integer exponent "
+                                       "(use .^ for element-wise powers)", t.col)
+                    if not e.is_scalar and p > 64:
+                        raise self.err(f"matrix power {p} is too large (at most 64)", t.col)
+                    e = self.build(E.power, t.col, e, p)
+            elif t.kind == "op" and t.text == ".^":
+                self.i += 1
+                p = self.exponent()
+                if isinstance(p, str):
+                    raise self.err("'.^' needs a numeric exponent", t.col)
+                e = self.build(E.hadpow, t.col, e, p)
+            else:
+                return e
+
+    def atom(self) -> E.Expr:
+        t = self.tok
+        if t.kind == "num":
+            self.i += 1
+            return E.num(self.number(t))
+        if t.kind == "sub":
+            self.i += 1
+            return self.subscripted(t)
+        if t.kind == "op" and t.text == "(":
+            self.i += 1
+            e = self.expr()
+            self.expect(")")
+            return e
+        if t.kind == "name":
+            self.i += 1
+            name = t.text
+            if self.at("op", "(") and name not in self.p.env and name not in self.p.symbols:
+                return self.function(t)
+            if name == "I":
+                u = self.p.unifier.fresh()
+                return E.Identity((u, u))
+            if name == "ones":
+                return E.Ones((self.p.unifier.fresh(), ONE))
+            if name.startswith("I_") and name not in self.p.symbols:
+                return self.subscripted(Tok("sub", "I", t.col, name[2:]))
+            if name in RESERVED:
+                raise self.err(f"'{name}' is a function: write {name}(...)", t.col)
+            return self.p.lookup(name, t, self.lineno)
+        if t.kind == "end":
+            raise self.err("unexpected end of line: an operand is missing")
+        raise self.err(f"unexpected '{t.text}'")
+
+    def subscripted(self, t: Tok) -> E.Expr:
+        def derr(msg: str) -> MatdiffError:
+            return self.err(msg, t.col)
+        if t.text == "K":
+            parts = t.extra.split(",")
+            if len(parts) != 2:
+                raise derr("the commutation matrix is written K_{m,n}")
+            return E.comm(parse_dim(parts[0], derr), parse_dim(parts[1], derr))
+        d = parse_dim(t.extra, derr)
+        return E.identity(d) if t.text == "I" else E.ones(d)
+
+    def function(self, t: Tok) -> E.Expr:
+        name = t.text
+        if name not in E.FUNCTIONS and name != "kron":
+            known = ", ".join(sorted(E.FUNCTIONS + ("kron",)))
+            raise self.err(f"unknown function '{name}' (known: {known})", t.col)
+        self.expect("(")
+        if self.at("op", ")"):
+            raise self.err(f"{name}() needs an argument")
+        arg = self.expr()
+        if name == "kron":
+            self.expect(",")
+            other = self.expr()
+            self.expect(")")
+            return self.build(E.kron, t.col, arg, other)
+        if self.at("op", ","):
+            raise self.err(f"{name}() takes one argument")
+        self.expect(")")
+        return self.build(E.call, t.col, name, arg)
+
+
+class Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.unifier = E.Unifier()
+        self.symbols: dict[str, E.Sym] = {}
+        self.first_use: dict[str, tuple[int, int]] = {}
+        self.declared: set[str] = set()
+        self.env: dict[str, E.Expr] = {}
+
+    def lookup(self, name: str, t: Tok, lineno: int) -> E.Expr:
+        if name in self.env:
+            return self.env[name]
+        if name not in self.symbols:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?", name):
+                pass
+            u = self.unifier
+            self.symbols[name] = E.Sym((u.fresh(), u.fresh()), name, frozenset())
+            self.first_use[name] = (lineno, t.col)
+        return self.symbols[name]
+
+    def declare(self, line: str, lineno: int, colon: int) -> None:
+        def err(msg: str, col: int) -> MatdiffError:
+            return MatdiffError(msg, lineno, col, self.source)
+        names = []
+        for m in re.finditer(r"[^,\s]+", line[:colon]):
+            name = m.group(0)
+            if not _NAME.fullmatch(name):
+                raise err(f"'{name}' is not a valid name", m.start() + 1)
+            if name in RESERVED or name.startswith("I_"):
+                raise err(f"'{name}' is reserved and cannot be declared", m.start() + 1)
+            if name in self.declared or name in self.env:
+                raise err(f"'{name}' is declared twice", m.start() + 1)
+            if name in self.symbols:
+                raise err(f"'{name}' is used before its declaration", m.start() + 1)
+            names.append(name)
+        if not names:
+            raise err("a declaration needs a name before ':'", colon + 1)
+        if "," in line[:colon] and re.search(r",\s*(,|$)", line[:colon].strip() + ""):
+            raise err("empty name in the list of names", colon + 1)
+        spec = line[colon + 1:]
+        hash_at = spec.find("#")
+        if hash_at >= 0:
+            spec = spec[:hash_at]
+        words = [(m.group(0), colon + 2 + m.start()) for m in re.finditer(
+            r"\d+(?=\s*[x×])|[x×](?=\s*\d)|[A-Za-z][A-Za-z0-9_]*|\d+|\S", spec)]
+        if not words:
+            raise err("a declaration needs a shape after ':' (e.g. 'm x n', 'n' or 'scalar')",
+                      len(line) + 1)
+        k = 0
+
+        def dim(word: str, col: int) -> Dim:
+            if word in ("x", "×") or word in E.PROPERTIES or word == "scalar":
+                raise err(f"expected a dimension, found '{word}'", col)
+            return parse_dim(word, lambda msg: err(msg, col))
+        if words[0][0] == "scalar":
+            rows = cols = ONE
+            k = 1
+        else:
+            rows = dim(*words[0])
+            cols = ONE
+            k = 1
+            if k < len(words) and words[k][0] in ("x", "×", "*", ","):
+                if k + 1 >= len(words):
+                    raise err("incomplete shape: a dimension is missing after 'x'",
+                              len(line) + 1)
+                cols = dim(*words[k + 1])
+                k += 2
+        props = []
+        for word, col in words[k:]:
+            if word not in E.PROPERTIES:
+                raise err(f"unknown property '{word}' (known: {', '.join(E.PROPERTIES)})", col)
+            if word != "positive" and rows != cols:
+                raise err(f"'{word}' needs a square matrix, but the shape is {rows} x {cols}",
+                          col)
+            props.append(word)
+        for name in names:
+            self.symbols[name] = E.Sym((rows, cols), name, frozenset(props))
+            self.declared.add(name)
+
+    def parse(self) -> Cell:
+        src = self.source
+        if len(src) > MAX_CELL_CHARS:
+            raise MatdiffError(f"the cell is too long ({len(src)} characters; at most "
+                               f"{MAX_CELL_CHARS})", 1, 1, src[:200])
+        cell = Cell(src)
+        lines = src.split("\n")
+        target: tuple[int, E.Expr, str | None] | None = None
+        for lineno, raw in enumerate(lines, 1):
+            line = raw.rstrip("\r")
+            for j, ch in enumerate(line):
+                if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") \
+                        and ch not in "\t\r":
+                    raise MatdiffError(f"invisible or control character {_describe(ch)}",
+                                       lineno, j + 1, src)
+            code = line.split("#", 1)[0]
+            if not code.strip():
+                continue
+            if target is not None:
+                raise MatdiffError("the target must be the last line: nothing may follow it",
+                                   lineno, 1, src)
+            colon = code.find(":")
+            if colon >= 0 and "=" not in code[:colon]:
+                self.declare(code, lineno, colon)
+                continue
+            toks = tokenize(line, lineno, src)
+            name = None
+            if len(toks) > 2 and toks[0].kind == "name" and toks[1].kind == "op" \
+                    and toks[1].text == "=":
+                name = toks[0].text
+                if name in RESERVED or name.startswith("I_"):
+                    raise MatdiffError(f"'{name}' is reserved and cannot be defined",
+                                       lineno, toks[0].col, src)
+                if name in self.env or name in self.symbols:
+                    raise MatdiffError(f"'{name}' is already defined", lineno, toks[0].col,
+                                       src)
+                toks = toks[2:]
+            elif any(t.kind == "op" and t.text == "=" for t in toks):
+                t = next(t for t in toks if t.kind == "op" and t.text == "=")
+                raise MatdiffError("a definition is 'name = expression'", lineno, t.col, src)
+            lp = _Line(self, toks, lineno)
+            e = lp.expr()
+            if not lp.at("end"):
+                t = lp.tok
+                raise lp.err(f"unexpected '{t.text}'" + (": an operator or operand is missing"
+                                                         if t.text != ")" else
+                                                         ": unbalanced parenthesis"))
+            if name is not None:
+                self.env[name] = e
+                cell.definitions.append((name, e))
+                if lineno == self._last_code_line(lines):
+                    target = (lineno, e, name)
+            else:
+                target = (lineno, e, None)
+        if target is None:
+            if self.env:
+                lineno, e = len(lines), cell.definitions[-1][1]
+                target = (lineno, e, cell.definitions[-1][0])
+            else:
+                raise MatdiffError("the cell is empty: write declarations and an expression "
+                                   "to differentiate, e.g. 'X : m x n' then 'tr(X' X)'", 1, 1,
+                                   src)
+        cell.target_line, cell.target, cell.target_name = target
+        self._resolve(cell)
+        return cell
+
+    @staticmethod
+    def _last_code_line(lines: list[str]) -> int:
+        for k in range(len(lines), 0, -1):
+            if lines[k - 1].split("#", 1)[0].strip():
+                return k
+        return 0
+
+    def _resolve(self, cell: Cell) -> None:
+        u = self.unifier
+        fixed: dict[str, E.Sym] = {}
+        for name, s in self.symbols.items():
+            r, c = u.resolve(s.shape[0]), u.resolve(s.shape[1])
+            if r.has_vars or c.has_vars:
+                line, col = self.first_use[name]
+                raise MatdiffError(f"the shape of '{name}' cannot be determined: declare it, "
+                                   f"e.g. '{name} : m x n'", line, col, self.source)
+            fixed[name] = E.Sym((r, c), name, s.props)
+        memo: dict[int, E.Expr] = {}
+
+        def res(e: E.Expr) -> E.Expr:
+            key = id(e)
+            if key in memo:
+                return memo[key]
+            if isinstance(e, E.Sym):
+                out: E.Expr = fixed[e.name]
+            elif isinstance(e, (E.Identity, E.Zero, E.Ones)):
+                r, c = u.resolve(e.shape[0]), u.resolve(e.shape[1])
+                if r.has_vars or c.has_vars:
+                    what = {"Identity": "I", "Ones": "ones", "Zero": "0"}[type(e).__name__]
+                    raise MatdiffError(f"the size of '{what}' cannot be determined: write it "
+                                       f"with a size, e.g. '{what}_n'" if what != "0" else
+                                       "the size of a zero cannot be determined",
+                                       cell.target_line, 1, self.source)
+                out = {E.Identity: lambda: E.identity(r), E.Ones: lambda: E.ones(r),
+                       E.Zero: lambda: E.zero((r, c))}[type(e)]()
+            elif e.children:
+                out = E.rebuild(e, tuple(res(c) for c in e.children))
+            else:
+                out = e
+            memo[key] = out
+            return out
+
+        token = E._UNIFIER.set(None)
+        try:
+            cell.target = res(cell.target)
+            cell.definitions = [(n, res(d)) for n, d in cell.definitions]
+        except E.ShapeError as exc:
+            raise MatdiffError(str(exc), cell.target_line, 1, self.source) from None
+        finally:
+            E._UNIFIER.reset(token)
+        cell.symbols = fixed
+        cell.declared = self.declared
+
+
+def parse_cell(source: str) -> Cell:
+    """Parse a cell; raise MatdiffError (with line, column and caret) for bad input."""
+    if not isinstance(source, str):
+        raise MatdiffError(f"the cell must be text, got {type(source).__name__}")
+    p = Parser(source)
+    token = E._UNIFIER.set(p.unifier)
+    try:
+        return p.parse()
+    except RecursionError:
+        raise MatdiffError(f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                           1, 1, source[:200]) from None
+    finally:
+        E._UNIFIER.reset(token)
+
+
+def parse_expr(text: str, symbols: dict[str, E.Sym]) -> E.Expr:
+    """Parse one expression over known symbols (used by the printing round trip)."""
+    decl = "\n".join(f"{s.name} : {s.shape[0]} x {s.shape[1]}" +
+                     "".join(" " + p for p in sorted(s.props)) for s in symbols.values())
+    return parse_cell(decl + "\n" + text).target

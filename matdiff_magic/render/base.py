@@ -1,0 +1,92 @@
+"""Shared structure of the printers: precedence and parenthesization by node type."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .. import expr as E
+
+ADD, KRON, HAD, MUL, NEG, POST, ATOM = range(1, 8)
+
+
+def prec(e: E.Expr) -> int:
+    if isinstance(e, E.Add):
+        return ADD
+    if isinstance(e, E.Kron):
+        return KRON
+    if isinstance(e, E.Hadamard):
+        return HAD
+    if isinstance(e, E.Mul):
+        c, _ = E.split_coef(e)
+        return NEG if c < 0 else MUL
+    if isinstance(e, E.Num):
+        v = e.value
+        return MUL if v.denominator != 1 else (NEG if v < 0 else ATOM)
+    if isinstance(e, E.Zero):
+        return ATOM if e.is_scalar else MUL
+    if isinstance(e, (E.Transpose, E.Inverse, E.Power, E.HadPow)):
+        return POST
+    return ATOM
+
+
+class Printer:
+    """Subclasses say how each operator looks; this class decides where parentheses go."""
+
+    kron_op = " ⊗ "
+    had_op = " ∘ "
+    div_op = " ./ "
+
+    def __call__(self, e: E.Expr) -> str:
+        return self.p(e)
+
+    def paren(self, s: str) -> str:
+        return f"({s})"
+
+    def at(self, e: E.Expr, level: int) -> str:
+        s = self.p(e)
+        return self.paren(s) if prec(e) < level else s
+
+    def p(self, e: E.Expr) -> str:
+        method = getattr(self, "p_" + type(e).__name__)
+        return method(e)
+
+    def p_Add(self, e: E.Add) -> str:
+        out = self.p(e.args[0])
+        for t in e.args[1:]:
+            c, _ = E.split_coef(t)
+            out += (" - " + self.p(E.neg(t))) if c < 0 else (" + " + self.p(t))
+        return out
+
+    def p_Kron(self, e: E.Kron) -> str:
+        return self.kron_op.join(self.at(a, HAD) for a in e.args)
+
+    def p_Hadamard(self, e: E.Hadamard) -> str:
+        # products inside a Hadamard product get parentheses for the reader's sake
+        out = self.at(e.args[0], MUL + 1)
+        for a in e.args[1:]:
+            if isinstance(a, E.HadPow) and a.p == -1:
+                out += self.div_op + self.at(a.arg, MUL + 1)
+            else:
+                out += self.had_op + self.at(a, MUL + 1)
+        return out
+
+    def p_Mul(self, e: E.Mul) -> str:
+        c, rest = E.split_coef(e)
+        factors = rest.args if isinstance(rest, E.Mul) else (rest,)
+        body = self.join([self.at(f, NEG) for f in factors], factors)
+        if c == 1:
+            return body
+        if c == -1:
+            return "-" + body
+        sign = "-" if c < 0 else ""
+        return sign + self.number(abs(c)) + " " + body
+
+    def join(self, parts: list[str], factors) -> str:
+        return " ".join(parts)
+
+    def number(self, v: Fraction) -> str:
+        return str(v)
+
+    def p_Num(self, e: E.Num) -> str:
+        v = e.value
+        return ("-" + self.number(-v)) if v < 0 else self.number(v)

@@ -1,0 +1,109 @@
+"""LaTeX that looks like a textbook: X^\\top, X^{-1}, \\otimes, \\circ, \\operatorname{vec}."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from fractions import Fraction
+
+from .. import expr as E
+from .base import ATOM, Printer
+
+
+def _name(name: str) -> str:
+    base, _, sub = name.partition("_")
+    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", base)
+    if m and not sub:
+        base, sub = m.group(1), m.group(2)
+    if len(base) == 1 and not base.isascii():
+        word = unicodedata.name(base, "").split()[-1].lower()
+        base = "\\" + (word.capitalize() if base.isupper() else word)
+    elif len(base) > 1:
+        base = "\\mathit{" + base + "}"
+    return base + (f"_{{{sub}}}" if sub else "")
+
+
+def _dim(d) -> str:
+    return d.compact()
+
+
+class LatexPrinter(Printer):
+    kron_op = " \\otimes "
+    had_op = " \\circ "
+    div_op = " \\oslash "
+
+    def paren(self, s: str) -> str:
+        return f"\\left({s}\\right)"
+
+    def number(self, v: Fraction) -> str:
+        if v.denominator == 1:
+            return str(v)
+        return f"\\tfrac{{{v.numerator}}}{{{v.denominator}}}"
+
+    def p_Sym(self, e: E.Sym) -> str:
+        return _name(e.name)
+
+    def p_D(self, e: E.D) -> str:
+        return "\\mathrm{d}" + _name(e.var.name)
+
+    def p_Identity(self, e: E.Identity) -> str:
+        return f"I_{{{_dim(e.shape[0])}}}"
+
+    def p_Ones(self, e: E.Ones) -> str:
+        return f"\\mathbf{{1}}_{{{_dim(e.shape[0])}}}"
+
+    def p_Zero(self, e: E.Zero) -> str:
+        return "0"
+
+    def p_Comm(self, e: E.Comm) -> str:
+        r, c = _dim(e.r), _dim(e.c)
+        sep = "" if len(r) == 1 and len(c) == 1 else ","
+        return f"K_{{{r}{sep}{c}}}"
+
+    def sup(self, e: E.Expr, s: str) -> str:
+        return self.at(e, ATOM) + "^{" + s + "}"
+
+    def p_Transpose(self, e: E.Transpose) -> str:
+        return self.sup(e.arg, "\\top")
+
+    def p_Inverse(self, e: E.Inverse) -> str:
+        if isinstance(e.arg, E.Transpose):
+            return self.sup(e.arg.arg, "-\\top")
+        return self.sup(e.arg, "-1")
+
+    def p_Power(self, e: E.Power) -> str:
+        if e.p == Fraction(1, 2):
+            return f"\\sqrt{{{self.p(e.arg)}}}"
+        return self.sup(e.arg, str(e.p))
+
+    def p_HadPow(self, e: E.HadPow) -> str:
+        return self.sup(e.arg, "\\circ " + str(e.p))
+
+    def p_Call(self, e: E.Call) -> str:
+        a = self.p(e.arg)
+        simple = isinstance(e.arg, (E.Sym, E.Call)) or (
+            isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym))
+        name = e.name
+        if name == "fro":
+            return f"\\left\\|{a}\\right\\|_F"
+        if name == "norm2":
+            return f"\\left\\|{a}\\right\\|_2"
+        if name == "abs":
+            return f"\\left|{a}\\right|"
+        if name == "sqrt":
+            return f"\\sqrt{{{a}}}"
+        op = {"tr": "\\operatorname{tr}", "det": "\\det", "logdet": "\\log\\det",
+              "vec": "\\operatorname{vec}", "diag": "\\operatorname{diag}",
+              "diagof": "\\operatorname{diag}", "sum": "\\operatorname{sum}",
+              "exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos",
+              "tanh": "\\tanh", "sigmoid": "\\sigma"}[name]
+        if name == "vec" and simple:
+            return f"{op} {a}"
+        return f"{op}{self.paren(a)}"
+
+
+_latex = LatexPrinter()
+
+
+def to_latex(e: E.Expr) -> str:
+    return _latex(e)

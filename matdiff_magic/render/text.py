@@ -1,0 +1,136 @@
+"""Plain text: the cell language itself (``str(expr)``), and a Unicode textbook form."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from .. import expr as E
+from .base import ATOM, MUL, POST, Printer
+
+
+def _exp(p: Fraction) -> str:
+    if p.denominator == 1:
+        return str(p)
+    return f"({p})"
+
+
+class TextPrinter(Printer):
+    """Output that parses back to the same expression."""
+
+    def p_Sym(self, e: E.Sym) -> str:
+        return e.name
+
+    def p_D(self, e: E.D) -> str:
+        return "d" + e.var.name
+
+    def p_Identity(self, e: E.Identity) -> str:
+        return "I_" + e.shape[0].subscript()
+
+    def p_Ones(self, e: E.Ones) -> str:
+        return "1_" + e.shape[0].subscript()
+
+    def p_Zero(self, e: E.Zero) -> str:
+        r, c = e.shape
+        if c.is_one:
+            return f"0 1_{r.subscript()}"
+        if r.is_one:
+            return f"0 1_{c.subscript()}'"
+        if r == c:
+            return f"0 I_{r.subscript()}"
+        return f"0 1_{r.subscript()} 1_{c.subscript()}'"
+
+    def p_Comm(self, e: E.Comm) -> str:
+        return f"K_{{{e.r},{e.c}}}"
+
+    def p_Transpose(self, e: E.Transpose) -> str:
+        return self.at(e.arg, ATOM) + "'"
+
+    def p_Inverse(self, e: E.Inverse) -> str:
+        if isinstance(e.arg, E.Transpose):
+            return self.at(e.arg.arg, ATOM) + "^-T"
+        return self.at(e.arg, ATOM) + "^-1"
+
+    def p_Power(self, e: E.Power) -> str:
+        return self.at(e.arg, ATOM) + "^" + _exp(e.p)
+
+    def p_HadPow(self, e: E.HadPow) -> str:
+        return self.at(e.arg, ATOM) + ".^" + _exp(e.p)
+
+    def p_Call(self, e: E.Call) -> str:
+        name = "diag" if e.name == "diagof" else e.name
+        return f"{name}({self.p(e.arg)})"
+
+
+_SUP = str.maketrans("0123456789-()/", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᐟ")
+_SIMPLE = re.compile(r"^[A-Za-z\u0391-\u03c9][ᵀ⁻¹⁰²³⁴⁵⁶⁷⁸⁹]*$")
+
+
+class UnicodePrinter(TextPrinter):
+    """The textbook look in plain Unicode: XᵀY ⊗ I_m, X⁻ᵀ, diag(vec X), ‖M‖_F."""
+
+    def join(self, parts: list[str], factors) -> str:
+        out = parts[0]
+        for prev, cur in zip(parts, parts[1:]):
+            tight = _SIMPLE.match(prev) and _SIMPLE.match(cur)
+            tight = tight or (cur.startswith("(") and _SIMPLE.match(prev))
+            out += ("" if tight else " ") + cur
+        return out
+
+    def p_Identity(self, e: E.Identity) -> str:
+        return "I_" + e.shape[0].compact()
+
+    def p_Ones(self, e: E.Ones) -> str:
+        return "1_" + e.shape[0].compact()
+
+    def p_Zero(self, e: E.Zero) -> str:
+        return "0"
+
+    def p_Comm(self, e: E.Comm) -> str:
+        r, c = e.r.compact(), e.c.compact()
+        return f"K_{r}{c}" if len(r) == 1 and len(c) == 1 else f"K_({r},{c})"
+
+    def p_Transpose(self, e: E.Transpose) -> str:
+        return self.at(e.arg, ATOM) + "ᵀ"
+
+    def p_Inverse(self, e: E.Inverse) -> str:
+        if isinstance(e.arg, E.Transpose):
+            return self.at(e.arg.arg, ATOM) + "⁻ᵀ"
+        return self.at(e.arg, ATOM) + "⁻¹"
+
+    def p_Power(self, e: E.Power) -> str:
+        return self.at(e.arg, ATOM) + str(e.p).translate(_SUP)
+
+    def p_HadPow(self, e: E.HadPow) -> str:
+        return self.at(e.arg, ATOM) + "^∘" + _exp(e.p)
+
+    def p_Call(self, e: E.Call) -> str:
+        a = e.arg
+        if e.name == "fro":
+            return f"‖{self.p(a)}‖_F"
+        if e.name == "norm2":
+            return f"‖{self.p(a)}‖"
+        if e.name == "logdet":
+            return f"log det({self.p(a)})"
+        name = {"diagof": "diag", "sigmoid": "σ"}.get(e.name, e.name)
+        if e.name == "vec" and (isinstance(a, (E.Sym, E.Call)) or
+                                (isinstance(a, E.Transpose) and isinstance(a.arg, E.Sym))):
+            return f"vec {self.p(a)}"
+        return f"{name}({self.p(a)})"
+
+
+_text = TextPrinter()
+_unicode = UnicodePrinter()
+
+
+def to_text(e: E.Expr) -> str:
+    """The cell language: ``parse(to_text(e)) == e``."""
+    return _text(e)
+
+
+def to_unicode(e: E.Expr) -> str:
+    """Textbook form in Unicode, for reading (not necessarily re-parseable)."""
+    return _unicode(e)
+
+
+__all__ = ["to_text", "to_unicode", "MUL", "POST"]

@@ -1,0 +1,178 @@
+"""Rewrite rules to textbook form.
+
+Transposes are pushed to the leaves, declared properties are used (Aᵀ = A for symmetric A,
+Q⁻¹ = Qᵀ for orthogonal Q), Kronecker products are merged by the mixed-product rule,
+commutation matrices cancel, ones drop out of Hadamard products, and sums with a common
+left or right factor are collected: A x + Aᵀ x = (A + Aᵀ) x.
+"""
+
+from __future__ import annotations
+
+from . import expr as E
+from .render.base import prec
+from .render.text import to_text
+
+SYMMETRIC = {"symmetric", "spd", "diagonal"}
+
+
+def tpush(e: E.Expr) -> E.Expr:
+    """eᵀ with the transpose pushed to the leaves: (AB)ᵀ = BᵀAᵀ, (A⁻¹)ᵀ = (Aᵀ)⁻¹, ..."""
+    if e.is_scalar:
+        return e
+    if isinstance(e, E.Transpose):
+        return e.arg
+    if isinstance(e, E.Mul):
+        return E.mul(*(tpush(f) for f in reversed(e.args)))
+    if isinstance(e, (E.Add, E.Kron, E.Hadamard)):
+        return E.rebuild(e, tuple(tpush(a) for a in e.args))
+    if isinstance(e, (E.Inverse, E.Power, E.HadPow)):
+        return E.rebuild(e, (tpush(e.arg),))
+    if isinstance(e, E.Call) and (e.name in E.ELEMENTWISE):
+        return E.call(e.name, tpush(e.arg))
+    if isinstance(e, E.Call) and e.name == "diag":
+        return e
+    if isinstance(e, E.Sym) and e.props & SYMMETRIC:
+        return e
+    return E.transpose(e)
+
+
+def _is_ones(e: E.Expr) -> bool:
+    if isinstance(e, E.Ones):
+        return True
+    if isinstance(e, E.Transpose):
+        return isinstance(e.arg, E.Ones)
+    if isinstance(e, E.Mul) and len(e.args) == 2:
+        a, b = e.args
+        return isinstance(a, E.Ones) and isinstance(b, E.Transpose) and isinstance(b.arg, E.Ones)
+    return False
+
+
+def _inverse_pair(a: E.Expr, b: E.Expr) -> bool:
+    """a b = I: X X⁻¹, Q Qᵀ for orthogonal Q, K_{r,c} K_{c,r}."""
+    if isinstance(a, E.Inverse) and a.arg == b or isinstance(b, E.Inverse) and b.arg == a:
+        return True
+    for p, q in ((a, b), (b, a)):
+        if isinstance(p, E.Transpose) and isinstance(p.arg, E.Sym) and \
+                "orthogonal" in p.arg.props and p.arg == q:
+            return True
+    if isinstance(a, E.Comm) and isinstance(b, E.Comm):
+        return a.r == b.c and a.c == b.r
+    return False
+
+
+def _mixed_product(a: E.Expr, b: E.Expr) -> E.Expr | None:
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD when the factors conform."""
+    if not (isinstance(a, E.Kron) and isinstance(b, E.Kron) and len(a.args) == len(b.args)):
+        return None
+    pairs = list(zip(a.args, b.args))
+    if all(x.shape[1] == y.shape[0] for x, y in pairs):
+        return E.kron(*(E.mul(x, y) for x, y in pairs))
+    return None
+
+
+def _simplify_mul(e: E.Mul) -> E.Expr:
+    args = list(e.args)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(args) - 1):
+            a, b = args[i], args[i + 1]
+            if a.is_scalar or b.is_scalar:
+                continue
+            if _inverse_pair(a, b):
+                args[i:i + 2] = [E.identity(a.shape[0])]
+                changed = True
+                break
+            m = _mixed_product(a, b)
+            if m is not None:
+                args[i:i + 2] = [m]
+                changed = True
+                break
+    return E.mul(*args)
+
+
+def _collect(e: E.Add) -> E.Expr:
+    """Factor a common right (then left) chain factor out of a sum."""
+    for side in (-1, 0):
+        groups: dict[E.Expr, list[int]] = {}
+        for i, t in enumerate(e.args):
+            chain = _chain(t)
+            if len(chain) >= 2:
+                groups.setdefault(chain[side], []).append(i)
+        for key, idx in groups.items():
+            if len(idx) < 2:
+                continue
+            rests = [_drop(e.args[i], side) for i in idx]
+            inner = E.add(*rests)
+            new = E.mul(inner, key) if side == -1 else E.mul(key, inner)
+            others = [t for i, t in enumerate(e.args) if i not in idx]
+            return E.add(*others, new) if others else new
+    return e
+
+
+def _chain(t: E.Expr) -> list[E.Expr]:
+    _, rest = E.split_coef(t)
+    if isinstance(rest, E.Mul):
+        return [f for f in rest.args if not f.is_scalar]
+    return []
+
+
+def _drop(t: E.Expr, side: int) -> E.Expr:
+    """t without its first (side 0) or last (side -1) chain factor."""
+    c, rest = E.split_coef(t)
+    args = list(rest.args)
+    chain_idx = [i for i, f in enumerate(args) if not f.is_scalar]
+    del args[chain_idx[side]]
+    return E.scale(c, E.mul(*args))
+
+
+def _step(e: E.Expr, collect: bool = True) -> E.Expr:
+    """One bottom-up pass of the rules."""
+    if not e.children:
+        return e
+    args = tuple(_step(c, collect) for c in e.children)
+    e = E.rebuild(e, args)
+    if isinstance(e, E.Transpose):
+        return tpush(e.arg)
+    if isinstance(e, E.Inverse):
+        a = e.arg
+        if isinstance(a, E.Sym) and "orthogonal" in a.props:
+            return E.transpose(a)
+        if isinstance(a, E.Transpose) and isinstance(a.arg, E.Sym) and a.arg.props & SYMMETRIC:
+            return E.inverse(a.arg)
+        if isinstance(a, E.Kron):  # (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹
+            return E.kron(*(E.inverse(x) for x in a.args))
+        return e
+    if isinstance(e, E.Mul):
+        return _simplify_mul(e)
+    if isinstance(e, E.Hadamard):
+        kept = [a for a in e.args if not _is_ones(a)]
+        kept.sort(key=lambda a: (-prec(a), to_text(a)))
+        return E.hadamard(*kept) if kept else E.ones_like(e.shape)
+    if isinstance(e, E.Kron):
+        # pull scalar factors out: (s A) ⊗ B = s (A ⊗ B)
+        scal, parts = [], []
+        for a in e.args:
+            if isinstance(a, E.Mul):
+                scal += [f for f in a.args if f.is_scalar]
+                parts.append(E.mul(*[f for f in a.args if not f.is_scalar]))
+            else:
+                parts.append(a)
+        return E.mul(*scal, E.kron(*parts)) if scal else e
+    if isinstance(e, E.Add) and collect:
+        return _collect(e)
+    if isinstance(e, E.Call) and e.name == "vec" and isinstance(e.arg, E.Mul):
+        scal = [f for f in e.arg.args if f.is_scalar]
+        if scal:
+            return E.mul(*scal, E.call("vec", E.mul(*[f for f in e.arg.args
+                                                      if not f.is_scalar])))
+    return e
+
+
+def simplify(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
+    for _ in range(max_passes):
+        new = _step(e, collect)
+        if new == e:
+            return new
+        e = new
+    return e

@@ -1,0 +1,159 @@
+"""Vectorization: vec(dF) = J vec(dX), one named identity per node kind.
+
+``jacobian_term(t, X)`` returns (J, rule) with vec(t) = J vec(dX) for a term t linear in dX.
+``gradient_term(t, W)`` is the trace method for scalar targets: it returns G with
+⟨W, t⟩ = tr(Wᵀ t) = tr(Gᵀ dX), moving every factor off dX by the cyclic property of the
+trace (the adjoint of each linear map).
+"""
+
+from __future__ import annotations
+
+from . import expr as E
+from .errors import MatdiffError
+
+VEC_AXB = "vec(AXB) = (Bᵀ ⊗ A) vec X"
+VEC_AX = "vec(AX) = (I ⊗ A) vec X"
+VEC_XB = "vec(XB) = (Bᵀ ⊗ I) vec X"
+VEC_T = "vec(Xᵀ) = K vec X"
+VEC_HAD = "vec(A ∘ X) = diag(vec A) vec X"
+VEC_KRON = "vec(A ⊗ B) = (I_q ⊗ K_{n,p} ⊗ I_m)(vec A ⊗ vec B)"
+VEC_SCALAR = "vec(u A) = vec(A) u for a scalar u"
+VEC_TR = "tr(X) = vec(I)ᵀ vec X"
+VEC_SUM = "sum(X) = 1ᵀ vec X"
+VEC_DIAG = "vec(diag x) = diag(vec I)(1 ⊗ I) x"
+VEC_DIAGOF = "diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X"
+
+
+def _find(args: tuple[E.Expr, ...]) -> int:
+    idx = [i for i, a in enumerate(args) if E.has_d(a)]
+    if len(idx) != 1:
+        raise AssertionError("a term must hold exactly one differential")
+    return idx[0]
+
+
+def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
+    """J with vec(t) = J vec(dX)."""
+    def use(rule: str) -> None:
+        if rule not in rules:
+            rules.append(rule)
+
+    if isinstance(t, E.D):
+        return E.identity(t.shape[0] * t.shape[1])
+    if isinstance(t, E.Add):
+        return E.add(*(jacobian_term(a, rules) for a in t.args))
+    if isinstance(t, E.Transpose):
+        use(VEC_T)
+        r, c = t.arg.shape
+        return E.mul(E.comm(r, c), jacobian_term(t.arg, rules))
+    if isinstance(t, E.Mul):
+        i = _find(t.args)
+        m = t.args[i]
+        others = t.args[:i] + t.args[i + 1:]
+        if m.is_scalar and not t.is_scalar:
+            use(VEC_SCALAR)
+            return E.mul(E.call("vec", E.mul(*others)), jacobian_term(m, rules))
+        if m.is_scalar:
+            return E.mul(*others, jacobian_term(m, rules))
+        scalars = [f for f in others if f.is_scalar]
+        chain = [f for f in t.args if not f.is_scalar]
+        j = chain.index(m)
+        left, right = chain[:j], chain[j + 1:]
+        a = E.mul(*left) if left else E.identity(m.shape[0])
+        b = E.transpose(E.mul(*right)) if right else E.identity(m.shape[1])
+        use(VEC_AXB if left and right else VEC_AX if left else VEC_XB)
+        return E.mul(*scalars, E.kron(b, a), jacobian_term(m, rules))
+    if isinstance(t, E.Hadamard):
+        i = _find(t.args)
+        use(VEC_HAD)
+        others = E.hadamard(*(t.args[:i] + t.args[i + 1:]))
+        return E.mul(E.call("diag", E.call("vec", others)), jacobian_term(t.args[i], rules))
+    if isinstance(t, E.Kron):
+        i = _find(t.args)
+        if i == 0:
+            a, b = t.args[0], E.kron(*t.args[1:])
+        else:
+            a, b = E.kron(*t.args[:i]), E.kron(*t.args[i:])
+        use(VEC_KRON)
+        p, q = a.shape
+        m, n = b.shape
+        perm = E.kron(E.identity(q), E.comm(n, p), E.identity(m))
+        if E.has_d(b):
+            return E.mul(perm, E.kron(E.call("vec", a), E.identity(m * n)),
+                         jacobian_term(b, rules))
+        return E.mul(perm, E.kron(E.identity(p * q), E.call("vec", b)),
+                     jacobian_term(a, rules))
+    if isinstance(t, E.Call):
+        a = t.arg
+        r, c = a.shape
+        if t.name == "vec":
+            return jacobian_term(a, rules)
+        if t.name == "tr":
+            use(VEC_TR)
+            return E.mul(E.transpose(E.call("vec", E.identity(r))), jacobian_term(a, rules))
+        if t.name == "sum":
+            use(VEC_SUM)
+            return E.mul(E.transpose(E.ones(r * c)), jacobian_term(a, rules))
+        if t.name == "diag":
+            use(VEC_DIAG)
+            n = t.shape[0]
+            return E.mul(E.call("diag", E.call("vec", E.identity(n))),
+                         E.kron(E.ones(n), E.identity(n)), jacobian_term(a, rules))
+        if t.name == "diagof":
+            use(VEC_DIAGOF)
+            return E.mul(E.kron(E.transpose(E.ones(r)), E.identity(r)),
+                         E.call("diag", E.call("vec", E.identity(r))), jacobian_term(a, rules))
+    raise MatdiffError(f"cannot vectorize the term {t}")
+
+
+def gradient_term(t: E.Expr, w: E.Expr, rules: list[str]) -> E.Expr:
+    """G with tr(wᵀ t) = tr(Gᵀ dX): the trace method, one adjoint per node kind."""
+    def use(rule: str) -> None:
+        if rule not in rules:
+            rules.append(rule)
+
+    if isinstance(t, E.D):
+        return w
+    if isinstance(t, E.Add):
+        return E.add(*(gradient_term(a, w, rules) for a in t.args))
+    if isinstance(t, E.Transpose):       # tr(Wᵀ Mᵀ) = tr((Wᵀ)ᵀ M)
+        use("tr(Aᵀ) = tr(A)")
+        return gradient_term(t.arg, E.transpose(w), rules)
+    if isinstance(t, E.Mul):
+        i = _find(t.args)
+        m = t.args[i]
+        others = t.args[:i] + t.args[i + 1:]
+        if m.is_scalar:                  # tr(Wᵀ u R) = u tr(Wᵀ R)
+            inner = E.call("tr", E.mul(E.transpose(w), E.mul(*others)))
+            return gradient_term(m, inner, rules)
+        use("cyclic property: tr(Wᵀ A M B) = tr((Aᵀ W Bᵀ)ᵀ M)")
+        scalars = [f for f in others if f.is_scalar]
+        chain = [f for f in t.args if not f.is_scalar]
+        j = chain.index(m)
+        left, right = chain[:j], chain[j + 1:]
+        parts = [E.transpose(E.mul(*left))] if left else []
+        parts.append(w)
+        if right:
+            parts.append(E.transpose(E.mul(*right)))
+        return gradient_term(m, E.mul(*scalars, *parts), rules)
+    if isinstance(t, E.Hadamard):        # tr(Wᵀ (A ∘ M)) = tr((A ∘ W)ᵀ M)
+        use("tr(Wᵀ (A ∘ M)) = tr((A ∘ W)ᵀ M)")
+        i = _find(t.args)
+        others = t.args[:i] + t.args[i + 1:]
+        return gradient_term(t.args[i], E.hadamard(w, *others), rules)
+    if isinstance(t, E.Call):
+        a = t.arg
+        if t.name == "tr":               # w tr(M) = tr((w I)ᵀ M)
+            return gradient_term(a, E.mul(w, E.identity(a.shape[0])), rules)
+        if t.name == "sum":              # w sum(M) = tr((w 1 1ᵀ)ᵀ M)
+            use("sum(M) = tr((1 1ᵀ)ᵀ M)")
+            return gradient_term(a, E.mul(w, E.ones_like(a.shape)), rules)
+        if t.name == "vec" and isinstance(w, E.Call) and w.name == "vec":
+            use("vec(A)ᵀ vec(M) = tr(Aᵀ M)")
+            return gradient_term(a, w.arg, rules)
+        if t.name == "diag":             # tr(Wᵀ diag(m)) = diag(W)ᵀ m
+            g = E.call("diagof", w)
+            return gradient_term(a, g if E.is_one(a.shape[1]) else E.transpose(g), rules)
+        if t.name == "diagof":           # wᵀ diag(M) = tr(diag(w)ᵀ M)
+            return gradient_term(a, E.call("diag", w), rules)
+    raise MatdiffError(f"the trace method cannot handle the term {t} yet: differentiate a "
+                       "matrix-valued expression instead")
