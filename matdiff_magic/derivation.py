@@ -229,14 +229,33 @@ class Derivation:
         from .numeric import evaluate_result
         return evaluate_result(self, values, dims)
 
-    def check(self, *args, **kwargs):
-        raise NotImplementedError("the numerical check is not available yet")
+    def check(self, seed: int = 0, dims: dict | None = None, method: str = "auto",
+              values: dict | None = None):
+        """Check the derivative against central finite differences at random matrices.
+
+        ``dims`` fixes sizes (default: small distinct sizes 3, 4, 5, 2, ...), ``values``
+        fixes some or all matrices; the others are drawn with ``seed`` and honour the
+        declared properties. ``method``: "full" (every entry), "directional" (a few random
+        directions, matrix-free; for large sizes) or "auto". Returns a CheckResult.
+        """
+        from .check import run_check
+        return run_check(self, seed=seed, dims=dims, method=method, values=values)
+
+    def jvp(self, values: dict, V, dims: dict | None = None):
+        """The derivative applied to a direction V shaped like the variable (matrix-free):
+        dF for dX = V (shaped like F), or ⟨G, V⟩ for a scalar target."""
+        from .numeric import jvp
+        return jvp(self, values, V, dims)
 
     def numpy_source(self) -> str:
-        raise NotImplementedError("numpy_source is not available yet")
+        """Source of a standalone NumPy function computing the derivative."""
+        from .codegen import numpy_source
+        return numpy_source(self)
 
     def to_sympy(self):
-        raise NotImplementedError("to_sympy is not available yet")
+        """The result as a SymPy matrix expression."""
+        from .codegen import to_sympy
+        return to_sympy(self)
 
 
 def _paren_u(e: E.Expr) -> str:

@@ -281,7 +281,29 @@ def make_env(symbols: dict[str, E.Sym], values: dict, dims: dict | None = None) 
                 else:
                     raise MatdiffError(f"'{name}' should be {want[0]} x {want[1]}, got "
                                        f"{arrays[name].shape[0]} x {arrays[name].shape[1]}")
+        if name in arrays and s.props:
+            _check_props(name, arrays[name], s.props)
     return env
+
+
+def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
+    """Values must honour the declared properties: the result was simplified with them."""
+    tol = 1e-8 * max(1.0, float(np.max(np.abs(a))) if a.size else 1.0)
+    sym = a.shape[0] == a.shape[1] and np.allclose(a, a.T, atol=tol, rtol=0)
+    if props & {"symmetric", "spd"} and not sym:
+        raise MatdiffError(f"'{name}' is declared {'spd' if 'spd' in props else 'symmetric'}"
+                           " but its value is not symmetric")
+    if "spd" in props and np.min(np.linalg.eigvalsh(a)) <= 0:
+        raise MatdiffError(f"'{name}' is declared spd but its value is not positive "
+                           "definite (it has a non-positive eigenvalue)")
+    if "diagonal" in props and np.any(np.abs(a - np.diag(np.diag(a))) > tol):
+        raise MatdiffError(f"'{name}' is declared diagonal but its value is not")
+    if "orthogonal" in props and not np.allclose(a.T @ a, np.eye(a.shape[1]), atol=1e-8):
+        raise MatdiffError(f"'{name}' is declared orthogonal but its value is not")
+    if "positive" in props and np.any(a <= 0):
+        raise MatdiffError(f"'{name}' is declared positive but has entries <= 0")
+    if "invertible" in props and np.linalg.cond(a) > 1e14:
+        raise MatdiffError(f"'{name}' is declared invertible but its value is singular")
 
 
 def evaluate_result(d, values: dict, dims: dict | None = None) -> np.ndarray:
@@ -302,3 +324,17 @@ def evaluate_result(d, values: dict, dims: dict | None = None) -> np.ndarray:
         raise MatdiffError("the derivative is not finite at these values (overflow, a log "
                            "or sqrt of a non-positive entry, or a division by zero)")
     return out
+
+
+def jvp(d, values: dict, V, dims: dict | None = None) -> np.ndarray:
+    """The numerator-layout derivative applied to V (shaped like the variable)."""
+    env = make_env(d.cell.symbols, values, dims)
+    x = d.wrt
+    Vm = as_matrix("V", V)
+    if Vm.shape != env.shape(x):
+        raise MatdiffError(f"V should be shaped like {x.name}: {env.shape(x)}, got {Vm.shape}")
+    with np.errstate(all="ignore"):
+        if d.kind == "gradient":
+            return np.array([[np.sum(value(d.numerator, env) * Vm)]])
+        out = apply(d.numerator, Vm.reshape(-1, 1, order="F"), env)
+    return out.reshape(env.shape(d.target), order="F")

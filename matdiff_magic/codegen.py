@@ -1,0 +1,221 @@
+"""Exports: ``numpy_source`` (a standalone NumPy function) and ``to_sympy``.
+
+The generated code uses only NumPy. Repeated subexpressions are computed once (temporaries
+t1, t2, ...). For a Jacobian, ``jacobian(...)`` builds the dense (pq) x (mn) matrix and
+``jvp(..., V)`` applies it to a direction V without forming any Kronecker product.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from . import expr as E
+from .dims import Dim
+from .render import to_unicode
+
+_HELPERS = '''
+
+def _as2d(a):
+    a = np.asarray(a, dtype=float)
+    return a.reshape(-1, 1) if a.ndim == 1 else a.reshape(1, 1) if a.ndim == 0 else a
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _commutation(r, c):
+    """K with K vec(A) = vec(A.T) for A of shape r x c (column-major vec)."""
+    K = np.zeros((r * c, r * c))
+    K[np.arange(r * c), np.arange(r * c).reshape(r, c, order="F").T.reshape(-1, order="F")] = 1
+    return K
+
+
+def _kron_apply(apply_a, pa, qa, apply_b, pb, qb, V):
+    """(A kron B) V, column by column as vec(B X A.T), without forming A kron B."""
+    k = V.shape[1]
+    T = V.reshape(qa, qb, k).transpose(1, 0, 2).reshape(qb, qa * k)
+    T = apply_b(T).reshape(pb, qa, k).transpose(1, 0, 2).reshape(qa, pb * k)
+    return apply_a(T).reshape(pa * pb, k)
+
+
+def _comm_apply(r, c, V):
+    k = V.shape[1]
+    return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
+'''
+
+_NP_FUNCS = {"exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos",
+             "tanh": "np.tanh", "sigmoid": "_sigmoid", "sqrt": "np.sqrt", "abs": "np.abs"}
+
+
+class _Gen:
+    def __init__(self, dim_code: dict[str, str], reuse: Counter) -> None:
+        self.dim_code = dim_code
+        self.reuse = reuse
+        self.lines: list[str] = []
+        self.names: dict[E.Expr, str] = {}
+
+    def dim(self, d: Dim) -> str:
+        parts = [str(d.coef)] if d.coef != 1 or not d.factors else []
+        for name, k in d.factors:
+            parts += [self.dim_code[name]] * k
+        return " * ".join(parts)
+
+    def v(self, e: E.Expr) -> str:
+        """Code for the value of e (a 2-D array)."""
+        if e in self.names:
+            return self.names[e]
+        code = self._v(e)
+        if self.reuse[e] > 1 and e.children:
+            name = f"t{len(self.names) + 1}"
+            self.lines.append(f"    {name} = {code}")
+            self.names[e] = name
+            return name
+        return code
+
+    def _v(self, e: E.Expr) -> str:
+        if isinstance(e, E.Sym):
+            return e.name
+        if isinstance(e, E.Num):
+            return f"np.array([[{float(e.value)!r}]])"
+        if isinstance(e, E.Identity):
+            return f"np.eye({self.dim(e.shape[0])})"
+        if isinstance(e, E.Zero):
+            return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))"
+        if isinstance(e, E.Ones):
+            return f"np.ones(({self.dim(e.shape[0])}, 1))"
+        if isinstance(e, E.Comm):
+            return f"_commutation({self.dim(e.r)}, {self.dim(e.c)})"
+        if isinstance(e, E.Add):
+            return "(" + " + ".join(self.v(a) for a in e.args) + ")"
+        if isinstance(e, E.Mul):
+            scal = [repr(float(f.value)) if isinstance(f, E.Num) else self.v(f)
+                    for f in e.args if f.is_scalar]
+            chain = [self.v(f) for f in e.args if not f.is_scalar]
+            parts = scal + ([" @ ".join(chain)] if chain else [])
+            return "(" + " * ".join(parts) + ")"
+        if isinstance(e, E.Kron):
+            out = self.v(e.args[0])
+            for a in e.args[1:]:
+                out = f"np.kron({out}, {self.v(a)})"
+            return out
+        if isinstance(e, E.Hadamard):
+            return "(" + " * ".join(self.v(a) for a in e.args) + ")"
+        if isinstance(e, E.Transpose):
+            return f"{self.v(e.arg)}.T"
+        if isinstance(e, E.Inverse):
+            return f"np.linalg.inv({self.v(e.arg)})"
+        if isinstance(e, E.Power):
+            if e.is_scalar:
+                return f"({self.v(e.arg)} ** {float(e.p)!r})"
+            return f"np.linalg.matrix_power({self.v(e.arg)}, {int(e.p)})"
+        if isinstance(e, E.HadPow):
+            return f"({self.v(e.arg)} ** {float(e.p)!r})"
+        if isinstance(e, E.Call):
+            a = self.v(e.arg)
+            n = e.name
+            if n in _NP_FUNCS:
+                return f"{_NP_FUNCS[n]}({a})"
+            return {
+                "tr": f"np.array([[np.trace({a})]])",
+                "det": f"np.array([[np.linalg.det({a})]])",
+                "logdet": f"np.array([[np.linalg.slogdet({a})[1]]])",
+                "vec": f"{a}.reshape(-1, 1, order='F')",
+                "diag": f"np.diag({a}.reshape(-1))",
+                "diagof": f"np.diag({a}).reshape(-1, 1)",
+                "sum": f"np.array([[np.sum({a})]])",
+                "fro": f"np.array([[np.linalg.norm({a})]])",
+                "norm2": f"np.array([[np.linalg.norm({a})]])",
+            }[n]
+        raise TypeError(type(e).__name__)
+
+    def ap(self, e: E.Expr, V: str) -> str:
+        """Code for e @ V without forming Kronecker products."""
+        if isinstance(e, E.Identity):
+            return V
+        if isinstance(e, E.Mul):
+            scal = [self.v(f) for f in e.args if f.is_scalar]
+            out = V
+            for f in reversed([f for f in e.args if not f.is_scalar]):
+                out = self.ap(f, out)
+            return "(" + " * ".join(scal + [out]) + ")" if scal else out
+        if isinstance(e, E.Add):
+            return "(" + " + ".join(self.ap(a, V) for a in e.args) + ")"
+        if isinstance(e, E.Kron):
+            a, b = e.args[0], E.kron(*e.args[1:])
+            return (f"_kron_apply(lambda T: {self.ap(a, 'T')}, {self.dim(a.shape[0])}, "
+                    f"{self.dim(a.shape[1])}, lambda T: {self.ap(b, 'T')}, "
+                    f"{self.dim(b.shape[0])}, {self.dim(b.shape[1])}, {V})")
+        if isinstance(e, E.Comm):
+            return f"_comm_apply({self.dim(e.r)}, {self.dim(e.c)}, {V})"
+        if isinstance(e, E.Call) and e.name == "diag":
+            return f"({self.v(e.arg)}.reshape(-1, 1) * {V})"
+        return f"({self.v(e)} @ {V})"
+
+
+def _count(e: E.Expr, c: Counter) -> None:
+    c[e] += 1
+    if c[e] == 1:
+        for a in e.children:
+            _count(a, c)
+
+
+def _signature(d) -> tuple[list[str], dict[str, str]]:
+    used = []
+
+    def walk(e):
+        if isinstance(e, E.Sym) and e.name not in used:
+            used.append(e.name)
+        for a in e.children:
+            walk(a)
+    walk(d.target)
+    args = [n for n in d.cell.symbols if n in used]
+    dim_code: dict[str, str] = {}
+    for n in args:
+        s = d.cell.symbols[n]
+        for axis, dm in enumerate(s.shape):
+            if len(dm.factors) == 1 and dm.coef == 1 and dm.factors[0][1] == 1:
+                dim_code.setdefault(dm.factors[0][0], f"{n}.shape[{axis}]")
+    return args, dim_code
+
+
+def numpy_source(d) -> str:
+    args, dim_code = _signature(d)
+    reuse: Counter = Counter()
+    _count(d.numerator, reuse)
+    gen = _Gen(dim_code, reuse)
+    conv = "".join(f"    {a} = _as2d({a})\n" for a in args)
+    sig = ", ".join(args)
+    what = (f"∂{d.name}/∂{d.wrt.name}, shaped like {d.wrt.name}" if d.kind == "gradient" else
+            f"∂vec {d.name}/∂(vec {d.wrt.name})ᵀ, numerator layout, column-major vec")
+    header = ('"""Generated by matdiff-magic from:\n\n'
+              + "".join(f"    {line}\n" for line in d.source.strip().splitlines())
+              + f'\nwith respect to {d.wrt.name}: {to_unicode(d.numerator)}\n"""\n\n'
+              "import numpy as np\n")
+    out = [header + _HELPERS]
+    if d.kind == "gradient":
+        body = gen.v(d.numerator)
+        out.append(f"\n\ndef gradient({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"
+                   + "\n".join(gen.lines) + ("\n" if gen.lines else "")
+                   + f"    return {body}\n")
+    else:
+        body = gen.v(d.result)
+        out.append(f"\n\ndef jacobian({sig}):\n    \"\"\"{what}"
+                   + (" (transposed: denominator layout)" if d.layout == "denominator" else "")
+                   + f".\"\"\"\n{conv}" + "\n".join(gen.lines) + ("\n" if gen.lines else "")
+                   + f"    return {body}\n")
+        gen2 = _Gen(dim_code, reuse)
+        body = gen2.ap(d.numerator, "V.reshape(-1, 1, order='F')")
+        rows, cols = d.target.shape
+        out.append(f"\n\ndef jvp({sig}, V):\n    \"\"\"d{d.name} for d{d.wrt.name} = V "
+                   f"(matrix-free; shaped like {d.name}).\"\"\"\n{conv}"
+                   f"    V = _as2d(V)\n" + "\n".join(gen2.lines)
+                   + ("\n" if gen2.lines else "")
+                   + f"    return {body}.reshape(({gen2.dim(rows)}, {gen2.dim(cols)}), "
+                   "order='F')\n")
+    return "".join(out)
+
+
+def to_sympy(d):
+    from .sympy_export import export
+    return export(d)

@@ -1,0 +1,28 @@
+"""Reference cells shared by the tests: (cell, variable)."""
+
+REFERENCE = [
+    ("A : p x m\nX : m x n\nB : n x q\nA X B", "X"),
+    ("X : m x n\nX'", "X"),
+    ("X, Y : m x n\nZ = X Y' X", "X"),
+    ("X : n x n invertible\ninv(X)", "X"),
+    ("X : m x n\nX .* X", "X"),
+    ("A : p x r\nB : r x m\nX : m x n\nC : n x s\nD : s x q\nF = A exp(B X C) D", "X"),
+    ("A : p x m\nX : m x n\nB : n x p\nf = tr(A X B)", "X"),
+    ("X : n x n spd\nlogdet(X)", "X"),
+    ("X : n x n invertible\ndet(X)", "X"),
+    ("x : n\nA : n x n\nx' A x", "x"),
+    ("x : n\nA : n x n symmetric\nx' A x", "x"),
+    ("X : n x n\nX^2", "X"),
+    ("A : q x m\nX : m x n\nB : q x n\nfro(A X - B)^2", "X"),
+    ("A : q x n\nx : n\nb : q\nnorm2(A x - b)^2", "x"),
+    ("A : p x q\nX : m x n\nkron(A, X)", "X"),
+    ("W : m x n\nx : n\nsigmoid(W x)", "W"),
+    ("W : m x n\nX : n x q\nH = tanh(W X)\nf = sum(H .* H)", "W"),
+    ("S : n x n spd\ny : n\ny' inv(S) y", "S"),
+    ("X : m x n\nA : m x m\ntr(X' A X)", "X"),
+    ("X, B : m x n\nB .* exp(X)", "X"),
+    ("X : m x n\nX' X + I", "X"),
+    ("X : m x n\nsum(log(X) .* sqrt(X))", "X"),
+    ("Q : n x n orthogonal\nX : n x n\nQ' X Q", "X"),
+    ("X : n x n\nD : n x n diagonal\nlogdet(D + X' X)", "X"),
+]
