@@ -111,6 +111,9 @@ class _Gen:
             return f"np.linalg.matrix_power({self.v(e.arg)}, {int(e.p)})"
         if isinstance(e, E.HadPow):
             return f"({self.v(e.arg)} ** {float(e.p)!r})"
+        if isinstance(e, E.Unvec):
+            return (f"{self.v(e.arg)}.reshape(({self.dim(e.shape[0])}, "
+                    f"{self.dim(e.shape[1])}), order='F')")
         if isinstance(e, E.Call):
             a = self.v(e.arg)
             n = e.name

@@ -297,15 +297,20 @@ def _wrt_names(cell: Cell, wrt: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "numerator"):
+def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "numerator",
+           shapes: Sequence[str] = (), free_dims: bool = False):
     """Differentiate the cell's target by the differential method.
 
+    ``shapes`` adds declarations ('X: m x n') before the cell; ``free_dims`` names
+    undetermined dimensions instead of raising (handy for one-line input).
     Returns a :class:`Derivation` (a list of them when ``wrt`` names several variables).
     Raises :class:`MatdiffError`, and only it, for bad input.
     """
     if layout not in LAYOUTS:
         raise MatdiffError(f"layout must be 'numerator' or 'denominator', got {layout!r}")
-    parsed = parse_cell(cell)
+    if isinstance(shapes, str):
+        shapes = [shapes]
+    parsed = parse_cell(cell, tuple(shapes), free_dims)
     names = _wrt_names(parsed, wrt)
     try:
         out = [Derivation(parsed, parsed.symbols[w], layout) for w in names]

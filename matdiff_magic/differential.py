@@ -86,21 +86,24 @@ def _product(d: _Diff, e: E.Nary, make, rule: str) -> E.Expr:
         da = d(a)
         if not E.is_zero(da):
             terms.append(make(*e.args[:i], da, *e.args[i + 1:]))
-    if sum(1 for a in e.args if E.contains(a, lambda x: x == d.var)) > 1:
-        d.use(rule)
+    varying = sum(1 for a in e.args if E.contains(a, lambda x: x == d.var))
+    d.use(rule[0] if varying > 1 else rule[1])
     return E.add(*terms) if terms else E.zero(e.shape)
 
 
 def _mul(d: _Diff, e: E.Mul) -> E.Expr:
-    return _product(d, e, E.mul, "product rule: d(AB) = dA B + A dB")
+    return _product(d, e, E.mul, ("product rule: d(AB) = dA B + A dB",
+                                  "constant factors stay: d(A X B) = A dX B"))
 
 
 def _kron(d: _Diff, e: E.Kron) -> E.Expr:
-    return _product(d, e, E.kron, "d(A ⊗ B) = dA ⊗ B + A ⊗ dB")
+    return _product(d, e, E.kron, ("d(A ⊗ B) = dA ⊗ B + A ⊗ dB",
+                                   "a constant factor stays: d(A ⊗ X) = A ⊗ dX"))
 
 
 def _hadamard(d: _Diff, e: E.Hadamard) -> E.Expr:
-    return _product(d, e, E.hadamard, "d(A ∘ B) = dA ∘ B + A ∘ dB")
+    return _product(d, e, E.hadamard, ("d(A ∘ B) = dA ∘ B + A ∘ dB",
+                                       "a constant factor stays: d(A ∘ X) = A ∘ dX"))
 
 
 def _transpose(d: _Diff, e: E.Transpose) -> E.Expr:
@@ -157,16 +160,24 @@ def _call(d: _Diff, e: E.Call) -> E.Expr:
     return E.call(name, da)
 
 
+def _unvec(d: _Diff, e: E.Unvec) -> E.Expr:
+    d.use("d unvec(a) = unvec(da)")
+    return E.unvec(d(e.arg), e.rows)
+
+
 RULES: dict[type, Rule] = {
     E.Sym: _sym, E.Add: _add, E.Mul: _mul, E.Kron: _kron, E.Hadamard: _hadamard,
     E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power, E.HadPow: _hadpow,
-    E.Call: _call,
+    E.Call: _call, E.Unvec: _unvec,
 }
 
 
 def differential(f: E.Expr, var: E.Sym) -> tuple[E.Expr, list[str]]:
     d = _Diff(var)
-    return d(f), d.rules
+    df = d(f)
+    if not d.rules:
+        d.use(f"the differential of {var.name} is d{var.name}")
+    return df, d.rules
 
 
 def expand(e: E.Expr) -> E.Expr:

@@ -30,6 +30,18 @@ class Dim:
             powers[name] = powers.get(name, 0) + k
         return Dim(self.coef * other.coef, tuple(sorted(powers.items())))
 
+    def divide(self, other: Dim) -> Dim | None:
+        """self / other when it is again a monomial, else None."""
+        if other.coef == 0 or self.coef % other.coef:
+            return None
+        powers = dict(self.factors)
+        for name, k in other.factors:
+            if powers.get(name, 0) < k:
+                return None
+            powers[name] -= k
+        return Dim(self.coef // other.coef,
+                   tuple(sorted((n, k) for n, k in powers.items() if k)))
+
     @property
     def is_int(self) -> bool:
         return not self.factors

@@ -254,9 +254,17 @@ class Call(Unary):
     __hash__ = Expr.__hash__
 
 
+@dataclass(frozen=True, eq=True)
+class Unvec(Unary):
+    """unvec(v, r): the r x (len/r) matrix whose vec is v (the inverse of vec)."""
+    rows: Dim = ONE
+
+    __hash__ = Expr.__hash__
+
+
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
 SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
-FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv")
+FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec")
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive")
 
 
@@ -335,8 +343,8 @@ def add(*terms: Expr) -> Expr:
         if shape is None:
             shape = t.shape
         elif not (same(shape[0], t.shape[0]) and same(shape[1], t.shape[1])):
-            raise ShapeError(f"cannot add a {shape_str(shape)} matrix and a "
-                             f"{shape_str(t.shape)} matrix")
+            raise ShapeError(f"cannot add {shape_str(shape)} and {shape_str(t.shape)}: "
+                             "the shapes must be equal")
     if shape is None:  # only numeric zeros
         return flat[0] if flat else num(0)
     coefs: dict[Expr, Fraction] = {}
@@ -363,7 +371,14 @@ def _chain_shape(factors: tuple[Expr, ...] | list[Expr]) -> Shape:
 def mul(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     for f in factors:
-        flat.extend(f.args if isinstance(f, Mul) else (f,))
+        if isinstance(f, Mul) and (not f.is_scalar or all(a.is_scalar for a in f.args)):
+            flat.extend(f.args)
+        elif isinstance(f, Mul) and isinstance(f.args[0], Num):
+            # a scalar product with a matrix chain inside, (2 x' y): keep it whole
+            flat.extend((f.args[0], Mul(f.shape, f.args[1:]) if len(f.args) > 2 else
+                         f.args[1]))
+        else:
+            flat.append(f)
     coef = Fraction(1)
     scalars: list[Expr] = []
     chain: list[Expr] = []
@@ -374,11 +389,22 @@ def mul(*factors: Expr) -> Expr:
             scalars.append(f)
         else:
             if chain and not same(chain[-1].shape[1], f.shape[0]):
-                raise ShapeError(f"cannot multiply a {shape_str(chain[-1].shape)} matrix by a "
-                                 f"{shape_str(f.shape)} matrix (columns {chain[-1].shape[1]} "
-                                 f"≠ rows {f.shape[0]})")
+                raise ShapeError(f"cannot multiply {shape_str(chain[-1].shape)} by "
+                                 f"{shape_str(f.shape)}: columns {chain[-1].shape[1]} "
+                                 f"≠ rows {f.shape[0]}")
             chain.append(f)
     shape = _chain_shape(chain)
+    if len(chain) >= 2 and is_one(chain[0].shape[0]):
+        # canonical grouping: a prefix whose product is 1 x 1 is a scalar factor, as the
+        # parser reads x' y x' = (x' y) x' left to right
+        seg: list[Expr] = []
+        for f in chain:
+            seg.append(f)
+            if len(seg) >= 2 and is_one(f.shape[1]):
+                scalars.append(Mul(SCALAR, tuple(seg)))
+                seg = []
+        chain = seg
+        shape = _chain_shape(chain)
     scalars = _merge_powers(scalars)
     if coef == 0 or any(isinstance(f, Zero) for f in chain):
         return zero(shape)
@@ -437,8 +463,8 @@ def hadamard(*factors: Expr) -> Expr:
     shape = flat[0].shape
     for f in flat[1:]:
         if not (same(shape[0], f.shape[0]) and same(shape[1], f.shape[1])):
-            raise ShapeError(f"element-wise operation on a {shape_str(shape)} and a "
-                             f"{shape_str(f.shape)} matrix: shapes must be equal")
+            raise ShapeError(f"element-wise operation on {shape_str(shape)} and "
+                             f"{shape_str(f.shape)}: the shapes must be equal")
     if all(f.is_scalar for f in flat):
         return mul(*flat)
     if any(is_zero(f) for f in flat):
@@ -535,9 +561,8 @@ def hadpow(e: Expr, p: Fraction | int) -> Expr:
         return e
     if p == 0:
         return ones_like(e.shape)
-    if isinstance(e, HadPow):
-        return hadpow(e.arg, e.p * p) if (e.p * p).denominator == 1 or \
-            e.p.denominator == 1 and p.denominator == 1 else HadPow(e.shape, e, p)
+    if isinstance(e, HadPow) and p.denominator == 1:   # (x^a)^k = x^(ak) for integer k
+        return hadpow(e.arg, e.p * p)
     return HadPow(e.shape, e, p)
 
 
@@ -568,6 +593,8 @@ def call(name: str, e: Expr) -> Expr:
     if name == "vec":
         if is_one(c):
             return e
+        if isinstance(e, Unvec):
+            return e.arg
         if isinstance(e, Zero):
             return Zero((r * c, ONE))
         return Call((r * c, ONE), e, name)
@@ -582,10 +609,26 @@ def call(name: str, e: Expr) -> Expr:
                 return identity(n)
             return Call((n, n), e, "diag")
         _square(e, "diag() of a matrix")
-        return Call((r, ONE), e, "diagof")
+        return call("diagof", e)
     if name == "diagof":
-        return Call((r, ONE), e, "diagof")
+        return ones(r) if isinstance(e, Identity) else Call((r, ONE), e, "diagof")
     raise ShapeError(f"unknown function '{name}'")
+
+
+def unvec(v: Expr, rows: Dim) -> Expr:
+    n, c = v.shape
+    if not is_one(c):
+        raise ShapeError(f"unvec() needs a column vector, got {shape_str(v.shape)}")
+    cols = n.divide(rows)
+    if cols is None:
+        raise ShapeError(f"unvec(): {n} entries do not fill {rows} rows")
+    if is_one(cols):
+        return v
+    if isinstance(v, Call) and v.name == "vec" and v.arg.shape[0] == rows:
+        return v.arg
+    if isinstance(v, Zero):
+        return Zero((rows, cols))
+    return Unvec((rows, cols), v, rows)
 
 
 def rebuild(e: Expr, args: tuple[Expr, ...]) -> Expr:
@@ -608,6 +651,8 @@ def rebuild(e: Expr, args: tuple[Expr, ...]) -> Expr:
         return hadpow(args[0], e.p)
     if isinstance(e, Call):
         return call(e.name, args[0])
+    if isinstance(e, Unvec):
+        return unvec(args[0], e.rows)
     return e
 
 

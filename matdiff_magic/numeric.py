@@ -214,6 +214,8 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
             return np.array([[a.sum()]])
         if name in ("fro", "norm2"):
             return np.array([[np.linalg.norm(a)]])
+    if isinstance(e, E.Unvec):
+        return value(e.arg, env).reshape(env.shape(e), order="F")
     if isinstance(e, E.D):
         raise MatdiffError("a differential has no value")
     raise MatdiffError(f"cannot evaluate {type(e).__name__}")

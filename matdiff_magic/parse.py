@@ -111,7 +111,7 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
         m = _NUMBER.match(line, i)
         if m and not (line[i] == "." and i + 1 < n and not line[i + 1].isdigit()):
             text = m.group(0)
-            if len(text) > 40:
+            if len(text) > 400:
                 raise err("number too long", i + 1)
             toks.append(Tok("num", text, i + 1))
             i = m.end()
@@ -303,8 +303,8 @@ class _Line:
             if den == 0:
                 raise self.err("division by zero in an exponent", t.col)
             value = value / den
-        if abs(value) > 1000:
-            raise self.err(f"exponent {value} is too large (at most 1000)", t.col)
+        if abs(value) > 10**9:
+            raise self.err(f"exponent {value} is too large", t.col)
         return sign * value
 
     def number(self, t: Tok) -> Fraction:
@@ -362,7 +362,8 @@ class _Line:
         if t.kind == "name":
             self.i += 1
             name = t.text
-            if self.at("op", "(") and name not in self.p.env and name not in self.p.symbols:
+            if self.at("op", "(") and name not in self.p.env and name not in self.p.symbols \
+                    and name not in ("I", "ones") and not name.startswith("I_"):
                 return self.function(t)
             if name == "I":
                 u = self.p.unifier.fresh()
@@ -403,15 +404,37 @@ class _Line:
             other = self.expr()
             self.expect(")")
             return self.build(E.kron, t.col, arg, other)
+        if name == "unvec":
+            self.expect(",")
+            t2 = self.tok
+            text = ""
+            if self.at("op", "{"):
+                self.i += 1
+                while not self.at("op", "}") and not self.at("end"):
+                    text += self.tok.text
+                    self.i += 1
+                self.expect("}")
+            elif t2.kind in ("name", "num"):
+                text = t2.text
+                self.i += 1
+            else:
+                raise self.err("unvec(v, m) needs the number of rows m")
+            rows = parse_dim(text, lambda msg: self.err(msg, t2.col))
+            self.expect(")")
+            return self.build(E.unvec, t.col, arg, rows)
         if self.at("op", ","):
             raise self.err(f"{name}() takes one argument")
         self.expect(")")
         return self.build(E.call, t.col, name, arg)
 
 
+FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
+
+
 class Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, free_dims: bool = False) -> None:
         self.source = source
+        self.free_dims = free_dims
         self.unifier = E.Unifier()
         self.symbols: dict[str, E.Sym] = {}
         self.first_use: dict[str, tuple[int, int]] = {}
@@ -452,8 +475,10 @@ class Parser:
         hash_at = spec.find("#")
         if hash_at >= 0:
             spec = spec[:hash_at]
+        atom = r"(?:[A-Za-z][A-Za-z0-9_]*|\d+)(?:\^\d+)?"
         words = [(m.group(0), colon + 2 + m.start()) for m in re.finditer(
-            r"\d+(?=\s*[x×])|[x×](?=\s*\d)|[A-Za-z][A-Za-z0-9_]*|\d+|\S", spec)]
+            r"\d+(?=\s*[x×])|[x×](?=\s*\d)|" + atom + r"(?:\s*\*\s*" + atom + r")*|\S",
+            spec)]
         if not words:
             raise err("a declaration needs a shape after ':' (e.g. 'm x n', 'n' or 'scalar')",
                       len(line) + 1)
@@ -470,7 +495,7 @@ class Parser:
             rows = dim(*words[0])
             cols = ONE
             k = 1
-            if k < len(words) and words[k][0] in ("x", "×", "*", ","):
+            if k < len(words) and words[k][0] in ("x", "×", ","):
                 if k + 1 >= len(words):
                     raise err("incomplete shape: a dimension is missing after 'x'",
                               len(line) + 1)
@@ -561,8 +586,24 @@ class Parser:
                 return k
         return 0
 
+    def _name_free_dims(self) -> None:
+        """Give every undetermined dimension a fresh name (m, n, p, ...): the derivative
+        holds for any sizes, so free dimensions stay symbolic."""
+        u = self.unifier
+        used = {n for s in self.symbols.values() for d in s.shape for n, _ in d.factors
+                if not n.startswith("?")}
+        fresh = (n for n in FREE_DIM_NAMES + tuple(f"n{i}" for i in range(1, 100))
+                 if n not in used)
+        for s in self.symbols.values():
+            for d in s.shape:
+                r = u.resolve(d)
+                if r.var is not None:
+                    u.subst[r.var] = Dim.of(next(fresh))
+
     def _resolve(self, cell: Cell) -> None:
         u = self.unifier
+        if self.free_dims:
+            self._name_free_dims()
         fixed: dict[str, E.Sym] = {}
         for name, s in self.symbols.items():
             r, c = u.resolve(s.shape[0]), u.resolve(s.shape[1])
@@ -608,13 +649,25 @@ class Parser:
         cell.declared = self.declared
 
 
-def parse_cell(source: str) -> Cell:
-    """Parse a cell; raise MatdiffError (with line, column and caret) for bad input."""
+def parse_cell(source: str, shapes: tuple[str, ...] | list[str] = (),
+               free_dims: bool = False) -> Cell:
+    """Parse a cell; raise MatdiffError (with line, column and caret) for bad input.
+
+    ``shapes`` are extra declaration lines ('X: m x n') read before the cell (errors in them
+    point into the declaration itself); with ``free_dims`` undetermined dimensions get fresh
+    names instead of an error (for one-line input without declarations).
+    """
     if not isinstance(source, str):
         raise MatdiffError(f"the cell must be text, got {type(source).__name__}")
-    p = Parser(source)
+    p = Parser(source, free_dims)
     token = E._UNIFIER.set(p.unifier)
     try:
+        for decl in shapes:
+            if not isinstance(decl, str) or ":" not in decl or "\n" in decl:
+                raise MatdiffError(f"bad shape declaration {decl!r}: write e.g. 'X: m x n'")
+            q = Parser(decl)
+            q.symbols, q.declared = p.symbols, p.declared
+            q.declare(decl.split("#", 1)[0], 1, decl.index(":"))
         return p.parse()
     except RecursionError:
         raise MatdiffError(f"expression nested too deeply (more than {MAX_DEPTH} levels)",

@@ -88,6 +88,12 @@ def _simplify_mul(e: E.Mul) -> E.Expr:
                 args[i:i + 2] = [m]
                 changed = True
                 break
+            base_a, pa = (a.arg, a.p) if isinstance(a, E.Power) else (a, 1)
+            base_b, pb = (b.arg, b.p) if isinstance(b, E.Power) else (b, 1)
+            if base_a == base_b:        # Aᵖ A^q = A^(p+q)
+                args[i:i + 2] = [E.power(base_a, pa + pb)]
+                changed = True
+                break
     return E.mul(*args)
 
 
@@ -146,6 +152,11 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
     if isinstance(e, E.Mul):
         return _simplify_mul(e)
     if isinstance(e, E.Hadamard):
+        scal = [f for a in e.args if isinstance(a, E.Mul) for f in a.args if f.is_scalar]
+        if scal:   # A ∘ (s B) = s (A ∘ B)
+            parts = [E.mul(*[f for f in a.args if not f.is_scalar]) if isinstance(a, E.Mul)
+                     else a for a in e.args]
+            return E.mul(*scal, E.hadamard(*parts))
         kept = [a for a in e.args if not _is_ones(a)]
         kept.sort(key=lambda a: (-prec(a), to_text(a)))
         return E.hadamard(*kept) if kept else E.ones_like(e.shape)
@@ -161,6 +172,14 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
         return E.mul(*scal, E.kron(*parts)) if scal else e
     if isinstance(e, E.Add) and collect:
         return _collect(e)
+    if isinstance(e, E.Unvec) and isinstance(e.arg, E.Mul) and \
+            any(f.is_scalar for f in e.arg.args):   # unvec(s v) = s unvec(v)
+        scal = [f for f in e.arg.args if f.is_scalar]
+        return E.mul(*scal, E.unvec(E.mul(*[f for f in e.arg.args if not f.is_scalar]),
+                                    e.rows))
+    if isinstance(e, E.Call) and e.name in ("tr", "sum") and isinstance(e.arg, E.Kron):
+        # tr(A ⊗ B) = tr(A) tr(B), sum(A ⊗ B) = sum(A) sum(B)
+        return E.mul(*(E.call(e.name, a) for a in e.arg.args))
     if isinstance(e, E.Call) and e.name == "vec" and isinstance(e.arg, E.Mul):
         scal = [f for f in e.arg.args if f.is_scalar]
         if scal:

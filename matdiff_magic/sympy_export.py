@@ -93,6 +93,10 @@ def export(d):
             p = sp.Rational(e.p.numerator, e.p.denominator)
             a = go(e.arg)
             return scalar(a) ** p if e.is_scalar else sp.MatPow(a, p)
+        if isinstance(e, E.Unvec):
+            v = go(e.arg)
+            r = dim(e.shape[0])
+            return sp.FunctionMatrix(r, dim(e.shape[1]), sp.Lambda((i, j), v[i + r * j, 0]))
         if isinstance(e, E.Call):
             a = go(e.arg)
             n = e.name

@@ -31,6 +31,22 @@ def _find(args: tuple[E.Expr, ...]) -> int:
     return idx[0]
 
 
+def _kron_local(t: E.Kron) -> tuple[E.Expr, E.Expr]:
+    """(L, M) with vec(t) = L vec(M), M the factor of t that holds the differential:
+    vec(A ⊗ B) = (I_q ⊗ K_{n,p} ⊗ I_m)(vec A ⊗ vec B) for A (p x q), B (m x n)."""
+    i = _find(t.args)
+    if i == 0:
+        a, b = t.args[0], E.kron(*t.args[1:])
+    else:
+        a, b = E.kron(*t.args[:i]), E.kron(*t.args[i:])
+    p, q = a.shape
+    m, n = b.shape
+    perm = E.kron(E.identity(q), E.comm(n, p), E.identity(m))
+    if E.has_d(b):
+        return E.mul(perm, E.kron(E.call("vec", a), E.identity(m * n))), b
+    return E.mul(perm, E.kron(E.identity(p * q), E.call("vec", b))), a
+
+
 def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
     """J with vec(t) = J vec(dX)."""
     def use(rule: str) -> None:
@@ -68,20 +84,11 @@ def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
         others = E.hadamard(*(t.args[:i] + t.args[i + 1:]))
         return E.mul(E.call("diag", E.call("vec", others)), jacobian_term(t.args[i], rules))
     if isinstance(t, E.Kron):
-        i = _find(t.args)
-        if i == 0:
-            a, b = t.args[0], E.kron(*t.args[1:])
-        else:
-            a, b = E.kron(*t.args[:i]), E.kron(*t.args[i:])
         use(VEC_KRON)
-        p, q = a.shape
-        m, n = b.shape
-        perm = E.kron(E.identity(q), E.comm(n, p), E.identity(m))
-        if E.has_d(b):
-            return E.mul(perm, E.kron(E.call("vec", a), E.identity(m * n)),
-                         jacobian_term(b, rules))
-        return E.mul(perm, E.kron(E.identity(p * q), E.call("vec", b)),
-                     jacobian_term(a, rules))
+        local, inner = _kron_local(t)
+        return E.mul(local, jacobian_term(inner, rules))
+    if isinstance(t, E.Unvec):
+        return jacobian_term(t.arg, rules)
     if isinstance(t, E.Call):
         a = t.arg
         r, c = a.shape
@@ -147,13 +154,21 @@ def gradient_term(t: E.Expr, w: E.Expr, rules: list[str]) -> E.Expr:
         if t.name == "sum":              # w sum(M) = tr((w 1 1ᵀ)ᵀ M)
             use("sum(M) = tr((1 1ᵀ)ᵀ M)")
             return gradient_term(a, E.mul(w, E.ones_like(a.shape)), rules)
-        if t.name == "vec" and isinstance(w, E.Call) and w.name == "vec":
+        if t.name == "vec":              # wᵀ vec(M) = tr(unvec(w)ᵀ M)
             use("vec(A)ᵀ vec(M) = tr(Aᵀ M)")
-            return gradient_term(a, w.arg, rules)
+            return gradient_term(a, E.unvec(w, a.shape[0]), rules)
         if t.name == "diag":             # tr(Wᵀ diag(m)) = diag(W)ᵀ m
             g = E.call("diagof", w)
             return gradient_term(a, g if E.is_one(a.shape[1]) else E.transpose(g), rules)
         if t.name == "diagof":           # wᵀ diag(M) = tr(diag(w)ᵀ M)
             return gradient_term(a, E.call("diag", w), rules)
+    if isinstance(t, E.Unvec):            # tr(Wᵀ unvec(v)) = vec(W)ᵀ v
+        use("tr(Wᵀ unvec(v)) = vec(W)ᵀ v")
+        return gradient_term(t.arg, E.call("vec", w), rules)
+    if isinstance(t, E.Kron):             # vec(W)ᵀ vec(t) = vec(W)ᵀ L vec(M)
+        use(VEC_KRON)
+        local, inner = _kron_local(t)
+        g = E.mul(E.transpose(local), E.call("vec", w))
+        return gradient_term(inner, E.unvec(g, inner.shape[0]), rules)
     raise MatdiffError(f"the trace method cannot handle the term {t} yet: differentiate a "
                        "matrix-valued expression instead")

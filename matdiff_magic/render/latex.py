@@ -27,6 +27,14 @@ def _dim(d) -> str:
     return d.compact()
 
 
+def _bare_prefix(e: E.Expr) -> bool:
+    """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
+    applying to X, so it needs parentheses of its own."""
+    return isinstance(e, E.Call) and e.name == "vec" and (
+        isinstance(e.arg, (E.Sym, E.Call)) or
+        (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
+
+
 class LatexPrinter(Printer):
     kron_op = " \\otimes "
     had_op = " \\circ "
@@ -61,7 +69,8 @@ class LatexPrinter(Printer):
         return f"K_{{{r}{sep}{c}}}"
 
     def sup(self, e: E.Expr, s: str) -> str:
-        return self.at(e, ATOM) + "^{" + s + "}"
+        base = self.paren(self.p(e)) if _bare_prefix(e) else self.at(e, ATOM)
+        return base + "^{" + s + "}"
 
     def p_Transpose(self, e: E.Transpose) -> str:
         return self.sup(e.arg, "\\top")
@@ -78,6 +87,9 @@ class LatexPrinter(Printer):
 
     def p_HadPow(self, e: E.HadPow) -> str:
         return self.sup(e.arg, "\\circ " + str(e.p))
+
+    def p_Unvec(self, e: E.Unvec) -> str:
+        return f"\\operatorname{{vec}}^{{-1}}_{{{_dim(e.rows)}}}{self.paren(self.p(e.arg))}"
 
     def p_Call(self, e: E.Call) -> str:
         a = self.p(e.arg)

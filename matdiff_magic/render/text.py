@@ -61,9 +61,20 @@ class TextPrinter(Printer):
         name = "diag" if e.name == "diagof" else e.name
         return f"{name}({self.p(e.arg)})"
 
+    def p_Unvec(self, e: E.Unvec) -> str:
+        return f"unvec({self.p(e.arg)}, {e.rows.subscript()})"
+
 
 _SUP = str.maketrans("0123456789-()/", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᐟ")
 _SIMPLE = re.compile(r"^[A-Za-z\u0391-\u03c9][ᵀ⁻¹⁰²³⁴⁵⁶⁷⁸⁹]*$")
+
+
+def _bare_prefix(e: E.Expr) -> bool:
+    """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
+    applying to X, so it needs parentheses of its own."""
+    return isinstance(e, E.Call) and e.name == "vec" and (
+        isinstance(e.arg, (E.Sym, E.Call)) or
+        (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
 
 
 class UnicodePrinter(TextPrinter):
@@ -90,19 +101,25 @@ class UnicodePrinter(TextPrinter):
         r, c = e.r.compact(), e.c.compact()
         return f"K_{r}{c}" if len(r) == 1 and len(c) == 1 else f"K_({r},{c})"
 
+    def base(self, e: E.Expr) -> str:
+        return self.paren(self.p(e)) if _bare_prefix(e) else self.at(e, ATOM)
+
     def p_Transpose(self, e: E.Transpose) -> str:
-        return self.at(e.arg, ATOM) + "ᵀ"
+        return self.base(e.arg) + "ᵀ"
 
     def p_Inverse(self, e: E.Inverse) -> str:
         if isinstance(e.arg, E.Transpose):
-            return self.at(e.arg.arg, ATOM) + "⁻ᵀ"
-        return self.at(e.arg, ATOM) + "⁻¹"
+            return self.base(e.arg.arg) + "⁻ᵀ"
+        return self.base(e.arg) + "⁻¹"
 
     def p_Power(self, e: E.Power) -> str:
-        return self.at(e.arg, ATOM) + str(e.p).translate(_SUP)
+        return self.base(e.arg) + str(e.p).translate(_SUP)
 
     def p_HadPow(self, e: E.HadPow) -> str:
-        return self.at(e.arg, ATOM) + "^∘" + _exp(e.p)
+        return self.base(e.arg) + "^∘" + _exp(e.p)
+
+    def p_Unvec(self, e: E.Unvec) -> str:
+        return f"vec⁻¹({self.p(e.arg)})"
 
     def p_Call(self, e: E.Call) -> str:
         a = e.arg

@@ -1,0 +1,346 @@
+"""The notebook face of a Derivation: an ipywidgets stepper and its static fallback.
+
+:class:`Stepper` shows the problem, then one step at a time (previous / next, a slider, or
+all at once), the rule applied in words under each equation, the result in a box at the end,
+the numerical check as a pass/fail badge, and a layout switch that re-derives a Jacobian in
+the other layout.
+
+:class:`MatdiffDisplay` is what the magic displays: one output with two faces, the live
+widget (``application/vnd.jupyter.widget-view+json``) for frontends that run widgets and a
+static, deterministic ``text/plain`` + ``text/latex`` + ``text/html`` rendering of all the
+steps for nbconvert, GitHub and nbval. ipywidgets is imported only when a widget is built.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+_PASS_STYLE = "background:#e6f4ea;color:#1e6b34;border:1px solid #34a853"
+_FAIL_STYLE = "background:#fce8e6;color:#a50e0e;border:1px solid #d93025"
+_BADGE_STYLE = "display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;"
+_RESULT_BORDER = "2px solid #1a73e8"
+
+
+def _math(latex: str) -> str:
+    """Display math for HTMLMath / MathJax; the TeX is escaped as HTML text."""
+    return f"$${html.escape(latex, quote=False)}$$"
+
+
+def _rule(text: str, prefix: str = "") -> str:
+    return (f'<div class="matdiff-rule-text">{prefix}<em>{html.escape(text, quote=False)}'
+            f"</em></div>")
+
+
+def _dims_text(dims: Any) -> str:
+    if isinstance(dims, dict):
+        return ", ".join(f"{k}={v}" for k, v in dims.items())
+    return "" if dims is None else str(dims)
+
+
+def check_summary(check: Any) -> str:
+    """One line about a CheckResult: pass/fail, the largest relative error, where."""
+    verdict = "passed" if check.passed else "FAILED"
+    parts = [f"max relative error {check.max_rel_error:.1e}"]
+    method = getattr(check, "method", None)
+    details = [str(x) for x in (f"method {method}" if method else None,
+                                _dims_text(getattr(check, "dims", None)),
+                                f"seed {check.seed}" if getattr(check, "seed", None)
+                                is not None else None) if x]
+    if details:
+        parts.append(", ".join(details))
+    return f"numerical check {verdict}: " + "; ".join(parts)
+
+
+def badge_html(check: Any) -> str:
+    """The pass/fail badge (green or red) for a CheckResult, or an error message."""
+    if isinstance(check, BaseException):
+        return (f'<span class="matdiff-badge matdiff-fail" style="{_BADGE_STYLE}{_FAIL_STYLE}">'
+                f"numerical check could not run: {html.escape(str(check))}</span>")
+    ok = bool(check.passed)
+    cls = "matdiff-pass" if ok else "matdiff-fail"
+    mark = "✔" if ok else "✘"
+    return (f'<span class="matdiff-badge {cls}" style="{_BADGE_STYLE}'
+            f'{_PASS_STYLE if ok else _FAIL_STYLE}">{mark} '
+            f"{html.escape(check_summary(check))}</span>")
+
+
+def _title(d) -> str:
+    wrt, name = d.wrt.name, d.name
+    if d.kind == "gradient":
+        what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
+    else:
+        what = f"Jacobian of vec {name} with respect to vec {wrt}, {d.layout} layout"
+    return f'<div class="matdiff-title-text"><b>{html.escape(what)}</b></div>'
+
+
+class Stepper:
+    """An ipywidgets stepper over the steps of a Derivation.
+
+    State for tests and scripts: ``index`` (the step shown, 0 = the problem),
+    ``show_all``, ``derivation`` (the one shown, which the layout switch replaces),
+    ``check``; widgets: ``problem_html``, ``step_html``, ``rule_html``, ``all_html``,
+    ``result_html``, ``badge``, ``prev_button``, ``next_button``, ``slider``,
+    ``show_all_button``, ``layout_toggle``, ``counter``; the root VBox is ``widget``.
+
+    ``checker(derivation)`` recomputes the check after a layout switch; ``derive`` (the
+    engine's by default) re-derives in the other layout.
+    """
+
+    def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
+                 checker: Callable[[Any], Any] | None = None,
+                 derive: Callable[..., Any] | None = None) -> None:
+        import ipywidgets as w
+
+        self.derivation = derivation
+        self.check = check
+        self.show_steps = show_steps
+        self._checker = checker
+        self._derive = derive
+        self._cache = {derivation.layout: (derivation, check)}
+        self._busy = False
+        n = len(derivation.steps)
+
+        self.title_html = w.HTML(_title(derivation))
+        self.title_html.add_class("matdiff-title")
+        self.problem_html = w.HTMLMath(_math(derivation.steps[0].latex))
+        self.problem_html.add_class("matdiff-problem")
+
+        self.prev_button = w.Button(description="previous", icon="arrow-left",
+                                    tooltip="the previous step",
+                                    layout=w.Layout(width="auto"))
+        self.prev_button.add_class("matdiff-prev")
+        self.next_button = w.Button(description="next", icon="arrow-right",
+                                    tooltip="the next step", layout=w.Layout(width="auto"))
+        self.next_button.add_class("matdiff-next")
+        self.slider = w.IntSlider(value=0, min=0, max=max(n - 1, 0), step=1,
+                                  description="step", readout=False,
+                                  layout=w.Layout(width="220px"))
+        self.slider.add_class("matdiff-slider")
+        self.counter = w.Label("")
+        self.counter.add_class("matdiff-counter")
+        self.show_all_button = w.ToggleButton(value=False, description="show all steps",
+                                              tooltip="show every step at once",
+                                              layout=w.Layout(width="auto"))
+        self.show_all_button.add_class("matdiff-show-all")
+        self.controls = w.HBox([self.prev_button, self.next_button, self.slider, self.counter,
+                                self.show_all_button],
+                               layout=w.Layout(align_items="center", flex_flow="row wrap"))
+        self.controls.add_class("matdiff-controls")
+
+        jac = derivation.kind == "jacobian"
+        self.layout_toggle = w.ToggleButtons(
+            options=["numerator", "denominator"], value=derivation.layout,
+            description="layout", disabled=not jac,
+            tooltips=["∂vec F/∂(vec X)ᵀ", "∂(vec F)ᵀ/∂vec X: the transpose"] if jac else
+            ["a gradient is shaped like the variable in either layout"] * 2,
+            style={"button_width": "auto"})
+        self.layout_toggle.add_class("matdiff-layout")
+
+        self.step_html = w.HTMLMath("")
+        self.step_html.add_class("matdiff-step")
+        self.rule_html = w.HTML("")
+        self.rule_html.add_class("matdiff-rule")
+        self.all_html = w.HTMLMath("")
+        self.all_html.add_class("matdiff-all")
+        self.result_html = w.HTMLMath("", layout=w.Layout(border=_RESULT_BORDER,
+                                                          padding="2px 12px",
+                                                          margin="6px 0"))
+        self.result_html.add_class("matdiff-result")
+        self.badge = w.HTML("")
+        self.badge.add_class("matdiff-badge")
+
+        self.widget = w.VBox([self.title_html, self.problem_html, self.controls,
+                              self.layout_toggle, self.step_html, self.all_html,
+                              self.result_html, self.rule_html, self.badge])
+        self.widget.add_class("matdiff-stepper")
+
+        self.prev_button.on_click(lambda _: self._move(-1))
+        self.next_button.on_click(lambda _: self._move(+1))
+        self.slider.observe(lambda _: self._render(), names="value")
+        self.show_all_button.observe(lambda _: self._render(), names="value")
+        self.layout_toggle.observe(self._on_layout, names="value")
+        if not show_steps:
+            self.slider.value = self.last
+        self._render()
+
+    # --- state -------------------------------------------------------------------------------
+    @property
+    def last(self) -> int:
+        return len(self.derivation.steps) - 1
+
+    @property
+    def index(self) -> int:
+        """The step shown (0 is the problem, ``last`` the identified result)."""
+        return self.slider.value
+
+    @index.setter
+    def index(self, i: int) -> None:
+        self.slider.value = max(0, min(int(i), self.last))
+
+    @property
+    def show_all(self) -> bool:
+        return self.show_all_button.value
+
+    @show_all.setter
+    def show_all(self, value: bool) -> None:
+        self.show_all_button.value = bool(value)
+
+    def _move(self, delta: int) -> None:
+        self.index = self.index + delta
+
+    # --- drawing -----------------------------------------------------------------------------
+    def _render(self) -> None:
+        if self._busy:
+            return
+        d, i = self.derivation, self.index
+        steps, last = d.steps, self.last
+        everything = self.show_all or not self.show_steps
+        self.title_html.value = _title(d)
+        self.problem_html.value = _math(steps[0].latex) + _rule(steps[0].rule)
+        self.step_html.value = _math(steps[i].latex)
+        self.rule_html.value = _rule(steps[i].rule, f"<b>step {i + 1} of {last + 1}</b> · ")
+        self.all_html.value = "".join(
+            f'<div class="matdiff-all-step">{_math(s.latex)}'
+            f"{_rule(s.rule, f'<b>step {k + 1}</b> · ')}</div>"
+            for k, s in enumerate(steps[1:last], 1))
+        self.result_html.value = _math(steps[last].latex) + _rule(
+            steps[last].rule, f"<b>step {last + 1}</b> · " if self.show_steps else "")
+        self.counter.value = f"step {i + 1} of {last + 1}"
+
+        self.prev_button.disabled = everything or i <= 0
+        self.next_button.disabled = everything or i >= last
+        self.slider.disabled = everything
+        _show(self.controls, self.show_steps)
+        _show(self.step_html, not everything and i < last)
+        _show(self.rule_html, not everything and i < last)
+        _show(self.all_html, self.show_all and self.show_steps)
+        _show(self.result_html, everything or i == last)
+        _show(self.badge, self.check is not None)
+        self.badge.value = "" if self.check is None else badge_html(self.check)
+        for cls in ("matdiff-pass", "matdiff-fail"):
+            self.badge.remove_class(cls)
+        if self.check is not None:
+            ok = not isinstance(self.check, BaseException) and self.check.passed
+            self.badge.add_class("matdiff-pass" if ok else "matdiff-fail")
+
+    def shown_html(self) -> str:
+        """The HTML of every visible part, top to bottom (what a reader sees)."""
+        parts = [self.title_html, self.problem_html, self.step_html, self.all_html,
+                 self.result_html, self.rule_html, self.badge]
+        return "\n".join(p.value for p in parts if p.layout.display != "none")
+
+    @property
+    def result_visible(self) -> bool:
+        return self.result_html.layout.display != "none"
+
+    # --- the layout switch ---------------------------------------------------------------------
+    def _on_layout(self, change) -> None:
+        layout = change["new"]
+        if layout == self.derivation.layout or self.derivation.kind != "jacobian":
+            return
+        if layout not in self._cache:
+            if self._derive is None:
+                from .derivation import derive
+            else:
+                derive = self._derive
+            d = derive(self.derivation.source, wrt=self.derivation.wrt.name, layout=layout)
+            check = None
+            if self.check is not None and self._checker is not None:
+                try:
+                    check = self._checker(d)
+                except Exception as exc:  # shown in the badge, the widget stays usable
+                    check = exc
+            elif self.check is not None:
+                check = self.check
+            self._cache[layout] = (d, check)
+        at_end = self.index == self.last
+        self._busy = True
+        try:
+            self.derivation, self.check = self._cache[layout]
+            self.slider.max = self.last
+            self.index = self.last if (at_end or not self.show_steps) else self.index
+        finally:
+            self._busy = False
+        self._render()
+
+    # --- display -----------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _show(widget, visible: bool) -> None:
+    widget.layout.display = None if visible else "none"
+
+
+class MatdiffDisplay:
+    """One output, two faces: the live stepper and a static rendering of all the steps.
+
+    The static parts depend only on the derivation and the check, never on object ids or
+    timings, so the same cell always gives the same ``text/plain`` (nbval compares it).
+    """
+
+    def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
+                 check_kwargs: dict | None = None) -> None:
+        self.derivation = derivation
+        self.check = check
+        self.show_steps = show_steps
+        self.check_kwargs = check_kwargs
+        self._stepper: Stepper | None = None
+
+    @property
+    def stepper(self) -> Stepper:
+        """The widget, built on first use (this is where ipywidgets gets imported)."""
+        if self._stepper is None:
+            kw = self.check_kwargs
+            checker = None if kw is None else (lambda d: d.check(**kw))
+            self._stepper = Stepper(self.derivation, self.check, show_steps=self.show_steps,
+                                    checker=checker)
+        return self._stepper
+
+    # --- the static face ---------------------------------------------------------------------
+    def text(self) -> str:
+        d = self.derivation
+        body = d.text() if self.show_steps else d.steps[-1].text
+        if self.check is not None:
+            body += "\n" + (self.check.text() if hasattr(self.check, "text")
+                            else check_summary(self.check))
+        return body
+
+    def latex(self) -> str:
+        steps = self.derivation.steps if self.show_steps else self.derivation.steps[-1:]
+        body = " \\\\\n".join(f"&{s.latex}" for s in steps)
+        return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+
+    def html(self) -> str:
+        d = self.derivation
+        if self.show_steps:
+            out = d.html()
+        else:
+            out = (f'<div class="matdiff"><div>\\[{html.escape(d.steps[-1].latex)}\\]</div>'
+                   f"</div>")
+        if self.check is not None:
+            out += f"<div>{badge_html(self.check)}</div>"
+        return out
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        data: dict[str, Any] = {}
+        try:
+            data.update(self.stepper._repr_mimebundle_(**kwargs) or {})
+        except ImportError:  # no ipywidgets: the static face alone
+            pass
+        data.pop("text/plain", None)  # the widget's repr is neither useful nor deterministic
+        data["text/plain"] = self.text()
+        data["text/latex"] = self.latex()
+        data["text/html"] = self.html()
+        if include:
+            data = {k: v for k, v in data.items() if k in include}
+        if exclude:
+            data = {k: v for k, v in data.items() if k not in exclude}
+        return data
+
+    def __repr__(self) -> str:
+        return self.text()
