@@ -87,8 +87,20 @@ def _dim_names(symbols: dict[str, E.Sym]) -> list[str]:
     return names
 
 
-def choose_sizes(symbols: dict[str, E.Sym], dims: dict[str, int] | None) -> dict[str, int]:
+def _expr_dim_names(e: E.Expr, out: list[str]) -> None:
+    for d in e.shape:
+        for name, _ in d.factors:
+            if name not in out:
+                out.append(name)
+    for c in e.children:
+        _expr_dim_names(c, out)
+
+
+def choose_sizes(symbols: dict[str, E.Sym], dims: dict[str, int] | None,
+                 target: E.Expr | None = None, descending: bool = False) -> dict[str, int]:
     names = _dim_names(symbols)
+    if target is not None:   # sizes that only an I_n or 1_n in the target names
+        _expr_dim_names(target, names)
     sizes: dict[str, int] = {}
     for k, v in (dims or {}).items():
         if k not in names:
@@ -98,6 +110,9 @@ def choose_sizes(symbols: dict[str, E.Sym], dims: dict[str, int] | None) -> dict
             raise MatdiffError(f"dims['{k}'] must be a positive integer, got {v!r}")
         sizes[k] = int(v)
     free = [s for s in DEFAULT_SIZES if s not in sizes.values()]
+    if descending:   # e.g. logdet(Xᵀ X) needs more rows than columns
+        k = len([n for n in names if n not in sizes])
+        free = sorted(free[:k], reverse=True) + free[k:]
     for name in names:
         if name not in sizes:
             sizes[name] = free.pop(0) if free else 3
@@ -180,14 +195,15 @@ def random_matrix(rng: np.random.Generator, r: int, c: int, props: set[str]) -> 
 
 
 def random_values(derivation, seed: int = 0, dims: dict[str, int] | None = None,
-                  values: dict | None = None) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+                  values: dict | None = None, descending: bool = False
+                  ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Random values for every symbol of the target, honouring the declared properties."""
     symbols = derivation.cell.symbols
     rng = np.random.default_rng(seed)
     given = dict(values or {})
-    sizes = choose_sizes(symbols, dims)
+    sizes = choose_sizes(symbols, dims, derivation.target, descending)
     if given:
-        env = make_env(symbols, given, {**sizes, **(dims or {})} if False else dims)
+        env = make_env(symbols, given, dims)
         for k, v in env.sizes.items():
             sizes[k] = v
         given = env.values
@@ -228,19 +244,29 @@ def run_check(derivation, seed: int = 0, dims: dict[str, int] | None = None,
         raise MatdiffError(f"seed must be an integer, got {seed!r}")
     x = derivation.wrt
     f = derivation.target
+    problem = None
     for attempt in range(8):   # a point where F is defined (log, logdet, inverse, ...)
         vals, sizes = random_values(derivation, [int(seed), attempt] if attempt else seed,
-                                    dims, values)
+                                    dims, values, descending=attempt >= 4)
         env = Env(vals, sizes)
         try:
             with np.errstate(all="ignore"):
                 ok = bool(np.all(np.isfinite(value(f, env))))
-        except MatdiffError:
+                # the derivative must be defined there too (e.g. no singular XᵀX)
+                probe = np.ones((env.dim(x.shape[0]) * env.dim(x.shape[1]), 1))
+                d_at = value(derivation.numerator, env) if derivation.kind == "gradient" \
+                    else apply(derivation.numerator, probe, env)
+                ok = ok and bool(np.all(np.isfinite(d_at)))
+        except MatdiffError as exc:
             if values and set(values) >= set(derivation.cell.symbols):
                 raise
-            ok = False
+            ok, problem = False, exc
         if ok:
             break
+    else:
+        raise MatdiffError("no random point was found where the target is defined"
+                           + (f" ({problem.message})" if problem else "") +
+                           ": declare properties (spd, positive, ...) or give dims or values")
     X0 = vals[x.name]
     fr, fc = env.shape(f)
     jac_entries = fr * fc * X0.size

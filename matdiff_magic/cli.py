@@ -46,9 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from . import derive
     text = sys.stdin.read() if args.expression == "-" else args.expression
-    cell = "\n".join(args.shape + [text])
     try:
-        ds = derive(cell, wrt=args.wrt, layout=args.layout)
+        ds = derive(text, wrt=args.wrt, layout=args.layout, shapes=args.shape)
         ds = ds if isinstance(ds, list) else [ds]
         status = 0
         for d in ds:

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from . import expr as E
 from .differential import differential, expand
 from .errors import MatdiffError
-from .parse import Cell, parse_cell
+from .parse import Cell, _tree_size, parse_cell
 from .render import to_latex, to_unicode
 from .simplify import simplify
 from .vectorize import gradient_term, jacobian_term
 
 LAYOUTS = ("numerator", "denominator")
+MAX_TERMS = 300           # bounds: every derive returns or errors within seconds
+MAX_DIFF_NODES = 20_000
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,21 @@ class Step:
 
 def _shape_u(shape) -> str:
     r, c = shape
-    return "scalar" if r.is_one and c.is_one else f"{r.compact()}×{c.compact()}"
+    return "scalar" if r.is_one and c.is_one else f"{r.pretty()}×{c.pretty()}"
 
 
 def _shape_l(shape) -> str:
     r, c = shape
     return "1 \\times 1" if r.is_one and c.is_one else f"{r.compact()} \\times {c.compact()}"
+
+
+def _occurrences(e: E.Expr, x: E.Sym, memo: dict | None = None) -> int:
+    """How many times x occurs in e as a tree, computed on the DAG."""
+    memo = {} if memo is None else memo
+    k = id(e)
+    if k not in memo:
+        memo[k] = 1 if e == x else sum(_occurrences(c, x, memo) for c in e.children)
+    return memo[k]
 
 
 def _terms(e: E.Expr) -> tuple[E.Expr, ...]:
@@ -61,7 +72,7 @@ class Derivation:
             self.result = simplify(E.transpose(self.numerator))
             n = self.name
             self._step("denominator layout: the transpose of the numerator-layout Jacobian",
-                       f"∂vec {n}ᵀ/∂vec {wrt.name} = {to_unicode(self.result)}",
+                       f"∂(vec {n})ᵀ/∂vec {wrt.name} = {to_unicode(self.result)}",
                        f"\\frac{{\\partial (\\operatorname{{vec}} {n})^\\top}}{{\\partial "
                        f"\\operatorname{{vec}} {wrt.name}}} = {to_latex(self.result)}")
 
@@ -73,19 +84,45 @@ class Derivation:
         self._step(rule, f"{lhs_u} = {to_unicode(e)}", f"{lhs_l} = {to_latex(e)}")
 
     # --- the method ----------------------------------------------------------------------------
+    def _as_written(self) -> list[tuple[str, E.Expr]]:
+        """The definitions as the user wrote them (names of earlier definitions kept)."""
+        from .parse import parse_expr
+        symbols = dict(self.cell.symbols)
+        out = []
+        for name, e in self.cell.definitions:
+            try:
+                shown = parse_expr(self.cell.definition_text[name], symbols)
+            except (MatdiffError, KeyError):
+                shown = e
+            out.append((name, shown))
+            symbols[name] = E.Sym(e.shape, name, frozenset())
+        return out
+
     def _derive(self) -> E.Expr:
         f, x, n = self.target, self.wrt, self.name
         xs, fs = _shape_u(x.shape), _shape_u(f.shape)
+        defs = [(d, e) for d, e in self._as_written() if d != self.cell.target_name] \
+            if self.cell.definitions else []
+        shown = f
+        if self.cell.target_name and defs:
+            shown = self._as_written()[-1][1]
+        pre_u = "".join(f"{d} = {to_unicode(e)};  " for d, e in defs)
+        pre_l = "".join(f"{d} = {to_latex(e)},\\quad " for d, e in defs)
         self._step("the problem",
-                   f"{n} = {to_unicode(f)}  ({fs}), differentiated with respect to "
+                   f"{pre_u}{n} = {to_unicode(shown)}  ({fs}), differentiated with respect to "
                    f"{x.name} ({xs})",
-                   f"{n} = {to_latex(f)} \\quad ({_shape_l(f.shape)}),\\ "
+                   f"{pre_l}{n} = {to_latex(shown)} \\quad ({_shape_l(f.shape)}),\\ "
                    f"\\text{{with respect to }} {to_latex(x)} \\ ({_shape_l(x.shape)})")
-        if self.cell.definitions and (len(self.cell.definitions) > 1 or
-                                      self.cell.target_name is None):
-            names = ", ".join(d for d, _ in self.cell.definitions
-                              if d != self.cell.target_name)
-            self._eq(f"substitute the definitions of {names} (chain rule)", n, n, f)
+        if defs and shown != f:
+            names = ", ".join(d for d, _ in defs)
+            self._eq(f"substitute the definition{'s' if len(defs) > 1 else ''} of {names} "
+                     "(chain rule)", n, n, f)
+        # the product rule gives about (occurrences of X) x (size of F) nodes: refuse early
+        occ, size = _occurrences(f, x), _tree_size(f)
+        if occ * size > 4 * MAX_DIFF_NODES:
+            raise MatdiffError(f"the differential would be too large: {x.name} occurs {occ} "
+                               f"times in an expression of {size} nodes; define intermediate "
+                               "results or reduce the expression")
         df, rules = differential(f, x)
         dn_u, dn_l = f"d{n}", f"\\mathrm{{d}}{n}"
         if E.is_zero(df):
@@ -96,11 +133,20 @@ class Derivation:
             self._identify(result)
             return result
         self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, df)
-        tidy = simplify(expand(df), collect=False)
-        tidy = expand(tidy)
+        expanded = expand(df)
+        size = _tree_size(expanded)
+        if size > MAX_DIFF_NODES:
+            raise MatdiffError(f"the differential is too large ({size} nodes, at most "
+                               f"{MAX_DIFF_NODES}): define intermediate results or reduce the "
+                               "expression")
+        if len(_terms(expanded)) > MAX_TERMS:
+            raise MatdiffError(f"the differential has {len(_terms(expanded))} terms (at most "
+                               f"{MAX_TERMS}): define intermediate results or reduce the "
+                               "expression")
+        tidy = expand(simplify(expanded, collect=False))
         if tidy != df:
-            self._eq("expand and push transposes to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l,
-                     tidy)
+            self._eq("expand into terms with one dX each, collect like terms, push transposes "
+                     "to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l, tidy)
         if self.kind == "gradient":
             result = self._gradient(tidy)
         else:
@@ -156,7 +202,7 @@ class Derivation:
         x, n = self.wrt, self.name
         xl = to_latex(x)
         if self.kind == "gradient":
-            self._step(f"identify the gradient: df = tr(Gᵀ dX) gives ∂{n}/∂{x.name} = G, "
+            self._step(f"identify the gradient: d{n} = tr(Gᵀ d{x.name}) gives ∂{n}/∂{x.name} = G, "
                        f"shaped like {x.name} ({_shape_u(x.shape)})",
                        f"∂{n}/∂{x.name} = {to_unicode(result)}",
                        f"\\frac{{\\partial {n}}}{{\\partial {xl}}} = {to_latex(result)}")
@@ -164,8 +210,8 @@ class Derivation:
             r, c = self.target.shape
             rows, cols = r * c, x.shape[0] * x.shape[1]
             self._step(f"identify the Jacobian: vec d{n} = J vec d{x.name} gives "
-                       f"∂vec {n}/∂(vec {x.name})ᵀ = J, of size {rows.compact()}×"
-                       f"{cols.compact()} (numerator layout)",
+                       f"∂vec {n}/∂(vec {x.name})ᵀ = J, of size {rows.pretty()}×"
+                       f"{cols.pretty()} (numerator layout)",
                        f"∂vec {n}/∂(vec {x.name})ᵀ = {to_unicode(result)}",
                        f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
                        f"(\\operatorname{{vec}} {xl})^\\top}} = {to_latex(result)}")
@@ -282,8 +328,10 @@ def _wrt_names(cell: Cell, wrt: str | Sequence[str] | None) -> list[str]:
                            + (f" (one of {', '.join(used)})" if used else ""))
     if isinstance(wrt, str):
         names = [w.strip() for w in wrt.split(",")]
+    elif isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
+        names = [w.strip() for w in wrt]
     else:
-        names = [str(w).strip() for w in wrt]
+        raise MatdiffError(f"wrt must be a variable's name (or a list of names), got {wrt!r}")
     if not names or any(not w for w in names):
         raise MatdiffError(f"bad wrt {wrt!r}: give a variable's name, e.g. wrt='X'")
     for w in names:
@@ -310,6 +358,8 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
         raise MatdiffError(f"layout must be 'numerator' or 'denominator', got {layout!r}")
     if isinstance(shapes, str):
         shapes = [shapes]
+    if not isinstance(shapes, (list, tuple)):
+        raise MatdiffError(f"shapes must be a list of declarations, got {shapes!r}")
     parsed = parse_cell(cell, tuple(shapes), free_dims)
     names = _wrt_names(parsed, wrt)
     try:

@@ -8,6 +8,7 @@ variables for shapes not yet determined.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True, order=True)
@@ -50,7 +51,7 @@ class Dim:
     def is_one(self) -> bool:
         return self.coef == 1 and not self.factors
 
-    @property
+    @cached_property
     def var(self) -> str | None:
         """The variable's name if this dimension is a lone unification variable."""
         if self.coef == 1 and len(self.factors) == 1 and self.factors[0][1] == 1 \
@@ -58,7 +59,7 @@ class Dim:
             return self.factors[0][0]
         return None
 
-    @property
+    @cached_property
     def has_vars(self) -> bool:
         return any(name.startswith("?") for name, _ in self.factors)
 
@@ -89,6 +90,14 @@ class Dim:
         s = "" if self.coef == 1 and self.factors else str(self.coef)
         for name, k in self.factors:
             s += name if k == 1 else f"{name}^{k}"
+        return s
+
+    def pretty(self) -> str:
+        """Unicode: 'mn', 'n²'."""
+        sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+        s = "" if self.coef == 1 and self.factors else str(self.coef)
+        for name, k in self.factors:
+            s += name if k == 1 else name + str(k).translate(sup)
         return s
 
     def subscript(self) -> str:

@@ -36,14 +36,26 @@ class Unifier:
         return Dim.of(f"?{self.count}")
 
     def resolve(self, d: Dim) -> Dim:
-        for _ in range(100):
-            if not d.has_vars:
-                return d
-            new = d.subs(self.subst)
-            if new == d:
-                return d
-            d = new
-        return d
+        """d with every bound variable replaced (union-find with path compression)."""
+        if not d.has_vars:
+            return d
+        if d.var is not None:
+            path = []
+            cur = d
+            while cur.var is not None and cur.var in self.subst:
+                path.append(cur.var)
+                cur = self.subst[cur.var]
+            if cur.has_vars and cur.var is None:
+                cur = self.resolve(cur)
+            for v in path:
+                self.subst[v] = cur
+            return cur
+        out = Dim(d.coef, ())
+        for name, k in d.factors:
+            base = self.resolve(Dim.of(name)) if name.startswith("?") else Dim.of(name)
+            for _ in range(k):
+                out = out * base
+        return out
 
     def unify(self, a: Dim, b: Dim) -> bool:
         a, b = self.resolve(a), self.resolve(b)
@@ -335,7 +347,13 @@ def neg(e: Expr) -> Expr:
 def add(*terms: Expr) -> Expr:
     flat: list[Expr] = []
     for t in terms:
-        flat.extend(t.args if isinstance(t, Add) else (t,))
+        if isinstance(t, Add):
+            flat.extend(t.args)
+        elif isinstance(t, Mul) and len(t.args) == 2 and isinstance(t.args[0], Num) \
+                and isinstance(t.args[1], Add):   # A - (B + C) = A - B - C
+            flat.extend(scale(t.args[0].value, u) for u in t.args[1].args)
+        else:
+            flat.append(t)
     shape = None
     for t in flat:
         if is_zero(t) and not (isinstance(t, Zero)):
@@ -347,13 +365,18 @@ def add(*terms: Expr) -> Expr:
                              "the shapes must be equal")
     if shape is None:  # only numeric zeros
         return flat[0] if flat else num(0)
-    coefs: dict[Expr, Fraction] = {}
+    coefs: dict[Expr, list] = {}   # rest -> [coefficient, first term, count]
     for t in flat:
         if is_zero(t):
             continue
         c, rest = split_coef(t)
-        coefs[rest] = coefs.get(rest, Fraction(0)) + c
-    out = [scale(c, rest) for rest, c in coefs.items() if c != 0]
+        entry = coefs.get(rest)
+        if entry is None:
+            coefs[rest] = [c, t, 1]
+        else:
+            entry[0] += c
+            entry[2] += 1
+    out = [t if n == 1 else scale(c, rest) for rest, (c, t, n) in coefs.items() if c != 0]
     if not out:
         return zero(shape)
     if len(out) == 1:
@@ -547,9 +570,12 @@ def power(e: Expr, p: Fraction | int) -> Expr:
 def _exact_root(v: Fraction, p: Fraction) -> Fraction | None:
     import math
     try:
-        r = Fraction(round(math.pow(v.numerator, p)), round(math.pow(v.denominator, p)))
+        num_, den = round(math.pow(v.numerator, p)), round(math.pow(v.denominator, p))
     except (OverflowError, ValueError):
         return None
+    if num_ == 0 or den == 0:
+        return None
+    r = Fraction(num_, den)
     return r if r ** p.denominator == v ** p.numerator else None
 
 

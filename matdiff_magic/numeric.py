@@ -38,7 +38,11 @@ class Env:
 
 def as_matrix(name: str, v) -> np.ndarray:
     try:
-        a = np.asarray(v, dtype=float)
+        a = np.asarray(v)
+        if np.iscomplexobj(a):
+            raise MatdiffError(f"the value of '{name}' is complex; only real matrices are "
+                               "supported")
+        a = a.astype(float)
     except (TypeError, ValueError):
         raise MatdiffError(f"the value of '{name}' is not a numeric array") from None
     if a.ndim == 0:
@@ -56,6 +60,8 @@ def bind_sizes(symbols: dict[str, E.Sym], values: dict[str, np.ndarray],
                dims: dict[str, int] | None = None) -> dict[str, int]:
     """Sizes of the named dimensions from the given dims and the shapes of the values."""
     sizes: dict[str, int] = {}
+    if dims is not None and not isinstance(dims, dict):
+        raise MatdiffError(f"dims must be a dict of sizes such as {{'m': 3}}, got {dims!r}")
     for k, v in (dims or {}).items():
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
             raise MatdiffError(f"dims['{k}'] must be a positive integer, got {v!r}")
@@ -271,7 +277,12 @@ def make_env(symbols: dict[str, E.Sym], values: dict, dims: dict | None = None) 
     arrays = {}
     for name, v in values.items():
         if name in symbols:
-            arrays[name] = as_matrix(name, v)
+            a = as_matrix(name, v)
+            s = symbols[name]
+            if s.shape[1].is_one and a.shape[0] == 1 and a.shape[1] != 1 and \
+                    not s.shape[0].is_one:
+                a = a.T                  # a row given for a declared column vector
+            arrays[name] = a
     sizes = bind_sizes(symbols, arrays, dims)
     env = Env(arrays, sizes)
     for name, s in symbols.items():
@@ -310,6 +321,9 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
 
 def evaluate_result(d, values: dict, dims: dict | None = None) -> np.ndarray:
     """The value of a Derivation's result: the Jacobian or the gradient."""
+    if not isinstance(values, dict):
+        raise MatdiffError(f"values must be a dict mapping names to arrays, got "
+                           f"{type(values).__name__}")
     used = {n for n in d.cell.symbols
             if E.contains(d.target, lambda e, n=n: isinstance(e, E.Sym) and e.name == n)}
     missing = sorted(used - set(values))

@@ -30,6 +30,16 @@ from .errors import MatdiffError
 
 MAX_CELL_CHARS = 20_000
 MAX_DEPTH = 64
+MAX_NODES = 5000
+
+
+def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
+    """Nodes of e as a tree (shared subtrees counted each time), computed on the DAG."""
+    memo = {} if memo is None else memo
+    k = id(e)
+    if k not in memo:
+        memo[k] = 1 + sum(_tree_size(c, memo) for c in e.children)
+    return memo[k]
 RESERVED = set(E.FUNCTIONS) | {"kron", "I", "ones", "scalar", "diagof", "K"}
 
 _LATEX_WORDS = {
@@ -168,6 +178,7 @@ class Cell:
     symbols: dict[str, E.Sym] = field(default_factory=dict)      # declared or inferred
     declared: set[str] = field(default_factory=set)
     definitions: list[tuple[str, E.Expr]] = field(default_factory=list)
+    definition_text: dict[str, str] = field(default_factory=dict)   # as the user wrote it
     target_name: str | None = None
     target: E.Expr | None = None
     target_line: int = 1
@@ -214,14 +225,17 @@ class _Line:
     # grammar
     def expr(self) -> E.Expr:
         self.enter()
-        left = self.kron()
+        terms = [self.kron()]
         while self.at("op", "+") or self.at("op", "-"):
             t = self.tok
             self.i += 1
             right = self.kron()
-            left = self.build(E.add, t.col, left, right if t.text == "+" else E.neg(right))
+            # shapes are checked term by term (the error points at the operator); the sum
+            # is built once, so long sums stay linear
+            self.build(E.add, t.col, terms[0], right)
+            terms.append(right if t.text == "+" else E.neg(right))
         self.depth -= 1
-        return left
+        return terms[0] if len(terms) == 1 else self.build(E.add, self.tok.col, *terms)
 
     def kron(self) -> E.Expr:
         left = self.had()
@@ -550,6 +564,7 @@ class Parser:
                     raise MatdiffError(f"'{name}' is already defined", lineno, toks[0].col,
                                        src)
                 toks = toks[2:]
+                cell.definition_text[name] = code[toks[0].col - 1:].strip()
             elif any(t.kind == "op" and t.text == "=" for t in toks):
                 t = next(t for t in toks if t.kind == "op" and t.text == "=")
                 raise MatdiffError("a definition is 'name = expression'", lineno, t.col, src)
@@ -560,6 +575,11 @@ class Parser:
                 raise lp.err(f"unexpected '{t.text}'" + (": an operator or operand is missing"
                                                          if t.text != ")" else
                                                          ": unbalanced parenthesis"))
+            size = _tree_size(e)
+            if size > MAX_NODES:
+                raise MatdiffError(f"the expression is too large: {size} nodes once the "
+                                   f"definitions are substituted (at most {MAX_NODES})",
+                                   lineno, 1, src)
             if name is not None:
                 self.env[name] = e
                 cell.definitions.append((name, e))

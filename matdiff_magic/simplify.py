@@ -27,8 +27,6 @@ def tpush(e: E.Expr) -> E.Expr:
         return E.rebuild(e, tuple(tpush(a) for a in e.args))
     if isinstance(e, (E.Inverse, E.Power, E.HadPow)):
         return E.rebuild(e, (tpush(e.arg),))
-    if isinstance(e, E.Call) and (e.name in E.ELEMENTWISE):
-        return E.call(e.name, tpush(e.arg))
     if isinstance(e, E.Call) and e.name == "diag":
         return e
     if isinstance(e, E.Sym) and e.props & SYMMETRIC:
@@ -70,31 +68,33 @@ def _mixed_product(a: E.Expr, b: E.Expr) -> E.Expr | None:
     return None
 
 
+def _combine(a: E.Expr, b: E.Expr) -> E.Expr | None:
+    """The product a b in one piece when a rule applies, else None."""
+    if a.is_scalar or b.is_scalar:
+        return None
+    if _inverse_pair(a, b):            # X X⁻¹ = I, Qᵀ Q = I, K_{r,c} K_{c,r} = I
+        return E.identity(a.shape[0])
+    m = _mixed_product(a, b)           # (A ⊗ B)(C ⊗ D) = AC ⊗ BD
+    if m is not None:
+        return m
+    base_a, pa = (a.arg, a.p) if isinstance(a, E.Power) else (a, 1)
+    base_b, pb = (b.arg, b.p) if isinstance(b, E.Power) else (b, 1)
+    if base_a == base_b:               # Aᵖ A^q = A^(p+q)
+        return E.power(base_a, pa + pb)
+    return None
+
+
 def _simplify_mul(e: E.Mul) -> E.Expr:
-    args = list(e.args)
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(args) - 1):
-            a, b = args[i], args[i + 1]
-            if a.is_scalar or b.is_scalar:
-                continue
-            if _inverse_pair(a, b):
-                args[i:i + 2] = [E.identity(a.shape[0])]
-                changed = True
+    # one left-to-right pass with a stack: linear in the number of factors
+    out: list[E.Expr] = []
+    for f in e.args:
+        out.append(f)
+        while len(out) >= 2:
+            c = _combine(out[-2], out[-1])
+            if c is None:
                 break
-            m = _mixed_product(a, b)
-            if m is not None:
-                args[i:i + 2] = [m]
-                changed = True
-                break
-            base_a, pa = (a.arg, a.p) if isinstance(a, E.Power) else (a, 1)
-            base_b, pb = (b.arg, b.p) if isinstance(b, E.Power) else (b, 1)
-            if base_a == base_b:        # Aᵖ A^q = A^(p+q)
-                args[i:i + 2] = [E.power(base_a, pa + pb)]
-                changed = True
-                break
-    return E.mul(*args)
+            out[-2:] = [c]
+    return E.mul(*out)
 
 
 def _collect(e: E.Add) -> E.Expr:
@@ -146,8 +146,8 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
             return E.transpose(a)
         if isinstance(a, E.Transpose) and isinstance(a.arg, E.Sym) and a.arg.props & SYMMETRIC:
             return E.inverse(a.arg)
-        if isinstance(a, E.Kron):  # (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹
-            return E.kron(*(E.inverse(x) for x in a.args))
+        if isinstance(a, E.Kron) and all(x.shape[0] == x.shape[1] for x in a.args):
+            return E.kron(*(E.inverse(x) for x in a.args))   # (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹
         return e
     if isinstance(e, E.Mul):
         return _simplify_mul(e)

@@ -74,6 +74,9 @@ def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
         chain = [f for f in t.args if not f.is_scalar]
         j = chain.index(m)
         left, right = chain[:j], chain[j + 1:]
+        if not left and not right:     # s M: only scalars around the differential
+            use("vec(s A) = s vec A")
+            return E.mul(*scalars, jacobian_term(m, rules))
         a = E.mul(*left) if left else E.identity(m.shape[0])
         b = E.transpose(E.mul(*right)) if right else E.identity(m.shape[1])
         use(VEC_AXB if left and right else VEC_AX if left else VEC_XB)

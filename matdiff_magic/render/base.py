@@ -54,7 +54,12 @@ class Printer:
         out = self.p(e.args[0])
         for t in e.args[1:]:
             c, _ = E.split_coef(t)
-            out += (" - " + self.p(E.neg(t))) if c < 0 else (" + " + self.p(t))
+            if c < 0:
+                minus = E.neg(t)
+                out += " - " + (self.paren(self.p(minus)) if prec(minus) <= ADD
+                                else self.p(minus))
+            else:
+                out += " + " + self.p(t)
         return out
 
     def p_Kron(self, e: E.Kron) -> str:

@@ -89,16 +89,16 @@ class UnicodePrinter(TextPrinter):
         return out
 
     def p_Identity(self, e: E.Identity) -> str:
-        return "I_" + e.shape[0].compact()
+        return "I_" + e.shape[0].pretty()
 
     def p_Ones(self, e: E.Ones) -> str:
-        return "1_" + e.shape[0].compact()
+        return "1_" + e.shape[0].pretty()
 
     def p_Zero(self, e: E.Zero) -> str:
         return "0"
 
     def p_Comm(self, e: E.Comm) -> str:
-        r, c = e.r.compact(), e.c.compact()
+        r, c = e.r.pretty(), e.c.pretty()
         return f"K_{r}{c}" if len(r) == 1 and len(c) == 1 else f"K_({r},{c})"
 
     def base(self, e: E.Expr) -> str:
