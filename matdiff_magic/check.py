@@ -30,6 +30,7 @@ DEFAULT_SIZES = (3, 4, 5, 2, 6, 7, 8, 9, 10, 11)
 TOL = 1e-6
 FULL_LIMIT = 40_000   # entries of the Jacobian up to which "auto" uses the full method
 DIRECTIONS = 3
+MAX_ENTRIES = 2 * 10**8   # entries of all matrices together (1.5 GiB of float64)
 LARGE = 10**8         # Jacobian entries beyond which the directional check uses one direction
 
 
@@ -212,6 +213,12 @@ def random_values(derivation, seed: int = 0, dims: dict[str, int] | None = None,
     positive, spd, invertible = _domains(derivation.target)
     out: dict[str, np.ndarray] = {}
     probe = Env({}, sizes)
+    total = sum(probe.dim(s.shape[0]) * probe.dim(s.shape[1]) for s in symbols.values())
+    total += probe.dim(derivation.target.shape[0]) * probe.dim(derivation.target.shape[1])
+    if total > MAX_ENTRIES:
+        raise MatdiffError(f"these sizes need {total:,} matrix entries; the check handles at "
+                           f"most {MAX_ENTRIES:,} (about {MAX_ENTRIES * 8 // 2**30} GiB): give "
+                           "smaller dims")
     for name, s in symbols.items():
         if name in given:
             out[name] = given[name]
@@ -240,6 +247,15 @@ def _vec(a: np.ndarray) -> np.ndarray:
 def run_check(derivation, seed: int = 0, dims: dict[str, int] | None = None,
               method: str = "auto", values: dict | None = None,
               tol: float = TOL) -> CheckResult:
+    try:
+        return _run_check(derivation, seed, dims, method, values, tol)
+    except MemoryError:
+        raise MatdiffError("not enough memory for the check at these sizes: give smaller "
+                           "dims or use method='directional'") from None
+
+
+def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
+               values: dict | None, tol: float) -> CheckResult:
     if method not in ("auto", "full", "directional"):
         raise MatdiffError(f"method must be 'auto', 'full' or 'directional', got {method!r}")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
@@ -280,6 +296,9 @@ def run_check(derivation, seed: int = 0, dims: dict[str, int] | None = None,
     jac_entries = fr * fc * X0.size
     if method == "auto":
         method = "full" if jac_entries <= FULL_LIMIT else "directional"
+    if method == "full" and jac_entries > 50 * FULL_LIMIT:
+        raise MatdiffError(f"the full Jacobian would have {jac_entries:,} entries: use "
+                           "method='directional' (or 'auto') at these sizes")
 
     def F(Xv: np.ndarray) -> np.ndarray:
         e2 = Env({**vals, x.name: Xv}, sizes)

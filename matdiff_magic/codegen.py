@@ -7,6 +7,8 @@ t1, t2, ...). For a Jacobian, ``jacobian(...)`` builds the dense (pq) x (mn) mat
 
 from __future__ import annotations
 
+import builtins
+import keyword
 from collections import Counter
 
 from . import expr as E
@@ -49,16 +51,20 @@ _NP_FUNCS = {"exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos",
 
 
 class _Gen:
-    def __init__(self, dim_code: dict[str, str], reuse: Counter) -> None:
-        self.dim_code = dim_code
+    def __init__(self, names: dict[str, str], dim_code: dict[Dim, str],
+                 reuse: Counter) -> None:
+        self.py = names            # variable name -> Python name
+        self.dim_code = dim_code   # a size (a name, or a product read off an argument) -> code
         self.reuse = reuse
         self.lines: list[str] = []
         self.names: dict[E.Expr, str] = {}
 
     def dim(self, d: Dim) -> str:
+        if d in self.dim_code:
+            return self.dim_code[d]
         parts = [str(d.coef)] if d.coef != 1 or not d.factors else []
         for name, k in d.factors:
-            parts += [self.dim_code[name]] * k
+            parts += [self.dim_code[Dim.of(name)]] * k
         return " * ".join(parts)
 
     def v(self, e: E.Expr) -> str:
@@ -67,7 +73,7 @@ class _Gen:
             return self.names[e]
         code = self._v(e)
         if self.reuse[e] > 1 and e.children:
-            name = f"t{len(self.names) + 1}"
+            name = f"_t{len(self.names) + 1}"
             self.lines.append(f"    {name} = {code}")
             self.names[e] = name
             return name
@@ -75,7 +81,7 @@ class _Gen:
 
     def _v(self, e: E.Expr) -> str:
         if isinstance(e, E.Sym):
-            return e.name
+            return self.py[e.name]
         if isinstance(e, E.Num):
             return f"np.array([[{float(e.value)!r}]])"
         if isinstance(e, E.Identity):
@@ -146,8 +152,8 @@ class _Gen:
             return "(" + " + ".join(self.ap(a, V) for a in e.args) + ")"
         if isinstance(e, E.Kron):
             a, b = e.args[0], E.kron(*e.args[1:])
-            return (f"_kron_apply(lambda T: {self.ap(a, 'T')}, {self.dim(a.shape[0])}, "
-                    f"{self.dim(a.shape[1])}, lambda T: {self.ap(b, 'T')}, "
+            return (f"_kron_apply(lambda _T: {self.ap(a, '_T')}, {self.dim(a.shape[0])}, "
+                    f"{self.dim(a.shape[1])}, lambda _T: {self.ap(b, '_T')}, "
                     f"{self.dim(b.shape[0])}, {self.dim(b.shape[1])}, {V})")
         if isinstance(e, E.Comm):
             return f"_comm_apply({self.dim(e.r)}, {self.dim(e.c)}, {V})"
@@ -163,8 +169,17 @@ def _count(e: E.Expr, c: Counter) -> None:
             _count(a, c)
 
 
-def _signature(d) -> tuple[list[str], dict[str, str]]:
-    used = []
+def _dims_in(e: E.Expr, out: set[str]) -> None:
+    for d in e.shape:
+        out.update(name for name, _ in d.factors)
+    for c in e.children:
+        _dims_in(c, out)
+
+
+def _signature(d) -> tuple[list[str], dict[str, str], dict[Dim, str], list[str]]:
+    """Arguments (Python names), the name map, how each size is read off the arguments, and
+    the sizes that no argument fixes (keyword-only arguments)."""
+    used: list[str] = []
 
     def walk(e):
         if isinstance(e, E.Sym) and e.name not in used:
@@ -172,25 +187,42 @@ def _signature(d) -> tuple[list[str], dict[str, str]]:
         for a in e.children:
             walk(a)
     walk(d.target)
-    args = [n for n in d.cell.symbols if n in used]
-    dim_code: dict[str, str] = {}
-    for n in args:
-        s = d.cell.symbols[n]
-        for axis, dm in enumerate(s.shape):
-            if len(dm.factors) == 1 and dm.coef == 1 and dm.factors[0][1] == 1:
-                dim_code.setdefault(dm.factors[0][0], f"{n}.shape[{axis}]")
-    return args, dim_code
+    order = [n for n in d.cell.symbols if n in used]
+    taken = set(order)
+    names = {}
+    for n in order:   # a keyword or a name the generated code uses itself gets a '_'
+        names[n] = n + "_" if keyword.iskeyword(n) or n == "np" or n in dir(builtins) else n
+    dim_code: dict[Dim, str] = {}
+    for n in order:
+        for axis, dm in enumerate(d.cell.symbols[n].shape):
+            if not dm.is_int:
+                dim_code.setdefault(dm, f"{names[n]}.shape[{axis}]")
+    needed: set[str] = set()
+    _dims_in(d.numerator, needed)
+    _dims_in(d.target, needed)
+    extra = []
+    for name in sorted(needed):
+        if Dim.of(name) not in dim_code:
+            py = name + "_" if keyword.iskeyword(name) or name in taken or \
+                name == "np" else name
+            dim_code[Dim.of(name)] = py
+            extra.append(py)
+    # a product such as n*q read off an argument is fine; lone names inside it are not
+    return [names[n] for n in order], names, dim_code, extra
 
 
 def numpy_source(d) -> str:
-    args, dim_code = _signature(d)
+    args, names, dim_code, extra = _signature(d)
     reuse: Counter = Counter()
     _count(d.numerator, reuse)
-    gen = _Gen(dim_code, reuse)
+    gen = _Gen(names, dim_code, reuse)
     conv = "".join(f"    {a} = _as2d({a})\n" for a in args)
-    sig = ", ".join(args)
+    params = args + (["*"] + extra if extra else [])
+    sig = ", ".join(params)
     what = (f"∂{d.name}/∂{d.wrt.name}, shaped like {d.wrt.name}" if d.kind == "gradient" else
             f"∂vec {d.name}/∂(vec {d.wrt.name})ᵀ, numerator layout, column-major vec")
+    if extra:
+        what += f"; sizes {', '.join(extra)} are given by keyword"
     header = ('"""Generated by matdiff-magic from:\n\n'
               + "".join(f"    {line}\n" for line in d.source.strip().splitlines())
               + f'\nwith respect to {d.wrt.name}: {to_unicode(d.numerator)}\n"""\n\n'
@@ -207,12 +239,14 @@ def numpy_source(d) -> str:
                    + (" (transposed: denominator layout)" if d.layout == "denominator" else "")
                    + f".\"\"\"\n{conv}" + "\n".join(gen.lines) + ("\n" if gen.lines else "")
                    + f"    return {body}\n")
-        gen2 = _Gen(dim_code, reuse)
-        body = gen2.ap(d.numerator, "V.reshape(-1, 1, order='F')")
+        gen2 = _Gen(names, dim_code, reuse)
+        v = "V" if "V" not in args else "V_"   # the direction
+        body = gen2.ap(d.numerator, f"{v}.reshape(-1, 1, order='F')")
         rows, cols = d.target.shape
-        out.append(f"\n\ndef jvp({sig}, V):\n    \"\"\"d{d.name} for d{d.wrt.name} = V "
+        jsig = ", ".join(args + [v] + (["*"] + extra if extra else []))
+        out.append(f"\n\ndef jvp({jsig}):\n    \"\"\"d{d.name} for d{d.wrt.name} = {v} "
                    f"(matrix-free; shaped like {d.name}).\"\"\"\n{conv}"
-                   f"    V = _as2d(V)\n" + "\n".join(gen2.lines)
+                   f"    {v} = _as2d({v})\n" + "\n".join(gen2.lines)
                    + ("\n" if gen2.lines else "")
                    + f"    return {body}.reshape(({gen2.dim(rows)}, {gen2.dim(cols)}), "
                    "order='F')\n")

@@ -120,37 +120,48 @@ class Derivation:
         # the product rule gives about (occurrences of X) x (size of F) nodes: refuse early
         occ, size = _occurrences(f, x), _tree_size(f)
         if occ * size > 4 * MAX_DIFF_NODES:
-            raise MatdiffError(f"the differential would be too large: {x.name} occurs {occ} "
+            raise self._error(f"the differential would be too large: {x.name} occurs {occ} "
                                f"times in an expression of {size} nodes; define intermediate "
                                "results or reduce the expression")
         df, rules = differential(f, x)
         dn_u, dn_l = f"d{n}", f"\\mathrm{{d}}{n}"
         if E.is_zero(df):
             self._eq("the target does not depend on " + x.name, dn_u, dn_l, df)
-            shape = x.shape if self.kind == "gradient" else (
-                f.shape[0] * f.shape[1], x.shape[0] * x.shape[1])
-            result = E.zero(shape)
-            self._identify(result)
-            return result
+            return self._zero_result()
         self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, df)
-        expanded = expand(df)
-        size = _tree_size(expanded)
-        if size > MAX_DIFF_NODES:
-            raise MatdiffError(f"the differential is too large ({size} nodes, at most "
-                               f"{MAX_DIFF_NODES}): define intermediate results or reduce the "
-                               "expression")
+        self._bound(_tree_size(df), "the differential")
+        expanded = expand(df, budget=[MAX_DIFF_NODES])
+        self._bound(_tree_size(expanded), "the expanded differential")
         if len(_terms(expanded)) > MAX_TERMS:
-            raise MatdiffError(f"the differential has {len(_terms(expanded))} terms (at most "
-                               f"{MAX_TERMS}): define intermediate results or reduce the "
-                               "expression")
-        tidy = expand(simplify(expanded, collect=False))
+            raise self._error(f"the differential has {len(_terms(expanded))} terms (at most "
+                              f"{MAX_TERMS}): define intermediate results or reduce the "
+                              "expression")
+        tidy = expand(simplify(expanded, collect=False), budget=[MAX_DIFF_NODES])
         if tidy != df:
             self._eq("expand into terms with one dX each, collect like terms, push transposes "
                      "to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l, tidy)
+        if E.is_zero(tidy):   # e.g. tr(X X⁻¹) = n: the terms cancel
+            return self._zero_result()
         if self.kind == "gradient":
             result = self._gradient(tidy)
         else:
             result = self._jacobian(tidy)
+        self._identify(result)
+        return result
+
+    def _error(self, message: str) -> MatdiffError:
+        return MatdiffError(message, self.cell.target_line, 1, self.cell.source)
+
+    def _bound(self, size: int, what: str) -> None:
+        if size > MAX_DIFF_NODES:
+            raise self._error(f"{what} is too large ({size} nodes, at most {MAX_DIFF_NODES}): "
+                              "define intermediate results or reduce the expression")
+
+    def _zero_result(self) -> E.Expr:
+        f, x = self.target, self.wrt
+        shape = x.shape if self.kind == "gradient" else (
+            f.shape[0] * f.shape[1], x.shape[0] * x.shape[1])
+        result = E.zero(shape)
         self._identify(result)
         return result
 
@@ -365,7 +376,12 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
     try:
         out = [Derivation(parsed, parsed.symbols[w], layout) for w in names]
     except RecursionError:
-        raise MatdiffError("the expression is too large to differentiate") from None
+        raise MatdiffError("the expression is too large to differentiate",
+                           parsed.target_line, 1, parsed.source) from None
+    except E.ShapeError as exc:   # the expansion budget, or a rule that does not apply
+        what = ("the differential is too large to expand into terms" if "budget" in str(exc)
+                else f"cannot differentiate this expression: {exc}")
+        raise MatdiffError(what, parsed.target_line, 1, parsed.source) from None
     if isinstance(wrt, str) and "," not in wrt or wrt is None:
         return out[0]
     return out

@@ -180,23 +180,28 @@ def differential(f: E.Expr, var: E.Sym) -> tuple[E.Expr, list[str]]:
     return df, d.rules
 
 
-def expand(e: E.Expr) -> E.Expr:
+def expand(e: E.Expr, budget: list[int] | None = None) -> E.Expr:
     """Distribute products, transposes and linear maps over sums that hold a differential,
-    so that dF is a sum of terms, each with exactly one dX."""
+    so that dF is a sum of terms, each with exactly one dX. ``budget`` (a one-element list)
+    bounds the work: a product of sums can multiply the number of terms."""
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise E.ShapeError("expansion budget exhausted")
     if not E.has_d(e) or not e.children:
         return e
-    args = tuple(expand(c) for c in e.children)
+    args = tuple(expand(c, budget) for c in e.children)
     if isinstance(e, E.Add):
         return E.add(*args)
     if isinstance(e, (E.Mul, E.Kron, E.Hadamard)):
         for i, a in enumerate(args):
             if isinstance(a, E.Add) and E.has_d(a):
-                return E.add(*(expand(E.rebuild(e, args[:i] + (t,) + args[i + 1:]))
+                return E.add(*(expand(E.rebuild(e, args[:i] + (t,) + args[i + 1:]), budget)
                                for t in a.args))
         return E.rebuild(e, args)
     (a,) = args
     if isinstance(a, E.Add):
-        return E.add(*(expand(E.rebuild(e, (t,))) for t in a.args))
+        return E.add(*(expand(E.rebuild(e, (t,)), budget) for t in a.args))
     out = E.rebuild(e, args)
     # pull numeric and scalar factors out of linear maps: tr(2 A) = 2 tr(A)
     if isinstance(out, (E.Transpose, E.Call)) and isinstance(out.arg, E.Mul):

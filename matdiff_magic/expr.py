@@ -277,6 +277,7 @@ class Unvec(Unary):
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
 SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
 FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec")
+MAX_MATRIX_POWER = 64
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive")
 
 
@@ -417,6 +418,8 @@ def mul(*factors: Expr) -> Expr:
                                  f"≠ rows {f.shape[0]}")
             chain.append(f)
     shape = _chain_shape(chain)
+    if coef == 0 or any(isinstance(f, Zero) for f in chain):
+        return zero(shape)
     if len(chain) >= 2 and is_one(chain[0].shape[0]):
         # canonical grouping: a prefix whose product is 1 x 1 is a scalar factor, as the
         # parser reads x' y x' = (x' y) x' left to right
@@ -564,6 +567,10 @@ def power(e: Expr, p: Fraction | int) -> Expr:
         return inverse(power(e, -p))
     if p == 1 or isinstance(e, Identity):
         return e
+    if isinstance(e, Power):        # (A^p)^q = A^(pq)
+        return power(e.arg, e.p * p)
+    if p > MAX_MATRIX_POWER:
+        raise ShapeError(f"matrix power {p} is too large (at most {MAX_MATRIX_POWER})")
     return Power(e.shape, e, p)
 
 
@@ -595,7 +602,18 @@ def hadpow(e: Expr, p: Fraction | int) -> Expr:
 def call(name: str, e: Expr) -> Expr:
     r, c = e.shape
     if name in ELEMENTWISE:
-        if isinstance(e, Zero) and name in ("sin", "tanh", "sqrt", "abs"):
+        is_0 = is_zero(e)
+        is_1 = isinstance(e, Ones) or (isinstance(e, Num) and e.value == 1) or (
+            isinstance(e, Mul) and len(e.args) == 2 and isinstance(e.args[0], Ones)
+            and isinstance(e.args[1], Transpose) and isinstance(e.args[1].arg, Ones))
+        # exact values at 0 and 1: log 1 = 0, exp 0 = 1, sqrt 1 = 1, ...
+        if is_0 and name in ("sin", "tanh", "sqrt", "abs"):
+            return e
+        if is_0 and name in ("exp", "cos"):
+            return ones_like(e.shape)
+        if is_1 and name == "log":
+            return zero(e.shape)
+        if is_1 and name in ("sqrt", "abs"):
             return e
         return Call(e.shape, e, name)
     if name == "inv":

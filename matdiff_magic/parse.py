@@ -51,7 +51,8 @@ _LATEX_WORDS = {
 }
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
-_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
+# '2.' is not a number here: in 'X^2.*Y' the dot belongs to the operator '.*'
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
 _OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
         ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
 
@@ -123,6 +124,8 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             text = m.group(0)
             if len(text) > 400:
                 raise err("number too long", i + 1)
+            if re.match(r"\.\d", line[m.end():m.end() + 2]):
+                raise err(f"malformed number '{text}{line[m.end():m.end() + 2]}...'", i + 1)
             toks.append(Tok("num", text, i + 1))
             i = m.end()
             continue
@@ -169,6 +172,8 @@ def parse_dim(text: str, err) -> Dim:
             d = Dim.of(base)
         for _ in range(min(k, 64)):
             out = out * d
+            if out.coef > 10**9:
+                raise err(f"dimension '{text}' is too large (at most 10^9)")
     return out
 
 
@@ -348,8 +353,9 @@ class _Line:
                     if e.is_scalar is False and p.denominator != 1:
                         raise self.err("a matrix power needs an integer exponent "
                                        "(use .^ for element-wise powers)", t.col)
-                    if not e.is_scalar and p > 64:
-                        raise self.err(f"matrix power {p} is too large (at most 64)", t.col)
+                    if not e.is_scalar and abs(p) > 64:
+                        raise self.err(f"matrix power {p} is too large (at most 64 in size)",
+                                       t.col)
                     e = self.build(E.power, t.col, e, p)
             elif t.kind == "op" and t.text == ".^":
                 self.i += 1
@@ -483,8 +489,10 @@ class Parser:
             names.append(name)
         if not names:
             raise err("a declaration needs a name before ':'", colon + 1)
-        if "," in line[:colon] and re.search(r",\s*(,|$)", line[:colon].strip() + ""):
-            raise err("empty name in the list of names", colon + 1)
+        names_part = line[:colon].strip()
+        if names_part.startswith(",") or names_part.endswith(",") or \
+                re.search(r",\s*,", names_part):
+            raise err("empty name in the list of names", line.find(",") + 1)
         spec = line[colon + 1:]
         hash_at = spec.find("#")
         if hash_at >= 0:
@@ -570,6 +578,9 @@ class Parser:
                 raise MatdiffError("a definition is 'name = expression'", lineno, t.col, src)
             lp = _Line(self, toks, lineno)
             e = lp.expr()
+            if name is not None and name in self.symbols:
+                raise MatdiffError(f"'{name}' is used in its own definition", lineno,
+                                   line.find(name) + 1, src)
             if not lp.at("end"):
                 t = lp.tok
                 raise lp.err(f"unexpected '{t.text}'" + (": an operator or operand is missing"

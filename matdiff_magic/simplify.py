@@ -172,12 +172,19 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
         return E.mul(*scal, E.kron(*parts)) if scal else e
     if isinstance(e, E.Add) and collect:
         return _collect(e)
+    if isinstance(e, E.Call) and e.name in ("diagof", "diag", "tr", "sum") and \
+            isinstance(e.arg, E.Mul) and any(f.is_scalar for f in e.arg.args):
+        # linear maps: diag(s A) = s diag(A), tr(s A) = s tr(A)
+        scal = [f for f in e.arg.args if f.is_scalar]
+        return E.mul(*scal, E.call(e.name, E.mul(*[f for f in e.arg.args
+                                                   if not f.is_scalar])))
     if isinstance(e, E.Unvec) and isinstance(e.arg, E.Mul) and \
             any(f.is_scalar for f in e.arg.args):   # unvec(s v) = s unvec(v)
         scal = [f for f in e.arg.args if f.is_scalar]
         return E.mul(*scal, E.unvec(E.mul(*[f for f in e.arg.args if not f.is_scalar]),
                                     e.rows))
-    if isinstance(e, E.Call) and e.name in ("tr", "sum") and isinstance(e.arg, E.Kron):
+    if isinstance(e, E.Call) and e.name in ("tr", "sum") and isinstance(e.arg, E.Kron) and (
+            e.name == "sum" or all(a.shape[0] == a.shape[1] for a in e.arg.args)):
         # tr(A ⊗ B) = tr(A) tr(B), sum(A ⊗ B) = sum(A) sum(B)
         return E.mul(*(E.call(e.name, a) for a in e.arg.args))
     if isinstance(e, E.Call) and e.name == "vec" and isinstance(e.arg, E.Mul):

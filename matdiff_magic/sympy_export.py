@@ -54,6 +54,8 @@ def export(d):
 
     def _go(e: E.Expr):
         if isinstance(e, E.Sym):
+            if e.is_scalar:   # a commutative scalar, not a 1 x 1 matrix symbol
+                return sp.Symbol(e.name)
             r, c = (dim(x) for x in e.shape)
             return sp.MatrixSymbol(e.name, r, c)
         if isinstance(e, E.Num):
@@ -127,20 +129,87 @@ def export(d):
 
 
 def evaluate_sympy(expr, values: dict, sizes: dict):
-    """Evaluate an exported expression at concrete sizes and values, as a NumPy array."""
+    """Evaluate an exported expression at concrete sizes and values, as a NumPy array.
+
+    The tree is evaluated bottom up, each node on explicit matrices, so that SymPy never has
+    to reason about a whole symbolic expression at once.
+    """
     import numpy as np
     import sympy as sp
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
     subs = {sp.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}
-    e = expr.subs(subs) if hasattr(expr, "subs") else expr
-    reps = {}
+    e = expr.subs(subs) if subs and hasattr(expr, "subs") else expr
+    leaves = {}
     for s in e.atoms(sp.MatrixSymbol):
-        reps[s] = sp.ImmutableMatrix(np.asarray(values[s.name], dtype=float).tolist())
-    e = e.xreplace(reps)
-    # the stand-ins and identities become explicit matrices at concrete sizes
-    e = e.replace(lambda x: isinstance(x, (sp.Identity, sp.ZeroMatrix, sp.OneMatrix,
-                                           sp.FunctionMatrix)),
-                  lambda x: sp.ImmutableMatrix(x.as_explicit()))
-    e = e.doit()
-    if not isinstance(e, sp.MatrixBase):
-        e = sp.Matrix(e.as_explicit()) if hasattr(e, "as_explicit") else sp.Matrix([[e]])
-    return np.array(e.evalf(), dtype=float)
+        leaves[s] = sp.ImmutableMatrix(np.asarray(values[s.name], dtype=float).tolist())
+    for s in e.atoms(sp.Symbol):
+        if s.name in values and not isinstance(s, sp.Dummy):
+            leaves[s] = sp.Float(float(np.asarray(values[s.name], dtype=float).reshape(-1)[0]))
+
+    def explicit(m):
+        if isinstance(m, sp.MatrixBase):
+            return sp.ImmutableMatrix(m)
+        if getattr(m, "is_Matrix", False):
+            return sp.ImmutableMatrix(m.as_explicit())
+        return m
+
+    def ev(node):
+        if node in leaves:
+            return leaves[node]
+        if isinstance(node, (sp.Identity, sp.ZeroMatrix, sp.OneMatrix)):
+            return explicit(node)
+        if isinstance(node, sp.FunctionMatrix):   # entries may refer to other matrices
+            m = node.xreplace(leaves).as_explicit()
+            return sp.ImmutableMatrix(m.applyfunc(lambda z: z.doit()))
+        if not node.args or isinstance(node, (sp.Lambda, sp.Tuple)):
+            return node
+        if isinstance(node, ElementwiseApplyFunction):
+            return ev(node.expr).applyfunc(node.function)
+        args = [ev(a) for a in node.args]
+        if isinstance(node, sp.HadamardPower):
+            return args[0].applyfunc(lambda z: z ** args[1])
+        if isinstance(node, sp.HadamardProduct):
+            out = args[0]
+            for a in args[1:]:
+                out = out.multiply_elementwise(a)
+            return out
+        if isinstance(node, sp.Trace):
+            return args[0].trace()
+        if isinstance(node, sp.Determinant):
+            return args[0].det()
+        if isinstance(node, sp.DiagonalOf):
+            m = args[0]
+            return sp.ImmutableMatrix([[m[i, i]] for i in range(m.rows)])
+        if isinstance(node, sp.DiagMatrix):
+            v = list(args[0])
+            return sp.ImmutableMatrix(sp.diag(*v))
+        if isinstance(node, sp.KroneckerProduct):
+            return sp.ImmutableMatrix(sp.kronecker_product(*args).as_explicit())
+        if isinstance(node, sp.Inverse):
+            return args[0].inv()
+        if isinstance(node, sp.Transpose):
+            return args[0].T
+        if isinstance(node, sp.MatPow):
+            return args[0] ** args[1]
+        if isinstance(node, (sp.MatMul, sp.Mul)):
+            out = sp.Integer(1)
+            for a in args:
+                out = out * a
+            return explicit(out)
+        if isinstance(node, (sp.MatAdd, sp.Add)):
+            out = args[0]
+            for a in args[1:]:
+                out = out + a
+            return explicit(out)
+        if isinstance(node, MatrixElement):
+            if args[1].is_Integer and args[2].is_Integer:
+                return args[0][int(args[1]), int(args[2])]
+            return node.xreplace(leaves)     # inside a sum: indices are bound later
+        return explicit(node.func(*args))
+
+    out = ev(e)
+    if not isinstance(out, sp.MatrixBase):
+        out = sp.Matrix([[out]])
+    return np.array(out.evalf(), dtype=float)
