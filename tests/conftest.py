@@ -93,3 +93,10 @@ def make_values(rng, spec: dict) -> dict:
         sizes = [DIMS[s] if isinstance(s, str) else s for s in shape]
         out[name] = MAKERS[kind](rng, *sizes)
     return out
+
+
+def global_ipython():
+    """IPython's test shell, shared by every test module that needs one (start_ipython()
+    returns the shell only on its first call; afterwards get_ipython() does)."""
+    from IPython.testing import globalipapp
+    return globalipapp.start_ipython() or globalipapp.get_ipython()

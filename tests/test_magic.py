@@ -11,7 +11,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from IPython.testing.globalipapp import get_ipython
+from conftest import global_ipython
 from IPython.utils.capture import capture_output
 
 from matdiff_magic import MatdiffError, derive
@@ -25,7 +25,7 @@ OPTIONS = ["--wrt", "--check", "--seed", "--dims", "--values", "--layout", "--st
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = get_ipython()
+    shell = global_ipython()
     shell.run_line_magic("load_ext", "matdiff_magic")
     yield shell
     shell.run_line_magic("unload_ext", "matdiff_magic")
