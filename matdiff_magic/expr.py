@@ -420,6 +420,8 @@ def mul(*factors: Expr) -> Expr:
     shape = _chain_shape(chain)
     if coef == 0 or any(isinstance(f, Zero) for f in chain):
         return zero(shape)
+    if len(chain) > 1:
+        chain = [f for f in chain if not isinstance(f, Identity)] or [chain[0]]
     if len(chain) >= 2 and is_one(chain[0].shape[0]):
         # canonical grouping: a prefix whose product is 1 x 1 is a scalar factor, as the
         # parser reads x' y x' = (x' y) x' left to right

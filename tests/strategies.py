@@ -46,6 +46,10 @@ SCALAR_NAMES = ("s", "t", "r", "α", "β", "λ")
 DEF_NAMES = ("H", "G1", "H2", "Hk", "Φ")
 TARGET_NAMES = ("f", "F", "out", "loss")
 SQUARE_PROPS = ("symmetric", "spd", "invertible", "diagonal", "orthogonal")
+# comments are free text: quotes, backslashes and LaTeX must survive every output
+COMMENTS = ("a declaration", "generated cell", 'it\'s the "loss"', "see Magnus & Neudecker",
+            "x' A x, A ⊗ B, \\otimes", "C:\\new\\table", "'''single''' and \"\"\"triple\"\"\"",
+            "\\N{BULLET} \\x41 \\u2297", "<b>html</b> & {braces} %s $x$")
 
 
 # --- sources of randomness ----------------------------------------------------------------------
@@ -738,7 +742,7 @@ class CellGen:
         for (shp, props), names in groups:
             line = f"{', '.join(names)} : {shp}" + "".join(" " + p for p in props)
             if src.flip(0.1):
-                line += "   # a declaration"
+                line += "   # " + src.pick(COMMENTS)
             decls.append(line)
         lines = decls + lines_defs
         if src.flip(0.5):
@@ -747,7 +751,7 @@ class CellGen:
         else:
             lines.append(target.text)
         if src.flip(0.1):
-            lines.insert(0, "# generated cell")
+            lines.insert(0, "# " + src.pick(COMMENTS))
         if src.flip(0.1):
             lines.insert(len(lines) - 1, "")
         return Case("\n".join(lines), wrt, shape, dict(self.symbols))

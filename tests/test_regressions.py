@@ -181,6 +181,13 @@ def test_regression_zero_vectors_in_a_scalar_product_do_not_round_trip():
     assert parse_expr(str(d.result), d.cell.symbols) == d.result, str(d.result)
 
 
+def test_regression_identity_inside_a_scalar_product_does_not_round_trip():
+    """d/dβ of r kron(I_n, β)ᵀ w is printed 'r I_n w': the identity stays inside the 1 x 1
+    product, and the text re-parses as 'r w', a different tree."""
+    d = derive("β : scalar\nr : 1 x n\nw : n\nr kron(I_n, β)' w", wrt="β")
+    assert parse_expr(str(d.result), d.cell.symbols) == d.result, str(d.result)
+
+
 # --- generated NumPy code -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["V", "T", "np", "t1", "lambda", "None"])
@@ -212,6 +219,39 @@ def test_regression_numpy_source_sizes_no_argument_fixes(cell, wrt):
     except MatdiffError:
         return
     compile(src, "<numpy_source>", "exec")
+
+
+def test_regression_numpy_source_comment_injects_code(tmp_path):
+    """The cell is pasted into the generated module's docstring unescaped: a comment holding
+    triple quotes ends the docstring, and the rest of the comment runs as Python when the
+    generated code is executed."""
+    marker = tmp_path / "injected"
+    cell = ("X : m x n\n"
+            f'# """ + str(__import__("pathlib").Path(r"{marker}").touch()) + """\n'
+            "tr(X' X)")
+    src = derive(cell, wrt="X").numpy_source()
+    ns: dict = {}
+    try:
+        exec(compile(src, "<numpy_source>", "exec"), ns)
+    except Exception:  # noqa: BLE001 - failing to run is a bug too, but not this one
+        pass
+    assert not marker.exists(), "executing numpy_source() ran code from a cell comment"
+    assert "gradient" in ns
+
+
+@pytest.mark.parametrize("cell", [
+    "X : m x n\n# see \\N here\ntr(X' X)",                    # malformed \N escape
+    "X : m x n\nA : m x m\n\\operatorname{tr}(X' A X)",       # invalid escape '\o'
+])
+def test_regression_numpy_source_backslashes_from_the_cell(cell):
+    """Backslashes of the cell (LaTeX spellings, comments) land in a non-raw docstring:
+    '\\N' makes the generated code a SyntaxError, '\\o' an invalid escape sequence
+    (a DeprecationWarning now, a SyntaxWarning in Python 3.12, an error later)."""
+    import warnings
+    src = derive(cell, wrt="X").numpy_source()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(src, "<numpy_source>", "exec")
 
 
 def test_regression_numpy_source_target_without_variables():
