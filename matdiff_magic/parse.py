@@ -52,7 +52,7 @@ _LATEX_WORDS = {
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
 # '2.' is not a number here: in 'X^2.*Y' the dot belongs to the operator '.*'
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?")
 _OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
         ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
 
@@ -63,6 +63,11 @@ class Tok:
     text: str
     col: int       # 1-based column
     extra: str = ""
+
+
+# Greek letters that look exactly like Latin ones: 'Α' (alpha) next to 'A' would silently be a
+# second variable
+_HOMOGLYPHS = dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "ABEZHIKMNOPTYXo"))
 
 
 def _describe(ch: str) -> str:
@@ -131,6 +136,10 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             continue
         m = _NAME.match(line, i)
         if m:
+            for j, c in enumerate(m.group(0)):
+                if c in _HOMOGLYPHS:
+                    raise err(f"{_describe(c)} looks like the Latin '{_HOMOGLYPHS[c]}': write the "
+                              "Latin letter (or another Greek one)", i + j + 1)
             toks.append(Tok("name", m.group(0), i + 1))
             i = m.end()
             continue
@@ -159,7 +168,7 @@ def parse_dim(text: str, err) -> Dim:
     if not text.strip() or any(not p for p in parts):
         raise err(f"bad dimension '{text}'")
     for p in parts:
-        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*|\d+)(?:\^(\d+))?", p)
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^([0-9]+))?", p)
         if not m:
             raise err(f"bad dimension '{p}': use a name or a positive integer")
         base, k = m.group(1), int(m.group(2) or 1)
@@ -480,6 +489,10 @@ class Parser:
             name = m.group(0)
             if not _NAME.fullmatch(name):
                 raise err(f"'{name}' is not a valid name", m.start() + 1)
+            for j, c in enumerate(name):
+                if c in _HOMOGLYPHS:
+                    raise err(f"{_describe(c)} looks like the Latin '{_HOMOGLYPHS[c]}': write "
+                              "the Latin letter (or another Greek one)", m.start() + j + 1)
             if name in RESERVED or name.startswith("I_"):
                 raise err(f"'{name}' is reserved and cannot be declared", m.start() + 1)
             if name in self.declared or name in self.env:
@@ -497,9 +510,10 @@ class Parser:
         hash_at = spec.find("#")
         if hash_at >= 0:
             spec = spec[:hash_at]
-        atom = r"(?:[A-Za-z][A-Za-z0-9_]*|\d+)(?:\^\d+)?"
+        atom = r"(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^[0-9]+)?"
         words = [(m.group(0), colon + 2 + m.start()) for m in re.finditer(
-            r"\d+(?=\s*[x×])|[x×](?=\s*\d)|" + atom + r"(?:\s*\*\s*" + atom + r")*|\S",
+            r"[0-9]+(?=[ \t]*[x×])|[x×](?=[ \t]*[0-9])|" + atom +
+            r"(?:[ \t]*\*[ \t]*" + atom + r")*|\S",
             spec)]
         if not words:
             raise err("a declaration needs a shape after ':' (e.g. 'm x n', 'n' or 'scalar')",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -100,3 +103,30 @@ def global_ipython():
     returns the shell only on its first call; afterwards get_ipython() does)."""
     from IPython.testing import globalipapp
     return globalipapp.start_ipython() or globalipapp.get_ipython()
+
+
+class Hang(Exception):
+    """Raised by guard() when the guarded call runs too long."""
+
+
+GUARD_SECONDS = 20
+
+
+@contextmanager
+def guard(seconds: int = GUARD_SECONDS):
+    """Raise Hang if the body runs longer than ``seconds`` (SIGALRM; main thread only): a
+    hang becomes a test failure, with no timing assertion."""
+    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - Windows
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise Hang(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

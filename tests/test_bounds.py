@@ -11,33 +11,12 @@ large negative powers, which are engine bugs (tests/test_regressions.py).
 
 from __future__ import annotations
 
-import signal
 import time
-from contextlib import contextmanager
 
 import pytest
+from conftest import GUARD_SECONDS, Hang, guard  # noqa: E402,F401
 
 from matdiff_magic import MatdiffError, derive
-
-GUARD_SECONDS = 20
-
-
-class Hang(Exception):
-    pass
-
-
-@contextmanager
-def guard(seconds: int = GUARD_SECONDS):
-    def on_alarm(signum, frame):
-        raise Hang(f"derive still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _big_declarations() -> str:

@@ -9,36 +9,15 @@ time. Hangs are turned into failures by a 20 s alarm.
 from __future__ import annotations
 
 import inspect
-import signal
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from conftest import GUARD_SECONDS, Hang, guard  # noqa: E402,F401
 
 from matdiff_magic import MatdiffError, derive
 from matdiff_magic.check import random_values
 from matdiff_magic.parse import parse_expr
 from matdiff_magic.sympy_export import evaluate_sympy
-
-GUARD_SECONDS = 20
-
-
-class Hang(Exception):
-    pass
-
-
-@contextmanager
-def guard(seconds: int = GUARD_SECONDS):
-    def on_alarm(signum, frame):
-        raise Hang(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _returns_or_matdiff_error(cell: str, wrt: str = "X"):
@@ -174,6 +153,26 @@ def test_regression_check_with_huge_sizes_raises_numpy_errors():
 
 
 # --- printing round trip ------------------------------------------------------------------------
+
+def test_regression_printing_drops_the_parentheses_of_a_subtracted_difference():
+    """str(X - (Y - Z)) was 'X - Y - Z': a sign error in the text (and in the steps)."""
+    d = derive("X, Y, Z : m x n\nX - (Y - Z)", wrt="X")
+    back = parse_expr(str(d.cell.target), d.cell.symbols)
+    rng = np.random.default_rng(0)
+    vals = {k: rng.standard_normal((3, 4)) for k in "XYZ"}
+    from matdiff_magic.numeric import Env, value
+    env = {"values": vals, "sizes": {"m": 3, "n": 4}}
+    assert np.allclose(value(back, Env(**env)), value(d.cell.target, Env(**env))), \
+        str(d.cell.target)
+
+
+def test_regression_check_sizes_dimensions_only_named_in_subscripts():
+    """A size named only by 1_p / I_p (no variable has it): check() raised 'no size for the
+    dimension p', and check(dims={'p': 2}) refused p as not a dimension of the cell."""
+    d = derive("x : n\nsum(1_p) x", wrt="x")
+    assert d.check().passed
+    assert d.check(dims={"p": 2}).passed
+
 
 def test_regression_zero_vectors_in_a_scalar_product_do_not_round_trip():
     """The result keeps (0 1_mᵀ) U (0 1_m) unsimplified; its text re-parses without U."""
