@@ -101,11 +101,9 @@ class Derivation:
     def _derive(self) -> E.Expr:
         f, x, n = self.target, self.wrt, self.name
         xs, fs = _shape_u(x.shape), _shape_u(f.shape)
-        defs = [(d, e) for d, e in self._as_written() if d != self.cell.target_name] \
-            if self.cell.definitions else []
-        shown = f
-        if self.cell.target_name and defs:
-            shown = self._as_written()[-1][1]
+        written = self._as_written() if self.cell.definitions else []
+        defs = [(d, e) for d, e in written if d != self.cell.target_name]
+        shown = written[-1][1] if self.cell.target_name and defs else f
         pre_u = "".join(f"{d} = {to_unicode(e)};  " for d, e in defs)
         pre_l = "".join(f"{d} = {to_latex(e)},\\quad " for d, e in defs)
         self._step("the problem",

@@ -474,8 +474,6 @@ class Parser:
         if name in self.env:
             return self.env[name]
         if name not in self.symbols:
-            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?", name):
-                pass
             u = self.unifier
             self.symbols[name] = E.Sym((u.fresh(), u.fresh()), name, frozenset())
             self.first_use[name] = (lineno, t.col)
