@@ -355,14 +355,22 @@ def _wrt_names(cell: Cell, wrt: str | Sequence[str] | None) -> list[str]:
 
 
 def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "numerator",
-           shapes: Sequence[str] = (), free_dims: bool = False):
+           shapes: Sequence[str] = (), free_dims: bool = False, order: int = 1,
+           wrt2: str | None = None):
     """Differentiate the cell's target by the differential method.
 
     ``shapes`` adds declarations ('X: m x n') before the cell; ``free_dims`` names
     undetermined dimensions instead of raising (handy for one-line input).
+    ``order=2`` (scalar targets) gives the Hessian ∂²f/∂(vec X)∂(vec X)ᵀ by the second
+    differential; with ``wrt2="Y"`` as well, the mixed block ∂²f/∂(vec X)∂(vec Y)ᵀ.
     Returns a :class:`Derivation` (a list of them when ``wrt`` names several variables).
     Raises :class:`MatdiffError`, and only it, for bad input.
     """
+    if isinstance(order, bool) or order not in (1, 2):
+        raise MatdiffError(f"order must be 1 (first derivative) or 2 (Hessian), got {order!r}")
+    if wrt2 is not None and order != 2:
+        raise MatdiffError("wrt2 names the second variable of a mixed second derivative: "
+                           "give order=2 as well")
     if layout not in LAYOUTS:
         raise MatdiffError(f"layout must be 'numerator' or 'denominator', got {layout!r}")
     if isinstance(shapes, str):
@@ -372,7 +380,11 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
     parsed = parse_cell(cell, tuple(shapes), free_dims)
     names = _wrt_names(parsed, wrt)
     try:
-        out = [Derivation(parsed, parsed.symbols[w], layout) for w in names]
+        if order == 2:
+            from .hessian import hessians
+            out = hessians(parsed, names, wrt2, layout)
+        else:
+            out = [Derivation(parsed, parsed.symbols[w], layout) for w in names]
     except RecursionError:
         raise MatdiffError("the expression is too large to differentiate",
                            parsed.target_line, 1, parsed.source) from None
