@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check the result numerically against finite differences")
     p.add_argument("--seed", type=int, default=0, help="seed for the random check")
     p.add_argument("--dims", default=None, help="sizes for the check, e.g. m=3,n=4")
+    p.add_argument("--order", type=int, default=1,
+                   help="2: the Hessian d2f/d(vec X)d(vec X)' of a scalar target")
+    p.add_argument("--wrt2", default=None, metavar="Y",
+                   help="with --order 2: the mixed block d2f/d(vec X)d(vec Y)'")
     return p
 
 
@@ -47,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import derive
     text = sys.stdin.read() if args.expression == "-" else args.expression
     try:
-        ds = derive(text, wrt=args.wrt, layout=args.layout, shapes=args.shape)
+        ds = derive(text, wrt=args.wrt, layout=args.layout, shapes=args.shape,
+                    order=args.order, wrt2=args.wrt2)
         ds = ds if isinstance(ds, list) else [ds]
         status = 0
         for d in ds:

@@ -23,7 +23,8 @@ from .errors import MatdiffError
 # An option starts where one of *our* option names does, so an expression such as
 # "X - -Y" is never mistaken for options.
 _OPTION = re.compile(
-    r"(?:^|(?<=\s))(?:--(?:wrt|check|seed|dims|layout|steps|no-steps|out|values|shape|help)"
+    r"(?:^|(?<=\s))(?:--(?:wrt|wrt2|order|check|seed|dims|layout|steps|no-steps|out|values|"
+    r"shape|help)"
     r"(?=[\s=]|$)|-h(?=\s|$))")
 
 
@@ -59,6 +60,11 @@ class MatdiffMagics(Magics):
     @argument("--shape", action="append", default=[], metavar="DECL",
               help="a declaration such as \"X: m x n\" or \"A: n x n spd\", added before the "
                    "cell; repeatable. The way to declare shapes in the one-line form.")
+    @argument("--order", type=int, default=1,
+              help="2: the Hessian ∂²f/∂(vec X)∂(vec X)ᵀ of a scalar target, by the second "
+                   "differential")
+    @argument("--wrt2", default=None, metavar="Y",
+              help="with --order 2: the mixed block ∂²f/∂(vec X)∂(vec Y)ᵀ")
     @argument("-h", "--help", action="store_true", help="show this help")
     def matdiff(self, line: str, cell: str | None = None):
         """Differentiate a matrix expression by the differential method, step by step.
@@ -113,7 +119,7 @@ class MatdiffMagics(Magics):
         from .derivation import derive
         # the one-line form has no declarations: undetermined sizes get fresh names
         result = derive(body, wrt=args.wrt, layout=args.layout, shapes=args.shape,
-                        free_dims=cell is None)
+                        free_dims=cell is None, order=args.order, wrt2=args.wrt2)
         derivations = result if isinstance(result, list) else [result]
 
         check_kwargs: dict | None = None

@@ -72,6 +72,11 @@ def _title(d) -> str:
     wrt, name = d.wrt.name, d.name
     if d.kind == "gradient":
         what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
+    elif d.kind == "hessian":
+        what = f"Hessian of {name} with respect to vec {wrt} (second differential)"
+    elif d.kind == "mixed":
+        what = (f"mixed second derivative of {name} with respect to vec {wrt} and "
+                f"vec {d.wrt2.name}")
     else:
         what = f"Jacobian of vec {name} with respect to vec {wrt}, {d.layout} layout"
     return f'<div class="matdiff-title-text"><b>{html.escape(what)}</b></div>'
