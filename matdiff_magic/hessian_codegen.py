@@ -5,8 +5,39 @@ from __future__ import annotations
 
 from collections import Counter
 
+from . import expr as E
 from .codegen import _HELPERS, _count, _Gen, _signature
 from .render import to_unicode
+
+
+class _HGen(_Gen):
+    """Dense values of product chains without dense permutations or diagonals: the chain is
+    multiplied right to left, K V and diag(d) V as row permutations and scalings, and a
+    trailing K as a column permutation (L K_{r,c} = (K_{c,r} Lᵀ)ᵀ)."""
+
+    def _v(self, e: E.Expr) -> str:
+        if not isinstance(e, E.Mul):
+            return super()._v(e)
+        chain = [f for f in e.args if not f.is_scalar]
+        if not any(isinstance(f, E.Comm) or (isinstance(f, E.Call) and f.name == "diag")
+                   for f in chain) or len(chain) < 2:
+            return super()._v(e)
+        scal = [repr(float(f.value)) if isinstance(f, E.Num) else self.v(f)
+                for f in e.args if f.is_scalar]
+        trailing = []
+        while len(chain) > 1 and isinstance(chain[-1], E.Comm):
+            trailing.insert(0, chain.pop())
+        acc = self.v(chain[-1])
+        for f in reversed(chain[:-1]):
+            if isinstance(f, E.Comm):
+                acc = f"_comm_apply({self.dim(f.r)}, {self.dim(f.c)}, {acc})"
+            elif isinstance(f, E.Call) and f.name == "diag":
+                acc = f"({self.v(f.arg)}.reshape(-1, 1) * {acc})"
+            else:
+                acc = f"({self.v(f)} @ {acc})"
+        for k in reversed(trailing):
+            acc = f"_comm_apply({self.dim(k.c)}, {self.dim(k.r)}, {acc}.T).T"
+        return "(" + " * ".join(scal + [acc]) + ")"
 
 
 def numpy_source_hessian(h) -> str:
@@ -27,7 +58,7 @@ def numpy_source_hessian(h) -> str:
               + f"#\n# second derivative with respect to {x}"
               + (f" and {y}" if h.mixed else "") + f": {result}\n\nimport numpy as np\n")
     out = [header + _HELPERS]
-    gen = _Gen(names, dim_code, reuse)
+    gen = _HGen(names, dim_code, reuse)
     body = gen.v(h.result)
     out.append(f"\n\ndef hessian({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"
                + "\n".join(gen.lines) + ("\n" if gen.lines else "")
