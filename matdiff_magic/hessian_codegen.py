@@ -27,7 +27,19 @@ class _HGen(_Gen):
         trailing = []
         while len(chain) > 1 and isinstance(chain[-1], E.Comm):
             trailing.insert(0, chain.pop())
-        acc = self.v(chain[-1])
+        last = chain[-1]
+        if len(chain) >= 2 and isinstance(chain[-2], E.Comm) and isinstance(last, E.Kron) \
+                and len(last.args) == 2 and chain[-2].c == last.args[0].shape[0] \
+                and chain[-2].r == last.args[1].shape[0]:
+            # K (A ⊗ B) in one pass: entry ((b, a), (c, d)) is A[a, c] B[b, d]
+            a, b = last.args
+            a_code = self.v(a) if not scal else "(" + " * ".join(scal + [self.v(a)]) + ")"
+            scal = []
+            acc = (f"np.einsum('ac,bd->bacd', {a_code}, {self.v(b)}).reshape("
+                   f"{self.dim(last.shape[0])}, {self.dim(last.shape[1])})")
+            chain = chain[:-2] + [None]
+        else:
+            acc = self.v(last)
         for f in reversed(chain[:-1]):
             if isinstance(f, E.Comm):
                 acc = f"_comm_apply({self.dim(f.r)}, {self.dim(f.c)}, {acc})"
@@ -37,7 +49,7 @@ class _HGen(_Gen):
                 acc = f"({self.v(f)} @ {acc})"
         for k in reversed(trailing):
             acc = f"_comm_apply({self.dim(k.c)}, {self.dim(k.r)}, {acc}.T).T"
-        return "(" + " * ".join(scal + [acc]) + ")"
+        return "(" + " * ".join(scal + [acc]) + ")" if scal else acc
 
 
 def numpy_source_hessian(h) -> str:

@@ -4,7 +4,8 @@ Each rule is an identity, written beside it; ``canonical`` applies them to a fix
 puts sums in a fixed order, so that B and Bᵀ are compared structurally:
 
 * (C ⊗ D) K_{q,n} = K_{p,m} (D ⊗ C)       for C (p x q), D (m x n): commutation matrices
-  move to the left of a Kronecker product;
+  move to the left of a Kronecker product (and of a sum of them);
+* (P ⊗ Q) vec M = vec(Q M Pᵀ) and (vec M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ: the vec trick backwards;
 * A ⊗ B + A ⊗ C = A ⊗ (B + C),  A ⊗ C + B ⊗ C = (A + B) ⊗ C;
 * a ∘ a^∘p = a^∘(p+1), a^∘0 = 1, 1 ∘ a = a: Hadamard products as {base: exponent};
 * A ∘ (B + C) = A ∘ B + A ∘ C, so that like terms of a gradient combine
@@ -34,7 +35,28 @@ def _kmove_chain(args: list[E.Expr]) -> list[E.Expr] | None:
             c, d = a.args
             if b.r == c.shape[1] and b.c == d.shape[1]:
                 return args[:i] + [E.comm(c.shape[0], d.shape[0]), E.kron(d, c)] + args[i + 2:]
+        if isinstance(a, E.Kron) and len(a.args) == 2 and _is_vec(b):
+            p, q = a.args                    # (P ⊗ Q) vec M = vec(Q M Pᵀ)
+            m = b.arg
+            if m.shape[0] == q.shape[1] and m.shape[1] == p.shape[1]:
+                return args[:i] + [E.call("vec", E.mul(q, m, E.transpose(p)))] + args[i + 2:]
+        if isinstance(b, E.Kron) and len(b.args) == 2 and isinstance(a, E.Transpose) \
+                and _is_vec(a.arg):
+            p, q = b.args                    # (vec M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ
+            m = a.arg.arg
+            if m.shape[0] == q.shape[0] and m.shape[1] == p.shape[0]:
+                new = E.transpose(E.call("vec", E.mul(E.transpose(q), m, p)))
+                return args[:i] + [new] + args[i + 2:]
+        if isinstance(a, E.Add) and isinstance(b, E.Comm):   # (Σ Cᵢ ⊗ Dᵢ) K = Σ (Cᵢ ⊗ Dᵢ) K
+            moved = [kmove(E.mul(t, b)) for t in a.args]
+            if all(isinstance(E.split_coef(t)[1], E.Mul) and
+                   isinstance(E.split_coef(t)[1].args[0], E.Comm) for t in moved):
+                return args[:i] + [E.add(*moved)] + args[i + 2:]
     return None
+
+
+def _is_vec(e: E.Expr) -> bool:
+    return isinstance(e, E.Call) and e.name == "vec"
 
 
 def kmove(e: E.Expr) -> E.Expr:

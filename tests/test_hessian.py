@@ -86,6 +86,8 @@ EXAMPLES = [
     ("X : m x n\nA : m x m\ntr(X' A X)", "X", "I_n ⊗ (A + A')"),
     ("A : q x m\nX : m x n\nB : q x n\nfro(A X - B)^2", "X", "2 (I_n ⊗ A' A)"),
     ("X : n x n spd\nlogdet(X)", "X", "-K_{n,n} (X^-T ⊗ X^-1)"),
+    ("X : n x n\ndet(X)", "X", "det(X) vec(X^-T) vec(X^-T)' - det(X) K_{n,n} (X^-T ⊗ X^-1)"),
+    ("X : n x n\nA : n x n\nB : n x n\ntr(X A X B)", "X", "K_{n,n} (A' ⊗ B + B' ⊗ A)"),
     ("X : N x d\nw : d\ny : N\n-(y' log(sigmoid(X w)) + (1_N - y)' log(1_N - sigmoid(X w)))",
      "w", "X' diag(sigmoid(X w) ∘ (1_N - sigmoid(X w))) X"),
 ]
@@ -305,6 +307,34 @@ def test_kmove_identity():
     env = _env(rng, {"p": 2, "q": 3, "m": 4, "n": 5}, [C, D])
     eye = np.eye(15)
     assert np.allclose(apply(e, eye, env), apply(moved, eye, env))
+
+
+def test_vec_trick_backwards_and_k_through_sums():
+    """(P ⊗ Q) vec M = vec(Q M Pᵀ), (vec M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ and
+    (Σ Cᵢ ⊗ Dᵢ) K = Σ K (Dᵢ ⊗ Cᵢ)."""
+    rng = np.random.default_rng(8)
+    sizes = {"p": 2, "q": 3, "r": 4, "s": 5}
+    P, Q = E.sym("P", "p", "q"), E.sym("Q", "r", "s")
+    M, N = E.sym("M", "s", "q"), E.sym("N", "r", "p")
+    C, D = E.sym("C", "p", "q"), E.sym("D", "r", "s")
+    env = _env(rng, sizes, [P, Q, M, N, C, D])
+    for e in (E.mul(E.kron(P, Q), E.call("vec", M)),
+              E.mul(E.transpose(E.call("vec", N)), E.kron(P, Q)),
+              E.mul(E.add(E.kron(C, D), E.scale(2, E.kron(P, Q))),
+                    E.comm(C.shape[1], D.shape[1]))):
+        got = kmove(e)
+        assert got != e
+        assert not contains_kron_vec(got)
+        eye = np.eye(value(e, env).shape[1])
+        assert np.allclose(apply(e, eye, env), apply(got, eye, env))
+
+
+def contains_kron_vec(e: E.Expr) -> bool:
+    if isinstance(e, E.Mul):
+        for a, b in zip(e.args, e.args[1:]):
+            if isinstance(a, E.Kron) and isinstance(b, E.Call) and b.name == "vec":
+                return True
+    return any(contains_kron_vec(c) for c in e.children)
 
 
 def test_kcollect_and_hadamard_rules_keep_the_value():
