@@ -13,7 +13,8 @@ executed as they are; the others are
 * PyTorch: ``torch.func.hessian(f)`` (jacfwd over jacrev) and ``torch.func.jvp`` of
   ``torch.func.grad(f)``.
 
-Each figure is the median wall time of repeated calls (at least 3, more while the total stays
+All tools run with the same number of threads (``--threads``, default 1). Each figure is
+the median wall time of repeated calls (at least 3, more while the total stays
 under a second); every tool's Hessian is compared with ours (relative difference printed).
 Also: the median time of ``derive(..., order=2)`` on the reference cases.
 """
@@ -26,9 +27,26 @@ import statistics
 import sys
 import time
 
-import numpy as np
 
+def _threads() -> str:
+    """--threads N, read before NumPy, JAX and PyTorch start their thread pools."""
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+THREADS = _threads()
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = THREADS
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
+                           + ("false" if THREADS == "1" else "true")).strip()
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import numpy as np  # noqa: E402
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 
@@ -150,6 +168,7 @@ def run_case(name, cell, wrt, make, f, tools, heavy_ok: bool, quick: bool):
     if "torch" in tools:
         import torch
         from torch.func import grad, hessian, jvp
+        torch.set_num_threads(int(THREADS))
         ct = {k: torch.as_tensor(v) for k, v in consts.items()}
 
         def ft(v):
@@ -197,6 +216,8 @@ def main() -> int:
     ap.add_argument("--skip-heavy", action="store_true",
                     help="no dense Hessian beyond 2000 variables (logdet n = 100: 10⁸ entries)")
     ap.add_argument("--tools", default="autograd,jax,torch")
+    ap.add_argument("--threads", default="1", help="BLAS / PyTorch / XLA threads (default 1: "
+                    "the reference machine's 2 cores are shared, one thread is steadier)")
     args = ap.parse_args()
     tools = args.tools.split(",")
     med, mx, k = derive_latency(5 if args.quick else 20)
