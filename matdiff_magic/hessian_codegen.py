@@ -16,6 +16,8 @@ class _HGen(_Gen):
     trailing K as a column permutation (L K_{r,c} = (K_{c,r} Lᵀ)ᵀ)."""
 
     def _v(self, e: E.Expr) -> str:
+        if isinstance(e, E.Inverse) and isinstance(e.arg, E.Transpose):
+            return f"{self.v(E.inverse(e.arg.arg))}.T"      # (Aᵀ)⁻¹ = (A⁻¹)ᵀ: one inverse
         if not isinstance(e, E.Mul):
             return super()._v(e)
         chain = [f for f in e.args if not f.is_scalar]
@@ -56,6 +58,9 @@ def numpy_source_hessian(h) -> str:
     args, names, dim_code, extra = _signature(h)
     reuse: Counter = Counter()
     _count(h.result, reuse)
+    for e in list(reuse):     # A⁻¹ and (Aᵀ)⁻¹ share one temporary
+        if isinstance(e, E.Inverse) and isinstance(e.arg, E.Transpose):
+            reuse[E.inverse(e.arg.arg)] += 2
     conv = "".join(f"    {a} = _as2d({a})\n" for a in args)
     sig = ", ".join(args + (["*"] + extra if extra else []))
     x, y = h.wrt.name, h.wrt2.name
@@ -75,7 +80,7 @@ def numpy_source_hessian(h) -> str:
     out.append(f"\n\ndef hessian({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"
                + "\n".join(gen.lines) + ("\n" if gen.lines else "")
                + f"    return {body}\n")
-    gen2 = _Gen(names, dim_code, reuse)
+    gen2 = _HGen(names, dim_code, reuse)
     v = "V" if "V" not in args else "V_"
     body = gen2.ap(h.result, f"{v}.reshape(-1, 1, order='F')")
     rows, cols = h.x.shape
