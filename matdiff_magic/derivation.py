@@ -368,6 +368,12 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
     """
     if isinstance(order, bool) or order not in (1, 2):
         raise MatdiffError(f"order must be 1 (first derivative) or 2 (Hessian), got {order!r}")
+    if order == 2 and any(isinstance(w, str) and "(" in w
+                          for w in ([wrt] if isinstance(wrt, str) else list(wrt or ()))
+                          + [wrt2]):
+        raise MatdiffError("second derivatives are taken with respect to a variable's entries, "
+                           f"not a structured coordinate such as vech(X): got wrt={wrt!r}"
+                           + (f", wrt2={wrt2!r}" if wrt2 else "") + "; give the variable's name")
     if wrt2 is not None and order != 2:
         raise MatdiffError("wrt2 names the second variable of a mixed second derivative: "
                            "give order=2 as well")

@@ -20,6 +20,8 @@ from . import expr as E
 from .render.text import to_text
 from .simplify import simplify
 
+MAX_DISTRIBUTED = 16   # A ∘ (B + C) ∘ (D + E) ... is distributed up to this many terms
+
 
 def _key(e: E.Expr) -> str:
     return to_text(e)
@@ -144,8 +146,11 @@ def hadamard_canonical(e: E.Expr) -> E.Expr:
     factors = [f for f in factors if not _all_ones(f)]
     if not factors:
         return E.scale(coef, E.ones_like(e.shape))
+    terms = 1
+    for f in factors:
+        terms *= len(f.args) if isinstance(f, E.Add) else 1
     for i, f in enumerate(factors):      # A ∘ (B + C) = A ∘ B + A ∘ C
-        if isinstance(f, E.Add):
+        if isinstance(f, E.Add) and terms <= MAX_DISTRIBUTED:
             rest = factors[:i] + factors[i + 1:]
             terms = [hadamard_canonical(E.hadamard(*rest, t)) if rest else t for t in f.args]
             return E.scale(coef, E.add(*terms))

@@ -282,12 +282,42 @@ def test_numpy_source_hessian_and_hvp(cell, wrt, form):
     assert np.allclose(vec(ns["hvp"](*args, V)), H @ vec(V))
 
 
-def test_to_sympy_hessian():
+@pytest.mark.parametrize("cell", ["X : m x n\nA : m x m\ntr(X' A X)", "X : n x n\nlogdet(X)",
+                                  "X : n x n\ndet(X)"])
+def test_to_sympy_hessian(cell):
     from matdiff_magic.sympy_export import evaluate_sympy
-    h = derive("X : m x n\nA : m x m\ntr(X' A X)", wrt="X", order=2)
+    h = derive(cell, wrt="X", order=2)
     vals, sizes = point(h)
     got = evaluate_sympy(h.to_sympy(), vals, sizes)
     assert np.allclose(got, h.evaluate(vals))
+
+
+def test_deterministic():
+    for cell, wrt, _ in EXAMPLES:
+        a, b = derive(cell, wrt=wrt, order=2), derive(cell, wrt=wrt, order=2)
+        assert a.text() == b.text() and a.html() == b.html()
+        assert a.numpy_source() == b.numpy_source()
+
+
+BIG = {
+    "tr(X^64)": "X : n x n\ntr(X^64)",
+    "nested exp, depth 60": "X : m x n\nsum(" + "exp(" * 60 + "X" + ")" * 60 + ")",
+    "20 Hadamard factors of sums": "X : m x n\nsum(" + " .* ".join(
+        f"(X + A{i})" for i in range(20)) + ")",
+    "product chain of 200": "X : n x n\ntr(" + " ".join(["X"] * 200) + ")",
+    "nested logdet, depth 20": "X : n x n\n" + "logdet(X' X + exp(" * 20 + "0" + ") I)" * 20,
+}
+
+
+@pytest.mark.parametrize("name", list(BIG))
+def test_big_inputs_return_or_raise_in_bounded_time(name):
+    from conftest import guard
+    with guard():
+        try:
+            h = derive(BIG[name], wrt="X", order=2)
+            h.text()
+        except MatdiffError:
+            pass
 
 
 # --- rewrite rules, verified numerically -------------------------------------------------------
@@ -373,6 +403,11 @@ def test_bad_requests(kw, words):
         derive("X : m x n\nA : m x m\ntr(X' A X)", **kw)
 
 
+def test_structured_coordinate_is_refused():
+    with pytest.raises(MatdiffError, match="structured coordinate"):
+        derive("S : n x n spd\nlogdet(S)", wrt="vech(S)", order=2)
+
+
 def test_matrix_target_suggests_a_scalar():
     with pytest.raises(MatdiffError) as exc:
         derive("X, Y : m x n\nZ = X Y' X", wrt="X", order=2)
@@ -399,9 +434,27 @@ def test_cli_order_2(capsys):
 
 
 def test_magic_order_2():
+    from conftest import global_ipython
+    from IPython.utils.capture import capture_output
+
     from matdiff_magic.magic import parse_line
     expr, args = parse_line("tr(X' A Y) --wrt X --wrt2 Y --order 2")
     assert expr == "tr(X' A Y)" and args.order == 2 and args.wrt2 == "Y" and args.wrt == "X"
+    ip = global_ipython()
+    ip.run_line_magic("load_ext", "matdiff_magic")
+    try:
+        with capture_output() as cap:
+            ip.run_cell("%%matdiff --wrt X --order 2 --check --out hh\nX : n x n spd\n"
+                        "logdet(X)")
+        assert cap.stderr == ""
+        text = cap.outputs[0].data["text/plain"]
+        assert "second identification theorem" in text and "PASSED" in text
+        assert str(ip.user_ns["hh"].result) == "-K_{n,n} (X^-T ⊗ X^-1)"
+        with capture_output() as cap:
+            ip.run_cell("%%matdiff --order 2\nX : m x n\nX")
+        assert "scalar" in cap.stderr and "Traceback" not in cap.stderr
+    finally:
+        ip.run_line_magic("unload_ext", "matdiff_magic")
 
 
 def test_widget_steps_through_a_hessian():
