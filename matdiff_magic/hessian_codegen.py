@@ -37,7 +37,8 @@ class _HGen(_Gen):
             a, b = last.args
             a_code = self.v(a) if not scal else "(" + " * ".join(scal + [self.v(a)]) + ")"
             scal = []
-            acc = (f"np.einsum('ac,bd->bacd', {a_code}, {self.v(b)}).reshape("
+            acc = (f"np.einsum('ac,bd->bacd', np.ascontiguousarray({a_code}), "
+                   f"np.ascontiguousarray({self.v(b)})).reshape("
                    f"{self.dim(last.shape[0])}, {self.dim(last.shape[1])})")
             chain = chain[:-2] + [None]
         else:
