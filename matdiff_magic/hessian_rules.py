@@ -168,13 +168,25 @@ def _all_ones(e: E.Expr) -> bool:
 # --- a fixed order of terms ---------------------------------------------------------------------
 
 def sort_sums(e: E.Expr) -> E.Expr:
-    """Sums with their terms in a fixed (textual) order: Aᵀ + A becomes A + Aᵀ."""
+    """A fixed order: the terms of a sum (Aᵀ + A becomes A + Aᵀ) and the scalar factors of
+    a product ((xᵀx)⁻¹ (xᵀAx) and (xᵀAx) (xᵀx)⁻¹ become one), so that like terms meet;
+    a numeric factor common to all the terms of a sum comes out: 3A + 3B = 3 (A + B)."""
     if not e.children:
         return e
     e = E.rebuild(e, tuple(sort_sums(c) for c in e.children))
+    if isinstance(e, E.Mul):
+        nums = [f for f in e.args if isinstance(f, E.Num)]
+        scal = [f for f in e.args if f.is_scalar and not isinstance(f, E.Num)]
+        if len(scal) > 1:
+            rest = [f for f in e.args if not f.is_scalar]
+            return E.mul(*nums, *sorted(scal, key=_key), *rest)
+        return e
     if isinstance(e, E.Add):
-        return E.add(*sorted(e.args, key=lambda t: (E.split_coef(t)[0] < 0,
-                                                    _key(E.split_coef(t)[1]))))
+        terms = sorted(e.args, key=lambda t: (E.split_coef(t)[0] < 0, _key(E.split_coef(t)[1])))
+        coefs = {E.split_coef(t)[0] for t in terms}
+        if len(coefs) == 1 and (c := coefs.pop()) not in (1, -1):
+            return E.scale(c, E.add(*(E.split_coef(t)[1] for t in terms)))
+        return E.add(*terms)
     return e
 
 
