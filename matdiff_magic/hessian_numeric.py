@@ -176,7 +176,7 @@ def check_hessian(h, seed: int = 0, dims: dict | None = None, method: str = "aut
             a, b = float(np.sum(u * hvv)), float(np.sum(v * hu))
             sym_err = abs(a - b) / max(1.0, abs(a), abs(b))
     res.symmetry_error = sym_err
-    res.gradient_check = run_check(h.gradient, seed=int(seed), dims=dims,
+    res.gradient_check = run_check(h.gradient, seed=int(seed), dims=dict(sizes),
                                    method="auto" if method == "full" else "directional",
                                    values=vals)
     if not np.isfinite(res.max_rel_error):

@@ -206,6 +206,13 @@ def test_check_reports_symmetry_and_gradient():
     assert "symmetry" in r.text()
 
 
+def test_check_with_sizes_that_only_products_name():
+    """x : n*n: no value fixes n alone; the gradient's check gets the sizes of the point."""
+    h = derive("x : n*n\nsum(exp(x))", wrt="x", order=2)
+    r = h.check()
+    assert r.passed and r.gradient_check.passed
+
+
 def test_check_catches_a_wrong_hessian():
     h = derive("X : m x n\nA : m x m\ntr(X' A X)", wrt="X", order=2)
     A = E.sym("A", "m", "m")
