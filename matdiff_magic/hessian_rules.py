@@ -6,6 +6,7 @@ puts sums in a fixed order, so that B and Bᵀ are compared structurally:
 * (C ⊗ D) K_{q,n} = K_{p,m} (D ⊗ C)       for C (p x q), D (m x n): commutation matrices
   move to the left of a Kronecker product (and of a sum of them);
 * (P ⊗ Q) vec M = vec(Q M Pᵀ) and (vec M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ: the vec trick backwards;
+  vec(xᵀ) = x for a column vector x;
 * A ⊗ B + A ⊗ C = A ⊗ (B + C),  A ⊗ C + B ⊗ C = (A + B) ⊗ C;
 * a ∘ a^∘p = a^∘(p+1), a^∘0 = 1, 1 ∘ a = a: Hadamard products as {base: exponent};
 * A ∘ (B + C) = A ∘ B + A ∘ C, so that like terms of a gradient combine
@@ -62,10 +63,12 @@ def _is_vec(e: E.Expr) -> bool:
 
 
 def kmove(e: E.Expr) -> E.Expr:
-    """Commutation matrices moved left of the Kronecker products they meet."""
+    """Commutation matrices moved left of the Kronecker products they meet; vec(xᵀ) = x."""
     if not e.children:
         return e
     e = E.rebuild(e, tuple(kmove(c) for c in e.children))
+    if _is_vec(e) and isinstance(e.arg, E.Transpose) and E.is_one(e.arg.arg.shape[1]):
+        return e.arg.arg                     # vec(xᵀ) = x for a column x
     if isinstance(e, E.Mul):
         args = list(e.args)
         for _ in range(len(args) + 1):

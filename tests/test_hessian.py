@@ -89,6 +89,7 @@ EXAMPLES = [
     ("X : n x n\ndet(X)", "X", "det(X) vec(X^-T) vec(X^-T)' - det(X) K_{n,n} (X^-T ⊗ X^-1)"),
     ("X : n x n\nA : n x n\nB : n x n\ntr(X A X B)", "X", "K_{n,n} (A' ⊗ B + B' ⊗ A)"),
     ("X : n x n\ntr(X^3)", "X", "3 K_{n,n} (I_n ⊗ X + X' ⊗ I_n)"),
+    ("u : 1 x n\nv : n\nexp(u v)", "u", "exp(u v) v v'"),
     ("X : N x d\nw : d\ny : N\n-(y' log(sigmoid(X w)) + (1_N - y)' log(1_N - sigmoid(X w)))",
      "w", "X' diag(sigmoid(X w) ∘ (1_N - sigmoid(X w))) X"),
 ]
