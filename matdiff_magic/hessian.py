@@ -168,7 +168,7 @@ class Hessian(Derivation):
                               "the expression")
         shown = E.add(*(E.call("tr", E.mul(simplify(E.transpose(t)), E.D(x.shape, x)))
                         for t in terms))
-        self._eq("expand dG into terms linear in d" + y.name + ": d²f is a sum of terms "
+        self._eq(f"expand dG into terms linear in d{y.name}: {d2_u} is a sum of terms "
                  "bilinear in the differentials", d2_u, d2_l, shown)
         # vectorize: tr(dG_kᵀ dX) = vec(dG_k)ᵀ vec dX = (vec dX)ᵀ J_k (vec dY) ...
         js = []
