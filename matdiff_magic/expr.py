@@ -434,6 +434,8 @@ def mul(*factors: Expr) -> Expr:
         chain = seg
         shape = _chain_shape(chain)
     scalars = _merge_powers(scalars)
+    if len(scalars) > 1:   # scalars commute: one canonical order, so like terms meet
+        scalars.sort(key=scalar_key)
     if coef == 0 or any(isinstance(f, Zero) for f in chain):
         return zero(shape)
     if len(chain) > 1:
@@ -444,6 +446,18 @@ def mul(*factors: Expr) -> Expr:
     if len(args) == 1:
         return args[0]
     return Mul(shape, tuple(args))
+
+
+def scalar_key(f: Expr) -> tuple:
+    """The canonical order of commuting factors: positive powers before negative ones (they
+    print as a denominator), then shorter before longer, then by their text."""
+    key = f.__dict__.get("_skey")
+    if key is None:
+        from .render.text import to_text
+        text = to_text(f)
+        key = (isinstance(f, (Power, HadPow)) and f.p < 0, len(text), text)
+        object.__setattr__(f, "_skey", key)
+    return key
 
 
 def _merge_powers(scalars: list[Expr]) -> list[Expr]:

@@ -8,6 +8,8 @@ left or right factor are collected: A x + Aᵀ x = (A + Aᵀ) x.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from . import expr as E
 from .render.base import prec
 from .render.text import to_text
@@ -77,11 +79,21 @@ def _combine(a: E.Expr, b: E.Expr) -> E.Expr | None:
     m = _mixed_product(a, b)           # (A ⊗ B)(C ⊗ D) = AC ⊗ BD
     if m is not None:
         return m
-    base_a, pa = (a.arg, a.p) if isinstance(a, E.Power) else (a, 1)
-    base_b, pb = (b.arg, b.p) if isinstance(b, E.Power) else (b, 1)
-    if base_a == base_b:               # Aᵖ A^q = A^(p+q)
+    base_a, pa = _base_exp(a)
+    base_b, pb = _base_exp(b)
+    if base_a == base_b:               # Aᵖ A^q = A^(p+q), also across inverses: A⁻⁵A⁴ = A⁻¹
         return E.power(base_a, pa + pb)
     return None
+
+
+def _base_exp(a: E.Expr) -> tuple[E.Expr, int]:
+    """A matrix factor as a base and an integer exponent: (Aᵏ)⁻¹ = A^-k, A⁻¹ = A^-1."""
+    sign = 1
+    if isinstance(a, E.Inverse):
+        sign, a = -1, a.arg
+    if isinstance(a, E.Power):
+        return a.arg, sign * int(a.p)
+    return a, sign
 
 
 def _simplify_mul(e: E.Mul) -> E.Expr:
@@ -157,9 +169,17 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
             parts = [E.mul(*[f for f in a.args if not f.is_scalar]) if isinstance(a, E.Mul)
                      else a for a in e.args]
             return E.mul(*scal, E.hadamard(*parts))
-        kept = [a for a in e.args if not _is_ones(a)]
-        kept.sort(key=lambda a: (-prec(a), to_text(a)))
-        return E.hadamard(*kept) if kept else E.ones_like(e.shape)
+        return hadamard_canonical(e.args, e.shape)
+    if isinstance(e, E.Call) and e.name in E.ELEMENTWISE:
+        return elementwise_rule(e)
+    if isinstance(e, E.Call) and e.name == "vec" and E.is_one(e.arg.shape[0]):
+        return tpush(e.arg)             # vec(xᵀ) = x: the vec of a row is its transpose
+    if isinstance(e, E.Kron) and len(e.args) == 2:
+        a, b = e.args                  # xᵀ ⊗ y = y ⊗ xᵀ = y xᵀ (a row and a column)
+        if E.is_one(a.shape[0]) and E.is_one(b.shape[1]):
+            return E.mul(b, a)
+        if E.is_one(a.shape[1]) and E.is_one(b.shape[0]):
+            return E.mul(a, b)
     if isinstance(e, E.Kron):
         # pull scalar factors out: (s A) ⊗ B = s (A ⊗ B)
         scal, parts = [], []
@@ -192,6 +212,59 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
         if scal:
             return E.mul(*scal, E.call("vec", E.mul(*[f for f in e.arg.args
                                                       if not f.is_scalar])))
+    return e
+
+
+# --- Hadamard products as base -> exponent maps ----------------------------------------------
+
+def _had_base_exp(a: E.Expr) -> tuple[E.Expr, Fraction]:
+    if isinstance(a, E.HadPow):
+        return a.arg, a.p
+    return a, Fraction(1)
+
+
+def hadamard_canonical(args: tuple[E.Expr, ...], shape) -> E.Expr:
+    """A ∘ B as a map base -> exponent: σ ∘ σ^∘-1 = 1, A ∘ A = A^∘2; ones drop out; the
+    factors in one canonical order (negative powers last: they print as ⊘)."""
+    exps: dict[E.Expr, Fraction] = {}
+    for a in args:
+        if _is_ones(a):
+            continue
+        base, p = _had_base_exp(a)
+        exps[base] = exps.get(base, Fraction(0)) + p
+    kept = [E.hadpow(b, p) for b, p in exps.items() if p != 0]
+    kept.sort(key=_had_key)
+    return E.hadamard(*kept) if kept else E.ones_like(shape)
+
+
+def _had_key(a: E.Expr) -> tuple:
+    neg = isinstance(a, E.HadPow) and a.p < 0
+    return (neg, -prec(a), to_text(a))
+
+
+# --- element-wise function algebra: one entry per identity ------------------------------------
+
+def _negated(u: E.Expr) -> E.Expr | None:
+    c, rest = E.split_coef(u)
+    return E.scale(-c, rest) if c < 0 else None
+
+
+def elementwise_rule(e: E.Call) -> E.Expr:
+    """Identities of the element-wise functions, each written beside its entry."""
+    name, u = e.name, e.arg
+    if isinstance(u, E.Call):
+        if name == "log" and u.name == "exp":          # log(exp(u)) = u
+            return u.arg
+        if name == "exp" and u.name == "log":          # exp(log(u)) = u (u > 0)
+            return u.arg
+    v = _negated(u)
+    if v is not None:
+        if name == "sigmoid":                          # σ(-u) = 1 - σ(u)
+            return E.add(E.ones_like(u.shape), E.neg(E.call("sigmoid", v)))
+        if name in ("tanh", "sin"):                    # tanh(-u) = -tanh(u), sin(-u) = -sin(u)
+            return E.neg(E.call(name, v))
+        if name in ("cos", "abs"):                     # cos(-u) = cos(u), |-u| = |u|
+            return E.call(name, v)
     return e
 
 

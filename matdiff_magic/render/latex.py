@@ -7,7 +7,7 @@ import unicodedata
 from fractions import Fraction
 
 from .. import expr as E
-from .base import ATOM, Printer
+from .base import ATOM, POST, Printer
 
 
 def _name(name: str) -> str:
@@ -47,6 +47,12 @@ class LatexPrinter(Printer):
         if v.denominator == 1:
             return str(v)
         return f"\\tfrac{{{v.numerator}}}{{{v.denominator}}}"
+
+    def divide(self, head: str, dens: list[E.Expr]) -> str:
+        sign, head = ("-", head[1:]) if head.startswith("-") else ("", head)
+        low = " ".join(self.p(d) if len(dens) == 1 and not isinstance(d, E.Power) else
+                       self.at(d, POST) for d in dens)
+        return f"{sign}\\frac{{{head}}}{{{low}}}"
 
     def p_Sym(self, e: E.Sym) -> str:
         return _name(e.name)
