@@ -378,6 +378,11 @@ def add(*terms: Expr) -> Expr:
             entry[0] += c
             entry[2] += 1
     out = [t if n == 1 else scale(c, rest) for rest, (c, t, n) in coefs.items() if c != 0]
+    if len(out) > 1 and split_coef(out[0])[0] < 0:   # a sum opens with a positive term
+        first = next((t for t in out if split_coef(t)[0] > 0), None)
+        if first is not None:
+            out.remove(first)
+            out.insert(0, first)
     if not out:
         return zero(shape)
     if len(out) == 1:

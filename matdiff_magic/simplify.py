@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from . import expr as E
+from .choose import shortest
 from .render.base import prec
 from .render.text import to_text
 
@@ -268,10 +269,28 @@ def elementwise_rule(e: E.Call) -> E.Expr:
     return e
 
 
-def simplify(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
+def _fix(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
+    """The rules applied bottom-up until nothing changes."""
     for _ in range(max_passes):
         new = _step(e, collect)
         if new == e:
             return new
         e = new
     return e
+
+
+FALLBACKS = [0]   # how often choosing the shortest form failed and the rule form was kept
+
+
+def simplify(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
+    """Textbook form: the rules to their fixed point, then (with ``collect``) the shortest of
+    the equivalent candidates that ``choose`` knows. A candidate search that fails keeps the
+    rules' form: it never turns a right answer into an error."""
+    e = _fix(e, collect, max_passes)
+    if not collect:
+        return e
+    try:
+        return shortest(e, _fix)
+    except (E.ShapeError, RecursionError, ArithmeticError, ValueError):
+        FALLBACKS[0] += 1
+        return e
