@@ -188,7 +188,7 @@ def factor_scalars(e: E.Add, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
     """A scalar factor common to every term pulled out: 2 a / s - 2 b / s² = 2 (a - b / s) / s."""
     parts = [_scalar_powers(t) for t in e.args]
     common: dict[E.Expr, Fraction] = {}
-    for b, p in parts[0][1].items():
+    for b in parts[0][1]:
         ps = [q[1].get(b) for q in parts]
         if all(x is not None for x in ps) and (all(x > 0 for x in ps) or all(x < 0 for x in ps)):
             common[b] = min(ps, key=abs)
