@@ -126,7 +126,8 @@ class Derivation:
         if E.is_zero(df):
             self._eq("the target does not depend on " + x.name, dn_u, dn_l, df)
             return self._zero_result()
-        self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, df)
+        shown_df = simplify(df, collect=False)   # every step is shown cleaned: σ ⊘ σ = 1
+        self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, shown_df)
         self._bound(_tree_size(df), "the differential")
         expanded = expand(df, budget=[MAX_DIFF_NODES])
         self._bound(_tree_size(expanded), "the expanded differential")
@@ -135,7 +136,7 @@ class Derivation:
                               f"{MAX_TERMS}): define intermediate results or reduce the "
                               "expression")
         tidy = expand(simplify(expanded, collect=False), budget=[MAX_DIFF_NODES])
-        if tidy != df:
+        if tidy != shown_df:
             self._eq("expand into terms with one dX each, collect like terms, push transposes "
                      "to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l, tidy)
         if E.is_zero(tidy):   # e.g. tr(X X⁻¹) = n: the terms cancel
@@ -195,10 +196,11 @@ class Derivation:
         dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
         form_u, form_l = f"d{n} = tr(Gᵀ {dx_u}),  G", f"\\mathrm{{d}}{n} = \\operatorname{{tr}}" \
             f"\\left(G^\\top {dx_l}\\right),\\quad G"
+        shown = simplify(raw, collect=False)
         self._eq("trace method: " + "; ".join(rules or ["df = tr(Gᵀ dX)"]), form_u, form_l,
-                 raw)
+                 shown)
         g = simplify(raw)
-        if g != raw:
+        if g != shown:
             self._eq("simplify: transposes, properties, collect terms", form_u, form_l, g)
         vg = E.call("vec", g)
         self._step("tr(AᵀX) = vec(A)ᵀ vec X",

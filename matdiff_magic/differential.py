@@ -39,13 +39,13 @@ def _dprime(name: str, a: E.Expr) -> E.Expr:
 
 ELEMENTWISE_RULES = {
     "exp": "d exp(A) = exp(A) ∘ dA",
-    "log": "d log(A) = dA ./ A",
+    "log": "d log(A) = dA ⊘ A",
     "sin": "d sin(A) = cos(A) ∘ dA",
     "cos": "d cos(A) = -sin(A) ∘ dA",
-    "tanh": "d tanh(A) = (1 - tanh(A)∘²) ∘ dA",
+    "tanh": "d tanh(A) = (1 - tanh(A)^∘2) ∘ dA",
     "sigmoid": "d σ(A) = σ(A) ∘ (1 - σ(A)) ∘ dA",
-    "sqrt": "d sqrt(A) = dA ./ (2 sqrt(A))",
-    "abs": "d |A| = A ./ |A| ∘ dA",
+    "sqrt": "d sqrt(A) = dA ⊘ (2 sqrt(A))",
+    "abs": "d |A| = A ⊘ |A| ∘ dA",
 }
 
 

@@ -79,6 +79,10 @@ class Printer:
                 out += self.had_op + self.at(a, MUL + 1)
         return out
 
+    def ones_matrix(self, e: E.Mul) -> str | None:
+        """How the all-ones matrix 1_m 1_nᵀ prints (None: as the product it is)."""
+        return None
+
     def p_Mul(self, e: E.Mul) -> str:
         c, rest = E.split_coef(e)
         factors = rest.args if isinstance(rest, E.Mul) else (rest,)
@@ -89,6 +93,9 @@ class Printer:
         if den and not top and c.denominator != 1:
             den, top = [], list(factors)
         body = self.join([self.at(f, NEG) for f in top], top) if top else ""
+        if len(top) == 2 and isinstance(top[0], E.Ones) and isinstance(top[1], E.Transpose) \
+                and isinstance(top[1].arg, E.Ones):
+            body = self.ones_matrix(E.mul(*top)) or body
         if c == 1:
             head = body or "1"
         elif c == -1:

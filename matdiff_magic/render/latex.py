@@ -7,7 +7,7 @@ import unicodedata
 from fractions import Fraction
 
 from .. import expr as E
-from .base import ATOM, POST, Printer
+from .base import ATOM, MUL, POST, Printer
 
 
 def _name(name: str) -> str:
@@ -92,7 +92,13 @@ class LatexPrinter(Printer):
         return self.sup(e.arg, str(e.p))
 
     def p_HadPow(self, e: E.HadPow) -> str:
+        if e.p == -1:
+            return "\\mathbf{1}" + self.div_op + self.at(e.arg, MUL + 1)
         return self.sup(e.arg, "\\circ " + str(e.p))
+
+    def ones_matrix(self, e: E.Mul) -> str:
+        r, c = e.shape
+        return f"\\mathbf{{1}}_{{{_dim(r)} \\times {_dim(c)}}}"
 
     def p_Unvec(self, e: E.Unvec) -> str:
         return f"\\operatorname{{vec}}^{{-1}}_{{{_dim(e.rows)}}}{self.paren(self.p(e.arg))}"

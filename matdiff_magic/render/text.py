@@ -88,11 +88,17 @@ class UnicodePrinter(TextPrinter):
             out += ("" if tight else " ") + cur
         return out
 
+    div_op = " ⊘ "      # one spelling per operation: ⊘ divides, ^∘p raises, entry-wise
+
     def p_Identity(self, e: E.Identity) -> str:
         return "I_" + e.shape[0].pretty()
 
     def p_Ones(self, e: E.Ones) -> str:
-        return "1_" + e.shape[0].pretty()
+        return "𝟏_" + e.shape[0].pretty()
+
+    def ones_matrix(self, e: E.Mul) -> str:
+        r, c = e.shape
+        return f"𝟏_({r.pretty()}×{c.pretty()})"
 
     def p_Zero(self, e: E.Zero) -> str:
         return "0"
@@ -116,6 +122,8 @@ class UnicodePrinter(TextPrinter):
         return self.base(e.arg) + str(e.p).translate(_SUP)
 
     def p_HadPow(self, e: E.HadPow) -> str:
+        if e.p == -1:
+            return "𝟏" + self.div_op + self.at(e.arg, MUL + 1)
         return self.base(e.arg) + "^∘" + _exp(e.p)
 
     def p_Unvec(self, e: E.Unvec) -> str:
