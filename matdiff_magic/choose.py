@@ -1,9 +1,9 @@
 """Choosing the shortest of equivalent forms.
 
 After the rewrite rules of ``simplify`` reach their fixed point, each sum and product is
-compared with a few equivalent candidates and the shortest is kept: the length of its text
-(what a reader sees), then the size of its tree, then the text itself, so the choice is
-deterministic. The candidates:
+compared with a few equivalent candidates and the shortest is kept (``cost``: the size of the
+tree as a reader counts it, then the length of its text, then a fixed tie-break, so the
+choice is deterministic). The candidates:
 
 * a sum of Hadamard products expanded into canonical monomials (a map from base to exponent,
   so that like terms meet and cancel), then a common Hadamard factor pulled out again:
@@ -24,6 +24,7 @@ from fractions import Fraction
 from math import gcd
 
 from . import expr as E
+from .expr import F0, F1
 from .render.text import to_text
 
 MAX_MONOMIALS = 64        # expanding Hadamard products beyond this is not worth trying
@@ -31,9 +32,10 @@ MAX_SIZE = 3000           # larger trees are left as the rules made them
 
 
 def cost(e: E.Expr) -> tuple[int, int, str]:
-    """Shorter text first, then the smaller tree, then the text (a fixed tie-break)."""
+    """The smaller tree as a reader sees it (expr.notation_size), then the shorter text, then
+    the text itself (a fixed tie-break)."""
     text = to_text(e)
-    return (len(text.replace(" ", "")), E.size(e), text)
+    return (E.notation_size(e), len(text.replace(" ", "")), text)
 
 
 def shortest(e: E.Expr, fix: Callable[[E.Expr], E.Expr]) -> E.Expr:
@@ -52,17 +54,26 @@ def shortest(e: E.Expr, fix: Callable[[E.Expr], E.Expr]) -> E.Expr:
             cands = [out]
             for make in CANDIDATES.get(type(out), ()):
                 try:
-                    c = make(out, fix)
+                    made = make(out, fix)
                 except (E.ShapeError, ValueError, ZeroDivisionError):
-                    c = None
-                if c is not None and c != out:
-                    cands.append(c)
+                    made = None
+                for c in made if isinstance(made, list) else [made]:
+                    if c is not None and c != out:
+                        cands.append(c)
             if len(cands) > 1:
                 out = min(cands, key=cost)
         memo[x] = out
         return out
 
-    return walk(e)
+    def prefer(x: E.Expr) -> E.Expr:
+        if not x.children:
+            return x
+        out = E.rebuild(x, tuple(prefer(c) for c in x.children))
+        for make in PREFERRED.get(type(out), ()):
+            out = make(out, fix) or out
+        return out
+
+    return prefer(walk(e))
 
 
 # --- Hadamard polynomials -------------------------------------------------------------------
@@ -90,7 +101,10 @@ def _monomials(t: E.Expr) -> list[Monomial] | None:
     for f in factors:
         if _is_ones(f):
             continue
-        base, p = (f.arg, f.p) if isinstance(f, E.HadPow) else (f, Fraction(1))
+        base, p = (f.arg, f.p) if isinstance(f, E.HadPow) else (f, F1)
+        if isinstance(base, E.Call) and base.name in E.ELEMENTWISE:
+            from .simplify import elementwise_rule
+            base = elementwise_rule(base)        # σ(-u) = 1 - σ(u): canonical before expanding
         if isinstance(base, E.Add) and p == 1:
             parts: list[Monomial] = []
             for u in base.args:
@@ -100,7 +114,7 @@ def _monomials(t: E.Expr) -> list[Monomial] | None:
                 parts.extend(sub)
             out = [_times(a, b) for a in out for b in parts]
         else:
-            out = [_times(a, (Fraction(1), (), {base: p})) for a in out]
+            out = [_times(a, (F1, (), {base: p})) for a in out]
         if len(out) > MAX_MONOMIALS:
             return None
     return out
@@ -109,7 +123,7 @@ def _monomials(t: E.Expr) -> list[Monomial] | None:
 def _times(a: Monomial, b: Monomial) -> Monomial:
     exps = dict(a[2])
     for base, p in b[2].items():
-        exps[base] = exps.get(base, Fraction(0)) + p
+        exps[base] = exps.get(base, F0) + p
     return (a[0] * b[0], a[1] + b[1], exps)
 
 
@@ -134,10 +148,10 @@ def expand_hadamard(e: E.Add, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
         if len(monos) > MAX_MONOMIALS:
             return None
     terms = [_build(m, e.shape) for m in monos if m[0] != 0]
-    flat = E.add(*terms) if terms else E.zero(e.shape)
+    flat = fix(E.add(*terms) if terms else E.zero(e.shape))
     if not isinstance(flat, E.Add):
-        return fix(flat)
-    return _factor_hadamard(fix(flat), fix)
+        return flat
+    return [flat, _factor_hadamard(flat, fix)]
 
 
 def _factor_hadamard(e: E.Expr, fix: Callable[[E.Expr], E.Expr], depth: int = 0) -> E.Expr:
@@ -162,7 +176,9 @@ def _factor_hadamard(e: E.Expr, fix: Callable[[E.Expr], E.Expr], depth: int = 0)
         factors = list(rest.args) if isinstance(rest, E.Hadamard) else [rest]
         factors.remove(f)
         inner.append(E.scale(c, E.hadamard(*factors) if factors else E.ones_like(e.shape)))
-    pulled = E.hadamard(f, _factor_hadamard(fix(E.add(*inner)), fix, depth + 1))
+    from .simplify import hadamard_canonical
+    pulled = hadamard_canonical((f, _factor_hadamard(fix(E.add(*inner)), fix, depth + 1)),
+                                e.shape)
     others = [t for i, t in enumerate(e.args) if i not in idx]
     return E.add(*others, pulled) if others else pulled
 
@@ -177,8 +193,8 @@ def _scalar_powers(t: E.Expr) -> tuple[Fraction, dict, list[E.Expr]]:
     chain = []
     for f in parts:
         if f.is_scalar and not isinstance(f, E.Num):
-            b, p = (f.arg, f.p) if isinstance(f, E.Power) else (f, Fraction(1))
-            exps[b] = exps.get(b, Fraction(0)) + p
+            b, p = (f.arg, f.p) if isinstance(f, E.Power) else (f, F1)
+            exps[b] = exps.get(b, F0) + p
         elif not isinstance(f, E.Num):
             chain.append(f)
     return c, exps, chain
@@ -251,7 +267,131 @@ def distribute_inverse(e: E.Mul, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | No
     return fix(E.mul(*args)) if changed else None
 
 
+def scalars_out_of_sums(e: E.Mul, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
+    """A scalar common to the terms of a sum factor joins the product's own scalars:
+    (-2 A - 2 B) W = -2 (A + B) W."""
+    args, changed = [], False
+    for f in e.args:
+        g = factor_scalars(f, fix) if isinstance(f, E.Add) else None
+        if isinstance(g, E.Mul):
+            args.extend(g.args)
+            changed = True
+        else:
+            args.append(f)
+    return E.mul(*args) if changed else None
+
+
+def _comm_left(t: E.Expr) -> E.Expr | None:
+    """(A ⊗ B) K_{n,q} = K_{m,p} (B ⊗ A) for A (m x n), B (p x q)."""
+    c, rest = E.split_coef(t)
+    fs = list(rest.args) if isinstance(rest, E.Mul) else [rest]
+    changed = False
+    for i in range(len(fs) - 1):
+        a, k = fs[i], fs[i + 1]
+        if isinstance(a, E.Kron) and len(a.args) == 2 and isinstance(k, E.Comm):
+            x, y = a.args
+            if k.r == x.shape[1] and k.c == y.shape[1]:
+                fs[i:i + 2] = [E.comm(x.shape[0], y.shape[0]), E.kron(y, x)]
+                changed = True
+    return E.scale(c, E.mul(*fs)) if changed else None
+
+
+def commutation_left(e: E.Expr, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
+    """Commutation matrices moved to the left of Kronecker products, in a product or in every
+    term of a sum, so that the terms can share a right factor:
+    (Xᵀ ⊗ I) K + I ⊗ Xᵀ = K (I ⊗ Xᵀ) + I ⊗ Xᵀ = (K + I)(I ⊗ Xᵀ)."""
+    if isinstance(e, E.Mul):
+        moved = _comm_left(e)
+        return fix(moved) if moved is not None else None
+    terms = [_comm_left(t) for t in e.args]
+    if all(t is None for t in terms):
+        return None
+    new = fix(E.add(*(t if t is not None else u for t, u in zip(terms, e.args))))
+    return [new, collect_bare(new)] if isinstance(new, E.Add) else new
+
+
+def collect_bare(e: E.Add) -> E.Expr | None:
+    """A common right factor pulled out of terms where it may stand alone: K M + M = (K + I) M."""
+    groups: dict[E.Expr, list[int]] = {}
+    for i, t in enumerate(e.args):
+        _, rest = E.split_coef(t)
+        if rest.is_scalar:
+            continue
+        last = [f for f in rest.args if not f.is_scalar][-1] if isinstance(rest, E.Mul) \
+            else rest
+        groups.setdefault(last, []).append(i)
+    key, idx = max(groups.items(), key=lambda kv: (len(kv[1]), -min(kv[1])),
+                   default=(None, []))
+    if len(idx) < 2:
+        return None
+    rests = []
+    for i in idx:
+        c, rest = E.split_coef(e.args[i])
+        if rest == key:
+            rests.append(E.scale(c, E.identity(key.shape[0])))
+        else:
+            fs = list(rest.args)
+            j = max(k for k, f in enumerate(fs) if not f.is_scalar)
+            del fs[j]
+            rests.append(E.scale(c, E.mul(*fs)))
+    pulled = E.mul(E.add(*rests), key)
+    others = [t for i, t in enumerate(e.args) if i not in idx]
+    return E.add(*others, pulled) if others else pulled
+
+
+def transpose_repeated(e: E.Mul, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
+    """A sum that is the transpose of another factor of the product is shown as that:
+    (x - μ)(xᵀ - μᵀ) = (x - μ)(x - μ)ᵀ."""
+    from .simplify import tpush
+    args = list(e.args)
+    sums = [i for i, f in enumerate(args) if isinstance(f, E.Add) and not f.is_scalar]
+    for i in sums:
+        for j in sums:
+            if i != j and not isinstance(args[i], E.Transpose) and tpush(args[i]) == args[j]:
+                args[j] = E.Transpose((args[i].shape[1], args[i].shape[0]), args[i])
+    return E.Mul(e.shape, tuple(args)) if args != list(e.args) else None
+
+
+def sigmoid_of_negative(e: E.Add, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
+    """1 - σ(u) = σ(-u)."""
+    if len(e.args) != 2 or not _is_ones(e.args[0]):
+        return None
+    c, rest = E.split_coef(e.args[1])
+    if c == -1 and isinstance(rest, E.Call) and rest.name == "sigmoid":
+        return E.call("sigmoid", E.neg(rest.arg))
+    return None
+
+
+def sigmoid_derivative(e: E.Hadamard, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
+    """σ(u) ∘ σ(-u) is kept as the textbook's σ' = σ(u) ∘ (1 - σ(u))."""
+    args = list(e.args)
+    for i, a in enumerate(args):
+        if isinstance(a, E.Call) and a.name == "sigmoid":
+            c, u = E.split_coef(a.arg)
+            if c < 0:
+                s = E.call("sigmoid", E.scale(-c, u))
+                if s in args:
+                    args[i] = E.add(E.ones_like(a.shape), E.neg(s))
+                    return E.hadamard(*args)
+    return None
+
+
+def det_of_inverse(e: E.Call, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
+    """det(A⁻ᵏ) = det(A)⁻ᵏ."""
+    from .simplify import _base_exp
+    if e.name != "det" or not isinstance(e.arg, E.Inverse):
+        return None
+    base, k = _base_exp(e.arg)
+    return E.power(E.call("det", base), k)
+
+
 CANDIDATES: dict[type, tuple] = {
-    E.Add: (expand_hadamard, factor_scalars, pull_transpose),
-    E.Mul: (distribute_inverse,),
+    E.Call: (det_of_inverse,),
+    E.Add: (expand_hadamard, factor_scalars, pull_transpose, commutation_left,
+            sigmoid_of_negative),
+    E.Mul: (distribute_inverse, scalars_out_of_sums, commutation_left),
+}
+PREFERRED: dict[type, tuple] = {   # forms kept whatever their size: the reader knows them
+    E.Hadamard: (sigmoid_derivative,),
+    E.Mul: (transpose_repeated,),
 }

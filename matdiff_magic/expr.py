@@ -16,6 +16,8 @@ from fractions import Fraction
 
 from .dims import ONE, SCALAR, Dim, Shape, shape_str
 
+F0, F1 = Fraction(0), Fraction(1)   # shared: Fraction() is slow on hot paths
+
 
 class ShapeError(Exception):
     """A shape conflict; the parser turns it into a MatdiffError with a position."""
@@ -334,7 +336,7 @@ def split_coef(e: Expr) -> tuple[Fraction, Expr]:
         if len(rest) == 1:
             return c, rest[0]
         return c, Mul(_chain_shape(rest), rest)
-    return Fraction(1), e
+    return F1, e
 
 
 def scale(c: Fraction | int, e: Expr) -> Expr:
@@ -408,7 +410,7 @@ def mul(*factors: Expr) -> Expr:
                          f.args[1]))
         else:
             flat.append(f)
-    coef = Fraction(1)
+    coef = F1
     scalars: list[Expr] = []
     chain: list[Expr] = []
     for f in flat:
@@ -471,8 +473,8 @@ def _merge_powers(scalars: list[Expr]) -> list[Expr]:
         return scalars
     exps: dict[Expr, Fraction] = {}
     for f in scalars:
-        base, p = (f.arg, f.p) if isinstance(f, Power) else (f, Fraction(1))
-        exps[base] = exps.get(base, Fraction(0)) + p
+        base, p = (f.arg, f.p) if isinstance(f, Power) else (f, F1)
+        exps[base] = exps.get(base, F0) + p
     if len(exps) == len(scalars):
         return scalars
     out = [power(b, p) for b, p in exps.items() if p != 0]
@@ -516,7 +518,7 @@ def hadamard(*factors: Expr) -> Expr:
         return mul(*flat)
     if any(is_zero(f) for f in flat):
         return zero(shape)
-    coef = Fraction(1)
+    coef = F1
     rest: list[Expr] = []
     for f in flat:
         c, r = split_coef(f)
@@ -733,3 +735,21 @@ def has_d(e: Expr) -> bool:
 
 def size(e: Expr) -> int:
     return 1 + sum(size(c) for c in e.children)
+
+
+def _glyph(e: Expr) -> bool:
+    """A symbol with postfix marks (Aᵀ, A⁻¹, A⁻ᵀ, 1ᵀ): one glyph group for a reader."""
+    while isinstance(e, (Transpose, Inverse)):
+        e = e.arg
+    return not e.children
+
+
+def notation_size(e: Expr) -> int:
+    """The size a reader sees: the tree's nodes, a symbol with its postfix marks counting as
+    one (AᵀBᵀ is as short as textbooks count it, not longer than (BA)ᵀ), and a scalar's
+    reciprocal as its base (a / s is one operation, like a s)."""
+    if _glyph(e):
+        return 1
+    if isinstance(e, Power) and e.p == -1:
+        return notation_size(e.arg)
+    return 1 + sum(notation_size(c) for c in e.children)

@@ -12,8 +12,8 @@ from fractions import Fraction
 
 from . import expr as E
 from .choose import shortest
+from .expr import F0, F1
 from .render.base import prec
-from .render.text import to_text
 
 SYMMETRIC = {"symmetric", "spd", "diagonal"}
 
@@ -77,6 +77,9 @@ def _combine(a: E.Expr, b: E.Expr) -> E.Expr | None:
         return None
     if _inverse_pair(a, b):            # X X⁻¹ = I, Qᵀ Q = I, K_{r,c} K_{c,r} = I
         return E.identity(a.shape[0])
+    d = _diag_scaling(a, b)            # diag(vec(B diag w))(1 ⊗ I) = diag(vec B)(w ⊗ I)
+    if d is not None:
+        return d
     m = _mixed_product(a, b)           # (A ⊗ B)(C ⊗ D) = AC ⊗ BD
     if m is not None:
         return m
@@ -84,6 +87,29 @@ def _combine(a: E.Expr, b: E.Expr) -> E.Expr | None:
     base_b, pb = _base_exp(b)
     if base_a == base_b:               # Aᵖ A^q = A^(p+q), also across inverses: A⁻⁵A⁴ = A⁻¹
         return E.power(base_a, pa + pb)
+    return None
+
+
+def _diag_scaling(a: E.Expr, b: E.Expr) -> E.Expr | None:
+    """diag(vec(B diag w))(1_q ⊗ I_n) = diag(vec B)(w ⊗ I_n) and
+    diag(vec(diag(w) B))(I_n ⊗ 1_p) = diag(vec B)(I_n ⊗ w), w a column."""
+    if not (isinstance(a, E.Call) and a.name == "diag" and isinstance(a.arg, E.Call)
+            and a.arg.name == "vec" and isinstance(a.arg.arg, E.Mul)
+            and isinstance(b, E.Kron) and len(b.args) == 2):
+        return None
+    fs = [f for f in a.arg.arg.args if not f.is_scalar]
+    scal = [f for f in a.arg.arg.args if f.is_scalar]
+    one, eye = b.args
+    for end, pos in ((fs[-1], 0), (fs[0], 1)):
+        w = end.arg if isinstance(end, E.Call) and end.name == "diag" else None
+        if w is None or not E.is_one(w.shape[1]):
+            continue
+        ones, ident = (one, eye) if pos == 0 else (eye, one)
+        if isinstance(ones, E.Ones) and isinstance(ident, E.Identity) and \
+                ones.shape[0] == w.shape[0]:
+            rest = fs[:-1] if pos == 0 else fs[1:]
+            inner = E.call("diag", E.call("vec", E.mul(*scal, *rest)))
+            return E.mul(inner, E.kron(w, ident) if pos == 0 else E.kron(ident, w))
     return None
 
 
@@ -173,6 +199,13 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
         return hadamard_canonical(e.args, e.shape)
     if isinstance(e, E.Call) and e.name in E.ELEMENTWISE:
         return elementwise_rule(e)
+    if isinstance(e, E.Call) and e.name in SCALAR_RULES:
+        r = scalar_rule(e)
+        if r is not e:
+            return r
+    if isinstance(e, E.HadPow):
+        b, p = _had_base_exp(e)
+        return _had_power(b, p) if (b, p) != (e.arg, e.p) else e
     if isinstance(e, E.Call) and e.name == "vec" and E.is_one(e.arg.shape[0]):
         return tpush(e.arg)             # vec(xᵀ) = x: the vec of a row is its transpose
     if isinstance(e, E.Kron) and len(e.args) == 2:
@@ -219,28 +252,38 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
 # --- Hadamard products as base -> exponent maps ----------------------------------------------
 
 def _had_base_exp(a: E.Expr) -> tuple[E.Expr, Fraction]:
-    if isinstance(a, E.HadPow):
-        return a.arg, a.p
-    return a, Fraction(1)
+    if isinstance(a, E.HadPow):         # (u^∘p)^∘k = u^∘pk for an integer k only
+        b, p = _had_base_exp(a.arg) if a.p.denominator == 1 else (a.arg, F1)
+        return b, p * a.p
+    if isinstance(a, E.Call) and a.name == "sqrt":      # sqrt(u) = u^∘½
+        return a.arg, Fraction(1, 2)
+    return a, F1
+
+
+def _had_power(b: E.Expr, p: Fraction) -> E.Expr:
+    return E.call("sqrt", b) if p == Fraction(1, 2) else E.hadpow(b, p)
 
 
 def hadamard_canonical(args: tuple[E.Expr, ...], shape) -> E.Expr:
     """A ∘ B as a map base -> exponent: σ ∘ σ^∘-1 = 1, A ∘ A = A^∘2; ones drop out; the
     factors in one canonical order (negative powers last: they print as ⊘)."""
     exps: dict[E.Expr, Fraction] = {}
+    coef = F1
     for a in args:
+        c, a = E.split_coef(a)
+        coef *= c
         if _is_ones(a):
             continue
         base, p = _had_base_exp(a)
-        exps[base] = exps.get(base, Fraction(0)) + p
-    kept = [E.hadpow(b, p) for b, p in exps.items() if p != 0]
+        exps[base] = exps.get(base, F0) + p
+    kept = [_had_power(b, p) for b, p in exps.items() if p != 0]
     kept.sort(key=_had_key)
-    return E.hadamard(*kept) if kept else E.ones_like(shape)
+    return E.scale(coef, E.hadamard(*kept) if kept else E.ones_like(shape))
 
 
 def _had_key(a: E.Expr) -> tuple:
     neg = isinstance(a, E.HadPow) and a.p < 0
-    return (neg, -prec(a), to_text(a))
+    return (neg, -prec(a), E.scalar_key(a)[2])     # the text, cached on the node
 
 
 # --- element-wise function algebra: one entry per identity ------------------------------------
@@ -280,6 +323,20 @@ def _fix(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
 
 
 FALLBACKS = [0]   # how often choosing the shortest form failed and the rule form was kept
+
+
+# --- functions of a square matrix: one entry per identity --------------------------------------
+
+SCALAR_RULES = ("det", "logdet", "tr", "diagof")
+
+
+def scalar_rule(e: E.Call) -> E.Expr:
+    name, a = e.name, e.arg
+    if isinstance(a, E.Transpose):          # det(Aᵀ) = det A, tr(Aᵀ) = tr A, diag(Aᵀ) = diag A
+        return E.call(name, a.arg)
+    if name == "logdet" and isinstance(a, E.Inverse):   # log det(A⁻¹) = -log det A
+        return E.neg(E.call("logdet", a.arg))
+    return e
 
 
 def simplify(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
