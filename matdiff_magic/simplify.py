@@ -171,11 +171,20 @@ def _drop(t: E.Expr, side: int) -> E.Expr:
     return E.scale(c, E.mul(*args))
 
 
-def _step(e: E.Expr, collect: bool = True) -> E.Expr:
-    """One bottom-up pass of the rules."""
+def _step(e: E.Expr, collect: bool = True, memo: dict | None = None) -> E.Expr:
+    """One bottom-up pass of the rules (``memo``: results known from earlier passes)."""
     if not e.children:
         return e
-    args = tuple(_step(c, collect) for c in e.children)
+    if memo is not None:
+        out = memo.get(e)
+        if out is None:
+            out = memo[e] = _step_node(e, collect, memo)
+        return out
+    return _step_node(e, collect, memo)
+
+
+def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
+    args = tuple(_step(c, collect, memo) for c in e.children)
     e = E.rebuild(e, args)
     if isinstance(e, E.Transpose):
         return tpush(e.arg)
@@ -314,8 +323,9 @@ def elementwise_rule(e: E.Call) -> E.Expr:
 
 def _fix(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
     """The rules applied bottom-up until nothing changes."""
+    memo: dict[E.Expr, E.Expr] = {}
     for _ in range(max_passes):
-        new = _step(e, collect)
+        new = _step(e, collect, memo)
         if new == e:
             return new
         e = new
