@@ -106,7 +106,13 @@ class Expr:
 
     @property
     def is_scalar(self) -> bool:
-        return is_one(self.shape[0]) and is_one(self.shape[1])
+        v = self.__dict__.get("_is_scalar")
+        if v is None:
+            if _UNIFIER.get() is not None:     # while parsing, dims may still be bound
+                return is_one(self.shape[0]) and is_one(self.shape[1])
+            v = self.shape[0].is_one and self.shape[1].is_one
+            object.__setattr__(self, "_is_scalar", v)
+        return v
 
     @property
     def children(self) -> tuple[Expr, ...]:
