@@ -275,6 +275,9 @@ class Unvec(Unary):
 
 
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
+# tan, softplus(a) = log(1 + eᵃ), log1p(a) = log(1 + a), expm1(a) = eᵃ - 1, relu(a) = max(a, 0),
+# step(a) = 1 for a > 0 and 0 for a <= 0 (the derivative of relu, with the value 0 at 0)
+ELEMENTWISE += ("tan", "softplus", "log1p", "expm1", "relu", "step")
 SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
 FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec")
 MAX_MATRIX_POWER = 64
@@ -610,6 +613,8 @@ def call(name: str, e: Expr) -> Expr:
             and isinstance(e.args[1], Transpose) and isinstance(e.args[1].arg, Ones))
         # exact values at 0 and 1: log 1 = 0, exp 0 = 1, sqrt 1 = 1, ...
         if is_0 and name in ("sin", "tanh", "sqrt", "abs"):
+            return e
+        if is_0 and name in ("tan", "log1p", "expm1", "relu", "step"):
             return e
         if is_0 and name in ("exp", "cos"):
             return ones_like(e.shape)

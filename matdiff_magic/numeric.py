@@ -110,6 +110,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 ELEMENTWISE = {
     "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
     "sigmoid": _sigmoid, "sqrt": np.sqrt, "abs": np.abs,
+    "tan": np.tan, "log1p": np.log1p, "expm1": np.expm1,
+    "softplus": lambda x: np.logaddexp(0.0, x),     # log(1 + eˣ) without overflow
+    "relu": lambda x: np.maximum(x, 0.0),
+    "step": lambda x: (x > 0).astype(float),         # step(0) = 0
 }
 
 
