@@ -124,7 +124,9 @@ class Derivation:
         df, rules = differential(f, x)
         dn_u, dn_l = f"d{n}", f"\\mathrm{{d}}{n}"
         if E.is_zero(df):
-            self._eq("the target does not depend on " + x.name, dn_u, dn_l, df)
+            flat = any(r.startswith("d step") for r in rules)   # piecewise constant
+            self._eq("the differential is zero: " + "; ".join(rules) if flat else
+                     "the target does not depend on " + x.name, dn_u, dn_l, df)
             return self._zero_result()
         self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, df)
         self._bound(_tree_size(df), "the differential")

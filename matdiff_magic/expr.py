@@ -633,6 +633,8 @@ def call(name: str, e: Expr) -> Expr:
             return num(0)
         return Call(SCALAR, e, name)
     if name == "sum":
+        if isinstance(e, Zero):   # sum(0) = 0 (the derivative of a step function)
+            return num(0)
         return e if e.is_scalar else Call(SCALAR, e, name)
     if name == "fro":
         return Call(SCALAR, e, name)

@@ -40,7 +40,7 @@ import numpy as np
 
 from . import expr as E
 from .errors import MatdiffError
-from .numeric import Env, make_env, value
+from .numeric import Env, as_matrix, make_env, value
 
 DEFAULT_SIZES = (3, 4, 5, 2, 6, 7, 8, 9, 10, 11)
 MAX_ENTRIES = 2 * 10**8   # entries of all matrices together (1.5 GiB of float64)
@@ -283,22 +283,34 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
     a = rng.standard_normal((r, c)) / np.sqrt(max(c, 1))
     if "symmetric" in props:
         a = (a + a.T) / 2
-    if props & {"invertible"} or needs.keys() & {"invertible", "detpos"}:
+        if detpos:   # eigenvalues of both signs, an even number negative, away from 0
+            return _symmetric_det_positive(a)
+    if props & {"invertible"} or "invertible" in needs:
         a = a + 2.0 * np.eye(r)   # eigenvalues near 2: well conditioned
-        if detpos:
-            a = _symmetric_det_positive(a) if "symmetric" in props else _fix_det_sign(a)
+        return _fix_det_sign(a) if detpos else a
+    if detpos:   # a general matrix, redrawn (a few times at most) until well conditioned
+        for _ in range(20):
+            if np.linalg.cond(a) < 100:
+                break
+            a = rng.standard_normal((r, c)) / np.sqrt(max(c, 1))
+        return _fix_det_sign(a)
     return a
 
 
 # --- given values ------------------------------------------------------------------------------
 
-def _check_given(name: str, a: np.ndarray, props: frozenset, needs: dict[str, str]) -> None:
-    """Given values that break a declaration combination or the direct domain, named."""
-    if {"spd", "diagonal"} <= props and a.shape[0] == a.shape[1]:
+def _check_declared(name: str, a: np.ndarray, props: frozenset) -> None:
+    """Given values that break a combination of declarations, named (before the generic
+    checks of each property)."""
+    if {"spd", "diagonal"} <= props and a.ndim == 2 and a.shape[0] == a.shape[1]:
         d = np.diag(a)
         if d.size and np.min(d) <= 0:
             raise MatdiffError(f"'{name}' is declared spd and diagonal, but its value has the "
                                f"diagonal entry {float(np.min(d)):g} <= 0")
+
+
+def _check_given(name: str, a: np.ndarray, props: frozenset, needs: dict[str, str]) -> None:
+    """Given values outside the domain of the functions the symbol is the argument of."""
     if "positive" in needs and np.any(a <= 0):
         raise MatdiffError(f"the value of '{name}' has entries <= 0, but {needs['positive']} "
                            "needs positive entries")
@@ -347,6 +359,9 @@ def draw_values(source, dims: dict[str, int] | None = None, seed: int | list = 0
     given = dict(values or {})
     sizes = choose_sizes(symbols, dims, target, descending)
     if given:
+        for name, v in given.items():
+            if name in symbols and symbols[name].props:
+                _check_declared(name, as_matrix(name, v), symbols[name].props)
         env = make_env(symbols, given, dims)
         sizes.update(env.sizes)
         given = env.values
