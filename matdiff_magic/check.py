@@ -13,6 +13,11 @@ X ± h E and compared with the derivative the engine found.
 Step h = 1e-5 · max(1, max|X|) / max(1, ‖V‖∞) (central differences: truncation O(h²),
 rounding O(ε/h), both far below the tolerance). The error of a comparison is
 max|J - FD| / max(1, max|FD|); the check passes when it is below ``tol`` = 1e-6.
+
+The point comes from ``sample.py``: as general as the declarations and the domain allow (a
+symmetric point would hide a transposition). A point where a finite-difference step crosses
+a kink of relu, step or abs (or a pole of tan) is redrawn. ``result=`` checks a candidate
+derivative in place of the engine's.
 """
 
 from __future__ import annotations
