@@ -2,7 +2,8 @@
 
     python benchmarks/mutation.py [--random 200] [--limit 16]
 
-For every reference case (tests/cases.py, tests/test_reference.py) and for random well-typed
+For every reference case (tests/cases.py, tests/test_reference.py, the new element-wise
+functions) and for random well-typed
 cells from the property generator (tests/strategies.py, ``random.Random(f"mutation:{i}")``,
 the same sample as tests/test_mutation.py), the engine's result and its mutants
 (tests/mutants.py) go through ``check()`` with the full and the directional method. Prints a
@@ -36,6 +37,10 @@ TEXTBOOK = [  # tests/test_reference.py's cells (that module needs pytest to imp
     ("A : p x m\nB : m x n\nX : n x q\nC : q x m\nD : m x p\nA exp(B X C) D", "X"),
     ("X, Y : m x n\nX Y' X", "X"), ("X : n x n invertible\nlogdet(X)", "X"),
 ]
+ELEMENTWISE = [(f"A : p x m\nX : m x n\nB : n x q\nA {f}(X) B", "X")
+               for f in ("tan", "softplus", "log1p", "expm1", "relu")] + [
+    ("W : m x n\nx : n\ny : m\nsum(softplus(W x) - y .* (W x))", "W"),
+    ("W : m x n\nV : p x m\nx : n\nnorm2(V relu(W x))^2", "W")]
 METHODS = ("full", "directional")
 
 
@@ -87,7 +92,7 @@ def main() -> None:
     ap.add_argument("--random", type=int, default=200)
     ap.add_argument("--limit", type=int, default=16)
     args = ap.parse_args()
-    ref = list(dict.fromkeys([*REFERENCE, *TEXTBOOK]))
+    ref = list(dict.fromkeys([*REFERENCE, *TEXTBOOK, *ELEMENTWISE]))
     t = time.perf_counter()
     table: dict = collections.defaultdict(collections.Counter)
     alarms = [0]

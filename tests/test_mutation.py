@@ -29,7 +29,12 @@ from matdiff_magic import MatdiffError, derive
 from matdiff_magic import expr as E
 
 ISSUE_CELL = ("X : n x n invertible\nlogdet(X)", "X")
-CELLS = list(dict.fromkeys([*REFERENCE, *((c, w) for _, c, w, *_ in TEXTBOOK), ISSUE_CELL]))
+ELEMENTWISE = [(f"A : p x m\nX : m x n\nB : n x q\nA {f}(X) B", "X")
+               for f in ("tan", "softplus", "log1p", "expm1", "relu")] + [
+    ("W : m x n\nx : n\ny : m\nsum(softplus(W x) - y .* (W x))", "W"),
+    ("W : m x n\nV : p x m\nx : n\nnorm2(V relu(W x))^2", "W")]
+CELLS = list(dict.fromkeys([*REFERENCE, *((c, w) for _, c, w, *_ in TEXTBOOK), ISSUE_CELL,
+                            *ELEMENTWISE]))
 METHODS = ("full", "directional")
 RANDOM_CELLS = 200      # generated cells (deterministic: random.Random(f"mutation:{i}"))
 RANDOM_LIMIT = 16       # mutants per generated cell, spread over its list
