@@ -317,7 +317,7 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
         raise MatdiffError(f"'{name}' is declared diagonal but its value is not")
     if "orthogonal" in props and not np.allclose(a.T @ a, np.eye(a.shape[1]), atol=1e-8):
         raise MatdiffError(f"'{name}' is declared orthogonal but its value is not")
-    if "positive" in props and np.any(a <= 0):
+    if "positive" in props and np.any((np.diag(a) if "diagonal" in props else a) <= 0):
         raise MatdiffError(f"'{name}' is declared positive but has entries <= 0")
     if "invertible" in props and np.linalg.cond(a) > 1e14:
         raise MatdiffError(f"'{name}' is declared invertible but its value is singular")

@@ -147,3 +147,13 @@ def test_attempts_are_bounded():
     with pytest.raises(MatdiffError, match="no random point"):
         d.check()
     assert ATTEMPTS == 8
+
+
+def test_positive_diagonal_means_a_positive_diagonal():
+    d = derive("D : n x n diagonal positive\nX : n x n\ntr(D X)", wrt="X")
+    for s in SEEDS:
+        v, _ = draw_values(d, seed=s)
+        assert np.allclose(v["D"], np.diag(np.diag(v["D"]))) and np.all(np.diag(v["D"]) > 0)
+    assert d.check(values={"D": np.diag([1.0, 2.0, 3.0])}).passed
+    with pytest.raises(MatdiffError, match="positive"):
+        d.check(values={"D": np.diag([1.0, -2.0, 3.0])})
