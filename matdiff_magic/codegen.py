@@ -47,7 +47,10 @@ def _comm_apply(r, c, V):
 '''
 
 _NP_FUNCS = {"exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos",
-             "tanh": "np.tanh", "sigmoid": "_sigmoid", "sqrt": "np.sqrt", "abs": "np.abs"}
+             "tanh": "np.tanh", "sigmoid": "_sigmoid", "sqrt": "np.sqrt", "abs": "np.abs",
+             "tan": "np.tan", "log1p": "np.log1p", "expm1": "np.expm1"}
+_NP_FORMS = {"softplus": "np.logaddexp(0.0, {a})", "relu": "np.maximum({a}, 0.0)",
+             "step": "({a} > 0).astype(float)"}
 
 
 class _Gen:
@@ -125,6 +128,8 @@ class _Gen:
             n = e.name
             if n in _NP_FUNCS:
                 return f"{_NP_FUNCS[n]}({a})"
+            if n in _NP_FORMS:
+                return _NP_FORMS[n].format(a=a)
             return {
                 "tr": f"np.array([[np.trace({a})]])",
                 "det": f"np.array([[np.linalg.det({a})]])",

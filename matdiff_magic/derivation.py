@@ -124,7 +124,9 @@ class Derivation:
         df, rules = differential(f, x)
         dn_u, dn_l = f"d{n}", f"\\mathrm{{d}}{n}"
         if E.is_zero(df):
-            self._eq("the target does not depend on " + x.name, dn_u, dn_l, df)
+            flat = any(r.startswith("d step") for r in rules)   # piecewise constant
+            self._eq("the differential is zero: " + "; ".join(rules) if flat else
+                     "the target does not depend on " + x.name, dn_u, dn_l, df)
             return self._zero_result()
         shown_df = simplify(df, collect=False)   # every step is shown cleaned: σ ⊘ σ = 1
         self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, shown_df)
@@ -287,16 +289,19 @@ class Derivation:
         return evaluate_result(self, values, dims)
 
     def check(self, seed: int = 0, dims: dict | None = None, method: str = "auto",
-              values: dict | None = None):
+              values: dict | None = None, result=None):
         """Check the derivative against central finite differences at random matrices.
 
         ``dims`` fixes sizes (default: small distinct sizes 3, 4, 5, 2, ...), ``values``
         fixes some or all matrices; the others are drawn with ``seed`` and honour the
         declared properties. ``method``: "full" (every entry), "directional" (a few random
-        directions, matrix-free; for large sizes) or "auto". Returns a CheckResult.
+        directions, matrix-free; for large sizes) or "auto". ``result`` checks a candidate
+        derivative instead of this one (an expression, or text in the cell language; in this
+        derivation's layout). Returns a CheckResult.
         """
         from .check import run_check
-        return run_check(self, seed=seed, dims=dims, method=method, values=values)
+        return run_check(self, seed=seed, dims=dims, method=method, values=values,
+                         result=result)
 
     def jvp(self, values: dict, V, dims: dict | None = None):
         """The derivative applied to a direction V shaped like the variable (matrix-free):

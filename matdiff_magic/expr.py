@@ -283,6 +283,9 @@ class Unvec(Unary):
 
 
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
+# tan, softplus(a) = log(1 + eᵃ), log1p(a) = log(1 + a), expm1(a) = eᵃ - 1, relu(a) = max(a, 0),
+# step(a) = 1 for a > 0 and 0 for a <= 0 (the derivative of relu, with the value 0 at 0)
+ELEMENTWISE += ("tan", "softplus", "log1p", "expm1", "relu", "step")
 SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
 FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec")
 MAX_MATRIX_POWER = 64
@@ -638,6 +641,8 @@ def call(name: str, e: Expr) -> Expr:
         # exact values at 0 and 1: log 1 = 0, exp 0 = 1, sqrt 1 = 1, ...
         if is_0 and name in ("sin", "tanh", "sqrt", "abs"):
             return e
+        if is_0 and name in ("tan", "log1p", "expm1", "relu", "step"):
+            return e
         if is_0 and name in ("exp", "cos"):
             return ones_like(e.shape)
         if is_1 and name == "log":
@@ -655,6 +660,8 @@ def call(name: str, e: Expr) -> Expr:
             return num(0)
         return Call(SCALAR, e, name)
     if name == "sum":
+        if isinstance(e, Zero):   # sum(0) = 0 (the derivative of a step function)
+            return num(0)
         return e if e.is_scalar else Call(SCALAR, e, name)
     if name == "fro":
         return Call(SCALAR, e, name)

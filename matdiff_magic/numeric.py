@@ -110,6 +110,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 ELEMENTWISE = {
     "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
     "sigmoid": _sigmoid, "sqrt": np.sqrt, "abs": np.abs,
+    "tan": np.tan, "log1p": np.log1p, "expm1": np.expm1,
+    "softplus": lambda x: np.logaddexp(0.0, x),     # log(1 + eˣ) without overflow
+    "relu": lambda x: np.maximum(x, 0.0),
+    "step": lambda x: (x > 0).astype(float),         # step(0) = 0
 }
 
 
@@ -313,7 +317,7 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
         raise MatdiffError(f"'{name}' is declared diagonal but its value is not")
     if "orthogonal" in props and not np.allclose(a.T @ a, np.eye(a.shape[1]), atol=1e-8):
         raise MatdiffError(f"'{name}' is declared orthogonal but its value is not")
-    if "positive" in props and np.any(a <= 0):
+    if "positive" in props and np.any((np.diag(a) if "diagonal" in props else a) <= 0):
         raise MatdiffError(f"'{name}' is declared positive but has entries <= 0")
     if "invertible" in props and np.linalg.cond(a) > 1e14:
         raise MatdiffError(f"'{name}' is declared invertible but its value is singular")

@@ -48,6 +48,7 @@ _LATEX_WORDS = {
     "exp": ("name", "exp"), "log": ("name", "log"), "sin": ("name", "sin"),
     "cos": ("name", "cos"), "tanh": ("name", "tanh"), "tr": ("name", "tr"),
     "left": ("skip", ""), "right": ("skip", ""), "times": ("op", "*"),
+    "tan": ("name", "tan"),
 }
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")

@@ -39,6 +39,10 @@ def export(d):
     funcs = {"exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tanh": sp.tanh,
              "sqrt": sp.sqrt, "abs": sp.Abs,
              "sigmoid": sp.Lambda(sp.Symbol("z"), 1 / (1 + sp.exp(-sp.Symbol("z"))))}
+    z = sp.Symbol("z", real=True)
+    funcs.update({"tan": sp.tan, "softplus": sp.Lambda(z, sp.log(1 + sp.exp(z))),
+                  "log1p": sp.Lambda(z, sp.log(1 + z)), "expm1": sp.Lambda(z, sp.exp(z) - 1),
+                  "relu": sp.Lambda(z, sp.Max(z, 0)), "step": sp.Lambda(z, sp.Heaviside(z, 0))})
     memo: dict = {}
 
     def scalar(M):

@@ -116,6 +116,8 @@ class LatexPrinter(Printer):
             return f"\\left|{a}\\right|"
         if name == "sqrt":
             return f"\\sqrt{{{a}}}"
+        if name in _LATEX_FUNCS:
+            return f"{_LATEX_FUNCS[name]}{self.paren(a)}"
         op = {"tr": "\\operatorname{tr}", "det": "\\det", "logdet": "\\log\\det",
               "vec": "\\operatorname{vec}", "diag": "\\operatorname{diag}",
               "diagof": "\\operatorname{diag}", "sum": "\\operatorname{sum}",
@@ -125,6 +127,11 @@ class LatexPrinter(Printer):
             return f"{op} {a}"
         return f"{op}{self.paren(a)}"
 
+
+# element-wise functions without a special form: \operatorname{name}, which parses back
+_LATEX_FUNCS = {"tan": "\\tan", "softplus": "\\operatorname{softplus}",
+                "log1p": "\\operatorname{log1p}", "expm1": "\\operatorname{expm1}",
+                "relu": "\\operatorname{relu}", "step": "\\operatorname{step}"}
 
 _latex = LatexPrinter()
 
