@@ -310,6 +310,10 @@ def elementwise_rule(e: E.Call) -> E.Expr:
             return u.arg
         if name == "exp" and u.name == "log":          # exp(log(u)) = u (u > 0)
             return u.arg
+        if name == "log1p" and u.name == "expm1":      # log1p(expm1(u)) = u
+            return u.arg
+        if name == "expm1" and u.name == "log1p":      # expm1(log1p(u)) = u (u > -1)
+            return u.arg
     v = _negated(u)
     if v is not None:
         if name == "sigmoid":                          # σ(-u) = 1 - σ(u)

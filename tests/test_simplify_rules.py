@@ -42,6 +42,8 @@ IDENTITIES = [
     # element-wise function algebra
     ("log-exp", "X : m x n\n", "log(exp(X))", "X"),
     ("exp-log", "X : m x n positive\n", "exp(log(X))", "X"),
+    ("log1p-expm1", "X : m x n\n", "log1p(expm1(X))", "X"),
+    ("expm1-log1p", "X : m x n positive\n", "expm1(log1p(X))", "X"),
     ("sigmoid-odd", "X : m x n\n", "sigmoid(-X)", "1_m 1_n' - sigmoid(X)"),
     ("tanh-odd", "X : m x n\n", "tanh(-X)", "-tanh(X)"),
     ("sin-odd", "X : m x n\n", "sin(-X)", "-sin(X)"),
