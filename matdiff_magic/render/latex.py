@@ -35,6 +35,10 @@ def _bare_prefix(e: E.Expr) -> bool:
         (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
 
 
+def _is_d(e: E.Expr) -> bool:
+    return isinstance(e, E.D) or (isinstance(e, E.Transpose) and isinstance(e.arg, E.D))
+
+
 class LatexPrinter(Printer):
     kron_op = " \\otimes "
     had_op = " \\circ "
@@ -47,6 +51,14 @@ class LatexPrinter(Printer):
         if v.denominator == 1:
             return str(v)
         return f"\\tfrac{{{v.numerator}}}{{{v.denominator}}}"
+
+    def join(self, parts: list[str], factors) -> str:
+        # a thin space on each side of a differential: dX\,Y^T X reads as dX times Y^T X,
+        # not as d(X Y^T X)
+        out = parts[0]
+        for prev, (cur, f) in zip(factors, zip(parts[1:], factors[1:])):
+            out += ("\\, " if _is_d(prev) or _is_d(f) else " ") + cur
+        return out
 
     def divide(self, head: str, dens: list[E.Expr]) -> str:
         sign, head = ("-", head[1:]) if head.startswith("-") else ("", head)
