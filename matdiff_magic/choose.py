@@ -106,15 +106,25 @@ def _monomials(t: E.Expr) -> list[Monomial] | None:
             from .simplify import elementwise_rule
             base = elementwise_rule(base)        # σ(-u) = 1 - σ(u): canonical before expanding
         if isinstance(base, E.Add) and p == 1:
-            parts: list[Monomial] = []
-            for u in base.args:
-                sub = _monomials(u)
-                if sub is None:
-                    return None
-                parts.extend(sub)
+            parts = _expand_sum(base.args)
+            if parts is None:
+                return None
             out = [_times(a, b) for a in out for b in parts]
         else:
             out = [_times(a, (F1, (), {base: p})) for a in out]
+        if len(out) > MAX_MONOMIALS:
+            return None
+    return out
+
+
+def _expand_sum(terms: tuple[E.Expr, ...]) -> list[Monomial] | None:
+    """The monomials of a sum, None beyond MAX_MONOMIALS or for a term that does not expand."""
+    out: list[Monomial] = []
+    for t in terms:
+        m = _monomials(t)
+        if m is None:
+            return None
+        out.extend(m)
         if len(out) > MAX_MONOMIALS:
             return None
     return out
@@ -139,14 +149,9 @@ def expand_hadamard(e: E.Add, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
     factor pulled out again where one exists."""
     if not any(E.contains(t, lambda x: isinstance(x, (E.Hadamard, E.HadPow))) for t in e.args):
         return None
-    monos: list[Monomial] = []
-    for t in e.args:
-        m = _monomials(t)
-        if m is None:
-            return None
-        monos.extend(m)
-        if len(monos) > MAX_MONOMIALS:
-            return None
+    monos = _expand_sum(e.args)
+    if monos is None:
+        return None
     terms = [_build(m, e.shape) for m in monos if m[0] != 0]
     flat = fix(E.add(*terms) if terms else E.zero(e.shape))
     if not isinstance(flat, E.Add):
