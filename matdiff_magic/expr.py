@@ -431,7 +431,7 @@ def mul(*factors: Expr) -> Expr:
             if chain and not same(chain[-1].shape[1], f.shape[0]):
                 raise ShapeError(f"cannot multiply {shape_str(chain[-1].shape)} by "
                                  f"{shape_str(f.shape)}: columns {chain[-1].shape[1]} "
-                                 f"≠ rows {f.shape[0]}")
+                                 f"≠ rows {f.shape[0]}" + _product_hint(chain[-1], f))
             chain.append(f)
     shape = _chain_shape(chain)
     if coef == 0 or any(isinstance(f, Zero) for f in chain):
@@ -474,6 +474,18 @@ def scalar_key(f: Expr) -> tuple:
         key = (isinstance(f, (Power, HadPow)) and f.p < 0, len(text), text)
         object.__setattr__(f, "_skey", key)
     return key
+
+
+def _product_hint(a: Expr, b: Expr) -> str:
+    """For two symbols that do not conform: the products that would (X X -> X' X or X X')."""
+    if not (isinstance(a, Sym) and isinstance(b, Sym)):
+        return ""
+    tries = []
+    if a.shape[0] == b.shape[0]:
+        tries.append(f"{a.name}' {b.name}")
+    if a.shape[1] == b.shape[1]:
+        tries.append(f"{a.name} {b.name}'")
+    return f"; did you mean {' or '.join(tries)}?" if tries else ""
 
 
 def _merge_powers(scalars: list[Expr]) -> list[Expr]:
