@@ -98,6 +98,69 @@ def commutation(r: int, c: int) -> np.ndarray:
     return K
 
 
+def vech_index(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the lower triangle, column by column: the order of vech."""
+    j, i = np.triu_indices(n)
+    return i, j
+
+
+def vech(A: np.ndarray) -> np.ndarray:
+    """The lower triangle of a square matrix stacked column by column, as a column."""
+    i, j = vech_index(A.shape[0])
+    return A[i, j].reshape(-1, 1)
+
+
+def duplication(n: int) -> np.ndarray:
+    """D_n with D_n vech(A) = vec(A) for symmetric A (n² x n(n+1)/2)."""
+    return dup_apply(n, np.eye(n * (n + 1) // 2))
+
+
+def elimination(n: int) -> np.ndarray:
+    """L_n with L_n vec(A) = vech(A) (n(n+1)/2 x n²)."""
+    return elim_apply(n, np.eye(n * n))
+
+
+def dup_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """D_n V: each column v of V becomes vec of the symmetric matrix with vech v."""
+    i, j = vech_index(n)
+    k = V.shape[1]
+    A = np.zeros((n, n, k))
+    A[i, j] = V
+    A[j, i] = V
+    return A.reshape(n * n, k, order="F")
+
+
+def dupT_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """D_nᵀ V: each column vec(A) of V becomes vech(A + Aᵀ - A ∘ I)."""
+    i, j = vech_index(n)
+    A = V.reshape(n, n, V.shape[1], order="F")
+    return np.where((i == j)[:, None], A[i, j], A[i, j] + A[j, i])
+
+
+def elim_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """L_n V: each column vec(A) of V becomes vech(A)."""
+    i, j = vech_index(n)
+    return V.reshape(n, n, V.shape[1], order="F")[i, j]
+
+
+def elimT_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """L_nᵀ V: each column v of V becomes vec of the lower-triangular matrix with vech v."""
+    i, j = vech_index(n)
+    k = V.shape[1]
+    A = np.zeros((n, n, k))
+    A[i, j] = V
+    return A.reshape(n * n, k, order="F")
+
+
+_STRUCTURED = (E.Dup, E.Elim)
+
+
+def _structured(e: E.Expr) -> bool:
+    """D_n, L_n or a transpose of one: applied to vectors, never formed."""
+    return isinstance(e, _STRUCTURED) or (isinstance(e, E.Transpose)
+                                          and isinstance(e.arg, _STRUCTURED))
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     out = np.empty_like(x)
     pos = x >= 0
@@ -148,6 +211,10 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
         return np.ones(env.shape(e))
     if isinstance(e, E.Comm):
         return commutation(env.dim(e.r), env.dim(e.c))
+    if isinstance(e, E.Dup):
+        return duplication(env.dim(e.n))
+    if isinstance(e, E.Elim):
+        return elimination(env.dim(e.n))
     if isinstance(e, E.Add):
         out = value(e.args[0], env).copy()
         for a in e.args[1:]:
@@ -156,11 +223,18 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
     if isinstance(e, E.Mul):
         s = 1.0
         chain = []
+        mats = [f for f in e.args if not f.is_scalar]
+        lazy = len(mats) > 1 and any(_structured(f) for f in mats)
         for f in e.args:
             if f.is_scalar:
                 s *= _scalar(value(f, env))
-            else:
+            elif not lazy:
                 chain.append(value(f, env))
+        if lazy:   # D_nᵀ vec G and the like: applied right to left, D_n is never formed
+            m = value(mats[-1], env)
+            for f in reversed(mats[:-1]):
+                m = apply(f, m, env)
+            return s * m
         if not chain:
             return np.array([[s]])
         m = chain[0] if len(chain) == 1 else np.linalg.multi_dot(chain)
@@ -216,6 +290,8 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
             return np.diag(a.reshape(-1))
         if name == "diagof":
             return np.diag(a).reshape(-1, 1).copy()
+        if name == "vech":
+            return vech(a)
         if name == "sum":
             return np.array([[a.sum()]])
         if name in ("fro", "norm2"):
@@ -255,6 +331,12 @@ def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
         return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
     if isinstance(e, E.Call) and e.name == "diag":
         return value(e.arg, env).reshape(-1, 1) * V
+    if _structured(e):
+        base = e.arg if isinstance(e, E.Transpose) else e
+        fn = {(E.Dup, False): dup_apply, (E.Dup, True): dupT_apply,
+              (E.Elim, False): elim_apply, (E.Elim, True): elimT_apply}[
+            (type(base), isinstance(e, E.Transpose))]
+        return fn(env.dim(base.n), V)
     return value(e, env) @ V
 
 
