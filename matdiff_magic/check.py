@@ -181,6 +181,9 @@ def random_matrix(rng: np.random.Generator, r: int, c: int, props: set[str]) -> 
     if "spd" in props:
         a = rng.standard_normal((r, r)) / np.sqrt(r)
         return a @ a.T + np.eye(r)
+    if "lower" in props:   # a positive diagonal: invertible, det > 0 (a Cholesky factor)
+        a = np.tril(rng.standard_normal((r, r)) / np.sqrt(r), -1)
+        return a + np.diag(rng.uniform(0.5, 2.0, r))
     if "diagonal" in props:
         d = rng.uniform(0.5, 2.0, r) * rng.choice([-1.0, 1.0], r)
         if "positive" in props:
@@ -227,11 +230,12 @@ def random_values(derivation, seed: int = 0, dims: dict[str, int] | None = None,
         props = set(s.props)
         if name in positive:
             props.add("positive")
-        if name in spd and not props & {"orthogonal", "diagonal"}:
+        if name in spd and not props & {"orthogonal", "diagonal", "lower"}:
             props.add("spd")
         if name in invertible and not props & {"spd", "orthogonal", "diagonal"}:
             props.add("invertible")
-        if props & {"spd", "symmetric", "orthogonal", "diagonal", "invertible"} and r != c:
+        if props & {"spd", "symmetric", "orthogonal", "diagonal", "invertible", "lower"} \
+                and r != c:
             raise MatdiffError(f"'{name}' is declared {', '.join(sorted(props))} but is "
                                f"{r} x {c} at these sizes")
         out[name] = random_matrix(rng, r, c, props)
@@ -278,7 +282,8 @@ def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
                 if derivation.kind == "gradient":
                     d_at = value(derivation.numerator, env)
                 else:
-                    d_at = apply(derivation.numerator, np.ones((n_x, 1)), env) \
+                    d_at = apply(derivation.numerator, np.ones(
+                        (env.dim(derivation.numerator.shape[1]), 1)), env) \
                         if n_x <= 10_000 else np.zeros(1)   # large: the check itself tells
                 ok = ok and bool(np.all(np.isfinite(d_at)))
         except MatdiffError as exc:
@@ -292,16 +297,19 @@ def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
                            + (f" ({problem.message})" if problem else "") +
                            ": declare properties (spd, positive, ...) or give dims or values")
     X0 = vals[x.name]
+    from .structure import coordinates_of
+    coords = coordinates_of(derivation, X0)   # vec X, or the free entries: vech X, diag X
+    v0 = coords.from_matrix(X0)
     fr, fc = env.shape(f)
-    jac_entries = fr * fc * X0.size
+    jac_entries = fr * fc * v0.size
     if method == "auto":
         method = "full" if jac_entries <= FULL_LIMIT else "directional"
     if method == "full" and jac_entries > 50 * FULL_LIMIT:
         raise MatdiffError(f"the full Jacobian would have {jac_entries:,} entries: use "
                            "method='directional' (or 'auto') at these sizes")
 
-    def F(Xv: np.ndarray) -> np.ndarray:
-        e2 = Env({**vals, x.name: Xv}, sizes)
+    def F(v: np.ndarray) -> np.ndarray:   # the target at the point with coordinates v
+        e2 = Env({**vals, x.name: coords.to_matrix(v)}, sizes)
         with np.errstate(all="ignore"):
             return value(f, e2)
 
@@ -313,22 +321,21 @@ def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
     worst = (-1.0, "")
     if method == "full":
         with np.errstate(all="ignore"):
-            J = value(numerator, env) if gradient else apply(numerator, np.eye(X0.size), env)
+            J = value(numerator, env) if gradient else apply(numerator, np.eye(v0.size), env)
         h = 1e-5 * scale
-        cols = np.empty((fr * fc, X0.size))
-        for k in range(X0.size):
-            Ek = np.zeros(X0.size)
+        cols = np.empty((fr * fc, v0.size))
+        for k in range(v0.size):
+            Ek = np.zeros(v0.size)
             Ek[k] = h
-            Ek = Ek.reshape(X0.shape, order="F")
-            cols[:, k] = (_vec(F(X0 + Ek)) - _vec(F(X0 - Ek))) / (2 * h)
-        fd = cols.reshape(X0.shape, order="F") if gradient else cols
-        result.evaluations = 2 * X0.size
+            cols[:, k] = (_vec(F(v0 + Ek)) - _vec(F(v0 - Ek))) / (2 * h)
+        fd = cols.reshape(coords.gradient_shape, order="F") if gradient else cols
+        result.evaluations = 2 * v0.size
         diff = np.abs(J - fd)
         denom = max(1.0, float(np.max(np.abs(fd))))
         idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
         where = (f"gradient entry {idx}" if gradient else
                  f"Jacobian entry (row {idx[0]} of vec {derivation.name}, column {idx[1]} of "
-                 f"vec {x.name})")
+                 f"{'vec ' + x.name if coords.kind == 'vec' else derivation.wrt_spec})")
         worst = (float(diff.max()) if diff.size else 0.0, where)
         result.max_abs_error = worst[0]
         result.max_rel_error = worst[0] / denom
@@ -338,11 +345,11 @@ def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
         rel = 0.0
         n_dir = DIRECTIONS if jac_entries <= LARGE else 1
         for t in range(n_dir):
-            V = rng.standard_normal(X0.shape)
+            V = rng.standard_normal(coords.gradient_shape)
             V /= max(1.0, float(np.max(np.abs(V))))
             h = 1e-5 * scale
             with np.errstate(all="ignore"):
-                fd = (F(X0 + h * V) - F(X0 - h * V)) / (2 * h)
+                fd = (F(v0 + h * _vec(V)) - F(v0 - h * _vec(V))) / (2 * h)
                 if gradient:
                     G = value(numerator, senv)
                     sym = np.array([[np.sum(G * V)]])

@@ -391,6 +391,9 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
     if "spd" in props and np.min(np.linalg.eigvalsh(a)) <= 0:
         raise MatdiffError(f"'{name}' is declared spd but its value is not positive "
                            "definite (it has a non-positive eigenvalue)")
+    if "lower" in props and np.any(np.abs(np.triu(a, 1)) > tol):
+        raise MatdiffError(f"'{name}' is declared lower (triangular) but its value has "
+                           "nonzero entries above the diagonal")
     if "diagonal" in props and np.any(np.abs(a - np.diag(np.diag(a))) > tol):
         raise MatdiffError(f"'{name}' is declared diagonal but its value is not")
     if "orthogonal" in props and not np.allclose(a.T @ a, np.eye(a.shape[1]), atol=1e-8):

@@ -194,8 +194,9 @@ def _pinv_vec(args: list[E.Expr], i: int) -> E.Expr | None:
     return None
 
 
-def _mul(e: E.Mul) -> E.Expr:
-    args = list(e.args)
+def _identities(args: list[E.Expr]) -> list[E.Expr]:
+    """The factors of a product with the identities applied between neighbours."""
+    args = list(args)
     changed = True
     while changed:
         changed = False
@@ -212,23 +213,28 @@ def _mul(e: E.Mul) -> E.Expr:
                 break
             p = _pair(args[i], args[j])
             if p is not None:
-                args[i:j + 1] = [p] if j == i + 1 else [p] + args[i + 1:j]
+                args[i:j + 1] = [p] + args[i + 1:j]
                 changed = True
                 break
-    out = E.mul(*args)
-    # (A + B) D_n = A D_n + B D_n when that lets an identity fire (K D_n = D_n)
+    return args
+
+
+def _mul(e: E.Mul) -> E.Expr:
+    out = E.mul(*_identities(list(e.args)))
+    # (A + B) D_n = A D_n + B D_n when that lets an identity fire (K_{n,n} D_n = D_n)
     if isinstance(out, E.Mul):
+        scal = [f for f in out.args if f.is_scalar]
         chain = [f for f in out.args if not f.is_scalar]
         for k in range(len(chain) - 1):
-            if isinstance(chain[k], E.Add) and (_is_dup(chain[k + 1]) or
-                                                isinstance(chain[k + 1], E.Elim)):
-                spread = E.mul(*[f for f in out.args if f.is_scalar], *chain[:k],
-                               E.add(*(E.mul(t, chain[k + 1]) for t in chain[k].args)),
-                               *chain[k + 2:])
-                cand = simplify(structured_simplify(simplify(spread)))
-                if len(to_text(cand)) < len(to_text(out)):
-                    return cand
-                break
+            a, b = chain[k], chain[k + 1]
+            if isinstance(a, E.Add) and (_is_dup(b) or isinstance(b, E.Elim)):
+                terms = [E.mul(t, b) for t in a.args]
+                fired = [E.mul(*_identities(list(t.args))) if isinstance(t, E.Mul) else t
+                         for t in terms]
+                if fired != terms:
+                    spread = E.mul(*scal, *chain[:k], E.add(*fired), *chain[k + 2:])
+                    if len(to_text(spread)) < len(to_text(out)):
+                        return spread
     return out
 
 
