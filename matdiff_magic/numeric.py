@@ -432,8 +432,12 @@ def jvp(d, values: dict, V, dims: dict | None = None) -> np.ndarray:
     env = make_env(d.cell.symbols, values, dims)
     x = d.wrt
     Vm = as_matrix("V", V)
-    if Vm.shape != env.shape(x):
-        raise MatdiffError(f"V should be shaped like {x.name}: {env.shape(x)}, got {Vm.shape}")
+    spec = getattr(d, "wrt_spec", None)     # vech(X), diag(X): V holds the free coordinates
+    want = env.shape(d.numerator) if spec and d.kind == "gradient" else (
+        (env.dim(d.numerator.shape[1]), 1) if spec else env.shape(x))
+    if Vm.shape != want:
+        shaped = f"like {spec}" if spec else f"like {x.name}"
+        raise MatdiffError(f"V should be shaped {shaped}: {want}, got {Vm.shape}")
     with np.errstate(all="ignore"):
         if d.kind == "gradient":
             return np.array([[np.sum(value(d.numerator, env) * Vm)]])
