@@ -96,6 +96,8 @@ def parse_wrt(cell: Cell, item: str) -> Structure | None:
                                "X")
         return None
     fn, name = m.group(1), m.group(2).strip()
+    if not name:
+        raise MatdiffError(f"wrt={item!r}: {fn}(...) needs a variable's name, e.g. {fn}(X)")
     if not re.fullmatch(r"[^\W\d]\w*", name):
         raise MatdiffError(f"wrt={item!r}: {fn}(...) takes the name of a declared variable, "
                            f"not the expression '{name}'; define the matrix as a variable "
@@ -371,6 +373,7 @@ class StructuredDerivation(Derivation):
             result = E.call("diagof", g)
             rule = (f"chain the two: d{n} = tr(Gᵀ diag(d diag {x.name})) = diag(G)ᵀ d diag "
                     f"{x.name}")
+        result = simplify(result)
         self._step(rule, f"d{n} = ({to_unicode(result)})ᵀ {dv_u}",
                    f"\\mathrm{{d}}{n} = \\left({to_latex(result)}\\right)^\\top {dv_l}")
         if s.kind == "vech":
