@@ -322,19 +322,22 @@ class StructuredDerivation(Derivation):
         dv_u, dv_l = f"d {s.coord}", "\\mathrm{d}" + self._coord_l()
         k = s.size.pretty()
         if s.kind == "vech":
+            dn = to_unicode(E.dup(nn))
             self._step(f"substitute the structure: {x.name} is symmetric, so its free "
                        f"coordinates are vech {x.name}, the lower triangle stacked column by "
-                       f"column ({k} entries); the duplication matrix D_{nn.pretty()} "
-                       f"({(nn * nn).pretty()}×{k}) has D vech {x.name} = vec {x.name}, so "
-                       f"d{x.name} = unvec(D d vech {x.name}): symmetric, otherwise arbitrary",
+                       f"column ({k} entries); the duplication matrix {dn} "
+                       f"({(nn * nn).pretty()}×{k}) has {dn} vech {x.name} = vec {x.name}, so "
+                       f"d{x.name} = unvec({dn} d vech {x.name}): symmetric, otherwise "
+                       "arbitrary",
                        f"vec {dx_u} = {to_unicode(E.dup(nn))} {dv_u}",
                        f"\\operatorname{{vec}} {dx_l} = {to_latex(E.dup(nn))} {dv_l}")
         elif s.kind == "lower":
+            ln = to_unicode(E.elim(nn))
             self._step(f"substitute the structure: {x.name} is lower triangular, so its free "
                        f"coordinates are vech {x.name} ({k} entries); the elimination matrix "
-                       f"L_{nn.pretty()} has vech A = L vec A, and vec {x.name} = Lᵀ vech "
-                       f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec(Lᵀ d "
-                       f"vech {x.name})",
+                       f"{ln} has vech A = {ln} vec A for any A, and vec {x.name} = {ln}ᵀ vech "
+                       f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec({ln}ᵀ "
+                       f"d vech {x.name})",
                        f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
                        f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}")
         else:
@@ -346,7 +349,8 @@ class StructuredDerivation(Derivation):
         if self.kind == "gradient":
             return self._compose_gradient(free, dv_u, dv_l)
         raw = E.mul(free, s.embedding())
-        self._step("chain the two: vec dF = J vec dX and vec dX = M dv give vec dF = J M dv",
+        emb = to_unicode(s.embedding())
+        self._step(f"chain the two: vec d{n} = J vec d{x.name} = J {emb} d {s.coord}",
                    f"vec d{n} = {_paren_u(raw)} {dv_u}",
                    f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {dv_l}")
         j = tidy(raw)
@@ -363,12 +367,14 @@ class StructuredDerivation(Derivation):
         vg = E.call("vec", g)
         if s.kind == "vech":
             result = E.mul(E.transpose(E.dup(nn)), vg)
-            rule = (f"chain the two: d{n} = vec(G)ᵀ vec d{x.name} = vec(G)ᵀ D d vech {x.name} "
-                    f"= (Dᵀ vec G)ᵀ d vech {x.name}")
+            dn = to_unicode(E.dup(nn))
+            rule = (f"chain the two: d{n} = vec(G)ᵀ vec d{x.name} = vec(G)ᵀ {dn} d vech "
+                    f"{x.name} = ({dn}ᵀ vec G)ᵀ d vech {x.name}")
         elif s.kind == "lower":
             result = E.call("vech", g)
-            rule = (f"chain the two: d{n} = vec(G)ᵀ Lᵀ d vech {x.name} = (L vec G)ᵀ d vech "
-                    f"{x.name}, and L vec G = vech G (the lower triangle of G)")
+            ln = to_unicode(E.elim(nn))
+            rule = (f"chain the two: d{n} = vec(G)ᵀ {ln}ᵀ d vech {x.name} = ({ln} vec G)ᵀ d "
+                    f"vech {x.name}, and {ln} vec G = vech G (the lower triangle of G)")
         else:
             result = E.call("diagof", g)
             rule = (f"chain the two: d{n} = tr(Gᵀ diag(d diag {x.name})) = diag(G)ᵀ d diag "
@@ -390,8 +396,8 @@ class StructuredDerivation(Derivation):
         self.other_forms = {"cookbook": cook, "sym": symg}
         self._step("the Matrix Cookbook's form (§2.8.2), G + Gᵀ - G ∘ I: the partial "
                    f"derivatives with respect to the free entries {x.name}_ij (i ≥ j) arranged "
-                   "as a symmetric matrix (the same numbers as the column above, unvec'd); "
-                   "use it to read off ∂f/∂X_ij, not as a descent direction (it weighs the "
+                   "as a symmetric matrix (its vech is the column D_nᵀ vec G); use it to read "
+                   f"off ∂{self.name}/∂{x.name}_ij, not as a descent direction (it weighs the "
                    "off-diagonal entries twice)",
                    f"G + Gᵀ - G ∘ I = {to_unicode(cook)}",
                    f"G + G^\\top - G \\circ I = {to_latex(cook)}")
@@ -407,8 +413,8 @@ class StructuredDerivation(Derivation):
         coord = s.coord
         k = s.size.pretty()
         if self.kind == "gradient":
-            conv = {"vech": f"Magnus & Neudecker's convention: ∂{n}/∂vech X = D_nᵀ vec G, "
-                            "the partials with respect to the free entries",
+            conv = {"vech": "Magnus & Neudecker's convention: D_nᵀ vec G, the partials "
+                            "with respect to the free entries",
                     "lower": "the partials with respect to the free (lower-triangle) entries",
                     "diag": "the partials with respect to the diagonal entries"}[s.kind]
             self._step(f"identify: d{n} = aᵀ d {coord} gives ∂{n}/∂{coord} = a, a column of "
