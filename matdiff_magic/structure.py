@@ -173,6 +173,9 @@ def _pair(a: E.Expr, b: E.Expr) -> E.Expr | None:
         return a
     if isinstance(a, E.Elim) and _is_dup(b) and a.n == b.n:    # L_n D_n = I
         return E.identity(b.shape[1])
+    if isinstance(a, E.Elim) and isinstance(b, E.Transpose) and isinstance(b.arg, E.Elim) \
+            and a.n == b.arg.n:                                # L_n L_nᵀ = I
+        return E.identity(a.shape[0])
     if _is_dup(a, True) and isinstance(b, E.Transpose) and isinstance(b.arg, E.Elim) \
             and a.arg.n == b.arg.n:                            # D_nᵀ L_nᵀ = I
         return E.identity(a.shape[0])
@@ -242,7 +245,7 @@ def _mul(e: E.Mul) -> E.Expr:
 
 def structured_simplify(e: E.Expr) -> E.Expr:
     """Apply the identities of D_n and L_n bottom up: K_{n,n} D_n = D_n, D_nᵀ K_{n,n} =
-    D_nᵀ, L_n D_n = I, D_n⁺ D_n = I with D_n⁺ = (D_nᵀD_n)⁻¹D_nᵀ, and D_n⁺ vec A =
+    D_nᵀ, L_n D_n = I, L_n L_nᵀ = I, D_n⁺ D_n = I with D_n⁺ = (D_nᵀD_n)⁻¹D_nᵀ, and D_n⁺ vec A =
     vech((A + Aᵀ)/2)."""
     if not e.children:
         return e
@@ -356,7 +359,7 @@ class StructuredDerivation(Derivation):
         j = tidy(raw)
         if j != raw:
             self._step("simplify: K_{n,n} D_n = D_n (vec of a symmetric matrix is unchanged by "
-                       "transposition), L_n D_n = I, mixed-product rule",
+                       "transposition), L_n D_n = I, L_n L_nᵀ = I, mixed-product rule",
                        f"vec d{n} = {_paren_u(j)} {dv_u}",
                        f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {dv_l}")
         return j

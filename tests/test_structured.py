@@ -449,3 +449,30 @@ def test_magic_and_cli():
     ip.run_cell_magic("matdiff", '--wrt "vech(S)" --check --out _dv', "S : n x n spd\nlogdet(S)")
     d = ip.user_ns["_dv"]
     assert d.wrt_spec == "vech(S)" and str(d.result) == "D_n' vec(S^-1)"
+
+
+# --- vech as a function of the language ---------------------------------------------------------
+
+@pytest.mark.parametrize("cell, wrt", [
+    ("X : n x n\nvech(X X)", "X"),
+    ("X : n x n\nA : n x n\nvech(2 A X)", "X"),
+    ("X : n x n\nsum(vech(X))", "X"),
+    ("X : n x n\nsum(vech(X) .* vech(X))", "X"),
+    ("X : n x m\nvech(X X')", "X"),
+])
+def test_vech_function(cell, wrt, rng):
+    d = derive(cell, wrt=wrt)
+    vals, sizes = find_point(d)
+    X = vals[wrt]
+    want = fd_free(d, vals, sizes, wrt, np.eye(X.size))
+    got = d.evaluate(vals)
+    if d.kind == "gradient":
+        want = want.reshape(X.shape, order="F")
+    assert np.allclose(got, want, atol=1e-6)
+    assert "L_n" in d.text() or "vech" in d.text()
+
+
+def test_elimination_identities_in_results():
+    assert str(derive("S : n x n symmetric\nvech(S)", wrt="vech(S)").result) == "I_{n(n+1)/2}"
+    assert str(derive("L : n x n lower\nvech(L)", wrt="vech(L)").result) == "I_{n(n+1)/2}"
+    assert derive("L : n x n lower\nvech(L)", wrt="vech(L)").result_unicode() == "I_(n(n+1)/2)"

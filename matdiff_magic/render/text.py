@@ -83,6 +83,11 @@ def _bare_prefix(e: E.Expr) -> bool:
         (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
 
 
+def _sub(s: str) -> str:
+    """A subscript that is not one word, n(n+1)/2, gets parentheses: I_(n(n+1)/2)."""
+    return s if s.isalnum() else f"({s})"
+
+
 class UnicodePrinter(TextPrinter):
     """The textbook look in plain Unicode: XᵀY ⊗ I_m, X⁻ᵀ, diag(vec X), ‖M‖_F."""
 
@@ -95,10 +100,10 @@ class UnicodePrinter(TextPrinter):
         return out
 
     def p_Identity(self, e: E.Identity) -> str:
-        return "I_" + e.shape[0].pretty()
+        return "I_" + _sub(e.shape[0].pretty())
 
     def p_Ones(self, e: E.Ones) -> str:
-        return "1_" + e.shape[0].pretty()
+        return "1_" + _sub(e.shape[0].pretty())
 
     def p_Zero(self, e: E.Zero) -> str:
         return "0"
