@@ -354,7 +354,7 @@ def _value(text: str, vals: dict, sizes: dict):
 
 def test_identities_symbolically():
     from matdiff_magic.parse import parse_cell
-    from matdiff_magic.structure import tidy
+    from matdiff_magic.duplication import tidy
     decl = "A : n x n\nS : n x n symmetric\n"
     for text, want in [("K_{n,n} D_n", "D_n"), ("D_n' K_{n,n}", "D_n'"),
                        ("L_n D_n", "I_{n(n+1)/2}"), ("inv(D_n' D_n) D_n' D_n", "I_{n(n+1)/2}"),
