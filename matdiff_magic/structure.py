@@ -1,4 +1,4 @@
-"""Structured variables (SPEC §7): derivatives with respect to vech(X), vech(L) and diag(X).
+"""Structured variables: derivatives with respect to vech(X), vech(L) and diag(X).
 
 Structure is a substitution at the door. ``wrt="vech(X)"`` for a symmetric X means that the
 free coordinates are v = vech X (the lower triangle, column by column, n(n+1)/2 entries) and

@@ -296,6 +296,10 @@ def test_numpy_source_and_sympy_agree():
              {"S": B @ B.T + 3 * np.eye(3), "A": rng.standard_normal((3, 2))}),
             ("S : n x n symmetric\nA : n x n\nS A S", "vech(S)", {"S": B + B.T, "A": B}),
             ("L : n x n lower\nA : n x n\nL A L'", "vech(L)", {"L": np.tril(B), "A": B}),
+            ("L : n x n lower\ny : n\nlogdet(L L') + y' inv(L L') y", "vech(L)",
+             {"L": np.tril(B) + 3 * np.eye(3), "y": rng.standard_normal((3, 1))}),
+            ("X : n x n diagonal\nA : n x n\nlogdet(X) + tr(A X)", "diag(X)",
+             {"X": np.diag([1.0, 2.0, 3.0]), "A": B}),
             ("X : n x n diagonal\nA : m x n\nC : n x m\nA X C", "diag(X)",
              {"X": np.diag(B[0]), "A": rng.standard_normal((2, 3)),
               "C": rng.standard_normal((3, 2))})]:
@@ -353,8 +357,8 @@ def _value(text: str, vals: dict, sizes: dict):
 
 
 def test_identities_symbolically():
-    from matdiff_magic.parse import parse_cell
     from matdiff_magic.duplication import tidy
+    from matdiff_magic.parse import parse_cell
     decl = "A : n x n\nS : n x n symmetric\n"
     for text, want in [("K_{n,n} D_n", "D_n"), ("D_n' K_{n,n}", "D_n'"),
                        ("L_n D_n", "I_{n(n+1)/2}"), ("inv(D_n' D_n) D_n' D_n", "I_{n(n+1)/2}"),
