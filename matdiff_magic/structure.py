@@ -181,7 +181,9 @@ class StructuredDerivation(Derivation):
             first.rule, first.text.replace(
                 f"with respect to {x.name} ({_shape_u(x.shape)})",
                 f"with respect to {s.coord}, the {k} free entries of the {what} {x.name} "
-                f"({_shape_u(x.shape)})"), first.latex)
+                f"({_shape_u(x.shape)})"),
+            first.latex.replace(f"\\text{{with respect to }} {to_latex(x)}",
+                                f"\\text{{with respect to }} {self._coord_l()}"))
         if E.is_zero(free):
             result = E.zero((s.size, E.ONE) if self.kind == "gradient" else
                             (free.shape[0], s.size))
@@ -196,7 +198,8 @@ class StructuredDerivation(Derivation):
         point = {"vech": "symmetric", "lower": "lower-triangular",
                  "diag": "diagonal"}[self.structure.kind]
         if self.kind == "gradient":
-            self._step(f"identify the gradient G as if the n² entries of {x.name} were "
+            nn = (x.shape[0] * x.shape[1]).pretty()
+            self._step(f"identify the gradient G as if the {nn} entries of {x.name} were "
                        f"independent: d{n} = tr(Gᵀ d{x.name}), evaluated at a {point} "
                        f"{x.name} (no property of d{x.name} is used)",
                        f"G = {to_unicode(result)}", f"G = {to_latex(result)}")
