@@ -253,6 +253,9 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
         return value(e.arg, env).T
     if isinstance(e, E.Inverse):
         a = value(e.arg, env)
+        if not np.all(np.isfinite(a)):   # inf or nan inside: no SVD, no inverse
+            raise MatdiffError(f"{e.arg} has non-finite entries at these values: its inverse "
+                               "is not defined")
         try:
             inv = np.linalg.inv(a)
         except np.linalg.LinAlgError:

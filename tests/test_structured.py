@@ -503,3 +503,49 @@ def test_deterministic():
     assert a.text() == b.text() and a.latex() == b.latex()
     assert a.numpy_source() == b.numpy_source()
     assert a.check(seed=3).max_rel_error == b.check(seed=3).max_rel_error
+
+
+# --- generated cells ---------------------------------------------------------------------------
+
+def _structured_generated(seeds: range):
+    """Generated well-typed cells whose variable is square, redeclared symmetric, lower and
+    diagonal in turn (tests/strategies.py)."""
+    import random
+
+    from strategies import random_case
+    for seed in seeds:
+        c = random_case(random.Random(seed))
+        s = c.symbols.get(c.wrt)
+        if s is None or "orthogonal" in s.props:
+            continue
+        r, cc = s.shape
+        if r != cc or len(r.names) > 1 or (r.names and r.coef != 1) or \
+                (not r.names and r.coef == 1):
+            continue
+        lines = c.cell.split("\n")
+        idx = [i for i, ln in enumerate(lines) if re.match(rf"^{re.escape(c.wrt)}\s*:", ln)]
+        if len(idx) != 1:
+            continue
+        decl = lines[idx[0]].split("#")[0]
+        bare = re.sub(r"\b(symmetric|spd|diagonal|lower)\b", "", decl)
+        for kind in ("vech", "lower", "diag"):
+            new = (decl if kind == "vech" and set(s.props) & {"symmetric", "spd"}
+                   else f"{bare} {PROPERTY[kind]}")
+            cell = "\n".join(lines[:idx[0]] + [new] + lines[idx[0] + 1:])
+            yield seed, cell, SPEC[kind].format(c.wrt), kind
+
+
+def test_generated_cells_in_free_coordinates():
+    seen = {"vech": 0, "lower": 0, "diag": 0}
+    for seed, cell, wrt, kind in _structured_generated(range(200)):
+        d = derive(cell, wrt=wrt)
+        try:
+            res = d.check(seed=seed)
+        except MatdiffError as exc:
+            # entry-wise log/sqrt/negative powers at the structural zeros of a triangular or
+            # diagonal matrix: no point where the target is defined
+            assert kind != "vech" and "no random point" in str(exc), (cell, wrt, str(exc))
+            continue
+        assert res.passed, (cell, wrt, res.text())
+        seen[kind] += 1
+    assert min(seen.values()) >= 20, seen
