@@ -189,7 +189,7 @@ def _point(derivation, numerator, seed, dims, method, values, start):
             if derivation.kind == "gradient":
                 d_at = value(numerator, env)
             else:
-                d_at = apply(numerator, np.ones((n_x, 1)), env) \
+                d_at = apply(numerator, np.ones((env.dim(numerator.shape[1]), 1)), env) \
                     if n_x <= 10_000 else np.zeros(1)   # large: the check itself tells
         return bool(np.all(np.isfinite(d_at)))
 
@@ -206,8 +206,11 @@ def _compare(derivation, numerator, point, seed, method, tol):
     f = derivation.target
     vals, sizes, env = point.values, point.sizes, point.env
     X0 = vals[x.name]
+    from .structure import coordinates_of
+    coords = coordinates_of(derivation, X0)   # vec X, or the free entries: vech X, diag X
+    v0 = coords.from_matrix(X0)
     fr, fc = env.shape(f)
-    jac_entries = fr * fc * X0.size
+    jac_entries = fr * fc * v0.size
     if method == "auto":
         method = "full" if jac_entries <= FULL_LIMIT else "directional"
     if method == "full" and jac_entries > 50 * FULL_LIMIT:
@@ -224,8 +227,8 @@ def _compare(derivation, numerator, point, seed, method, tol):
         with np.errstate(all="ignore"):
             base = {k: sides(value(k.arg, env), k.name) for k in kinks}
 
-    def F(Xv: np.ndarray) -> np.ndarray:
-        e2 = Env({**vals, x.name: Xv}, sizes)
+    def F(v: np.ndarray) -> np.ndarray:   # the target at the point with coordinates v
+        e2 = Env({**vals, x.name: coords.to_matrix(v)}, sizes)
         with np.errstate(all="ignore"):
             out = value(f, e2)
             for k in kinks:   # a step across a kink (or a pole of tan): not a derivative
@@ -240,23 +243,22 @@ def _compare(derivation, numerator, point, seed, method, tol):
     worst = (-1.0, "")
     if method == "full":
         with np.errstate(all="ignore"):
-            J = value(numerator, env) if gradient else apply(numerator, np.eye(X0.size), env)
+            J = value(numerator, env) if gradient else apply(numerator, np.eye(v0.size), env)
         h = 1e-5 * scale
-        cols = np.empty((fr * fc, X0.size))
-        for k in range(X0.size):
-            Ek = np.zeros(X0.size)
+        cols = np.empty((fr * fc, v0.size))
+        for k in range(v0.size):
+            Ek = np.zeros(v0.size)
             Ek[k] = h
-            Ek = Ek.reshape(X0.shape, order="F")
-            cols[:, k] = (_vec(F(X0 + Ek)) - _vec(F(X0 - Ek))) / (2 * h)
-        fd = cols.reshape(X0.shape, order="F") if gradient else cols
-        result.evaluations = 2 * X0.size
+            cols[:, k] = (_vec(F(v0 + Ek)) - _vec(F(v0 - Ek))) / (2 * h)
+        fd = cols.reshape(coords.gradient_shape, order="F") if gradient else cols
+        result.evaluations = 2 * v0.size
         diff = np.abs(J - fd)
         denom = max(1.0, float(np.max(np.abs(fd))))
         idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
         idx = tuple(int(v) for v in idx)
         where = (f"gradient entry {idx}" if gradient else
                  f"Jacobian entry (row {idx[0]} of vec {derivation.name}, column {idx[1]} of "
-                 f"vec {x.name})")
+                 f"{'vec ' + x.name if coords.kind == 'vec' else derivation.wrt_spec})")
         worst = (float(diff.max()) if diff.size else 0.0, where)
         result.max_abs_error = worst[0]
         result.max_rel_error = worst[0] / denom
@@ -266,11 +268,11 @@ def _compare(derivation, numerator, point, seed, method, tol):
         rel = 0.0
         n_dir = DIRECTIONS if jac_entries <= LARGE else 1
         for t in range(n_dir):
-            V = rng.standard_normal(X0.shape)
+            V = rng.standard_normal(coords.gradient_shape)
             V /= max(1.0, float(np.max(np.abs(V))))
             h = 1e-5 * scale
             with np.errstate(all="ignore"):
-                fd = (F(X0 + h * V) - F(X0 - h * V)) / (2 * h)
+                fd = (F(v0 + h * _vec(V)) - F(v0 - h * _vec(V))) / (2 * h)
                 if gradient:
                     G = value(numerator, senv)
                     sym = np.array([[np.sum(G * V)]])

@@ -236,9 +236,12 @@ class Derivation:
         import sympy
 
         def conv(d):
+            from .dims import tri_base
             out = sympy.Integer(d.coef)
             for name, k in d.factors:
-                out *= sympy.Symbol(name, positive=True, integer=True) ** k
+                base = tri_base(name)
+                v = sympy.Symbol(base or name, positive=True, integer=True)
+                out *= (v * (v + 1) / 2 if base else v) ** k
             return out
         return tuple(conv(d) for d in self.result.shape)
 
@@ -377,9 +380,12 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
     if not isinstance(shapes, (list, tuple)):
         raise MatdiffError(f"shapes must be a list of declarations, got {shapes!r}")
     parsed = parse_cell(cell, tuple(shapes), free_dims)
+    from .structure import StructuredDerivation, split_wrt
+    wrt, structures = split_wrt(parsed, wrt)   # vech(X), diag(X): structured coordinates
     names = _wrt_names(parsed, wrt)
     try:
-        out = [Derivation(parsed, parsed.symbols[w], layout) for w in names]
+        out = [StructuredDerivation(parsed, structures[w], layout) if w in structures else
+               Derivation(parsed, parsed.symbols[w], layout) for w in names]
     except RecursionError:
         raise MatdiffError("the expression is too large to differentiate",
                            parsed.target_line, 1, parsed.source) from None

@@ -225,7 +225,7 @@ def expand(e: E.Expr, budget: list[int] | None = None) -> E.Expr:
     if isinstance(out, (E.Transpose, E.Call)) and isinstance(out.arg, E.Mul):
         scal = [f for f in out.arg.args if f.is_scalar and not E.has_d(f)]
         linear = isinstance(out, E.Transpose) or out.name in ("tr", "vec", "sum", "diag",
-                                                              "diagof")
+                                                              "diagof", "vech")
         if scal and linear:
             rest = [f for f in out.arg.args if not (f.is_scalar and not E.has_d(f))]
             return E.mul(*scal, E.rebuild(out, (E.mul(*rest),)))

@@ -14,7 +14,7 @@ import contextvars
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .dims import ONE, SCALAR, Dim, Shape, shape_str
+from .dims import ONE, SCALAR, Dim, Shape, shape_str, triangular
 
 F0, F1 = Fraction(0), Fraction(1)   # shared: Fraction() is slow on hot paths
 
@@ -190,6 +190,22 @@ class Comm(Expr):
     __hash__ = Expr.__hash__
 
 
+@dataclass(frozen=True, eq=True)
+class Dup(Expr):
+    """The duplication matrix D_n (n² x n(n+1)/2): D_n vech(A) = vec(A) for symmetric A."""
+    n: Dim = ONE
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Elim(Expr):
+    """The elimination matrix L_n (n(n+1)/2 x n²): L_n vec(A) = vech(A) for any A."""
+    n: Dim = ONE
+
+    __hash__ = Expr.__hash__
+
+
 def _identity_eq(self: Expr, other: object) -> bool:
     return isinstance(other, Identity) and self.shape == other.shape
 
@@ -287,9 +303,9 @@ ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
 # step(a) = 1 for a > 0 and 0 for a <= 0 (the derivative of relu, with the value 0 at 0)
 ELEMENTWISE += ("tan", "softplus", "log1p", "expm1", "relu", "step")
 SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
-FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec")
+FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec", "vech")
 MAX_MATRIX_POWER = 64
-PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive")
+PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower")
 
 
 # --- constructors ---------------------------------------------------------------------------------
@@ -329,6 +345,30 @@ def comm(r: Dim, c: Dim) -> Expr:
     if is_one(r) or is_one(c):
         return identity(r * c)
     return Comm((r * c, r * c), r, c)
+
+
+def _tri(n: Dim, what: str) -> Dim:
+    if n.has_vars:
+        raise ShapeError(f"{what} needs a size that is known: declare the matrix "
+                         "(e.g. 'S : n x n symmetric')")
+    try:
+        return triangular(n)
+    except ValueError as exc:
+        raise ShapeError(f"{what}: {exc} (declare the matrix as n x n)") from None
+
+
+def dup(n: Dim) -> Expr:
+    """D_n, the duplication matrix: D_n vech(A) = vec(A) for a symmetric n x n A."""
+    if is_one(n):
+        return num(1)
+    return Dup((n * n, _tri(n, "the duplication matrix")), n)
+
+
+def elim(n: Dim) -> Expr:
+    """L_n, the elimination matrix: L_n vec(A) = vech(A) for any n x n A."""
+    if is_one(n):
+        return num(1)
+    return Elim((_tri(n, "the elimination matrix"), n * n), n)
 
 
 def is_zero(e: Expr) -> bool:
@@ -704,6 +744,14 @@ def call(name: str, e: Expr) -> Expr:
         return call("diagof", e)
     if name == "diagof":
         return ones(r) if isinstance(e, Identity) else Call((r, ONE), e, "diagof")
+    if name == "vech":     # the lower triangle, column by column: n(n+1)/2 entries
+        _square(e, "vech()")
+        if e.is_scalar:
+            return e
+        k = _tri(r, "vech()")
+        if isinstance(e, Zero):
+            return Zero((k, ONE))
+        return Call((k, ONE), e, "vech")
     raise ShapeError(f"unknown function '{name}'")
 
 

@@ -51,7 +51,8 @@ ATTEMPTS = 8
 PLAN = ((0, False), (0, False), (1, False), (1, False),
         (0, True), (1, True), (0, True), (1, True))
 POLE_MARGIN = 0.05        # |cos(a)| below this: tan(a) is too close to a pole
-SQUARE_PROPS = frozenset({"symmetric", "spd", "orthogonal", "diagonal", "invertible"})
+SQUARE_PROPS = frozenset({"symmetric", "spd", "orthogonal", "diagonal", "invertible",
+                          "lower"})
 # functions whose derivative jumps (kinks), checked by the numerical check's finite differences
 KINKED = ("relu", "step", "abs")
 
@@ -248,6 +249,9 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
                 s[0] = -s[0]
             return (q * s) @ q.T
         return _fix_det_sign(q) if detpos else q
+    if "lower" in props:   # a positive diagonal: invertible, det > 0 (a Cholesky factor)
+        a = np.tril(rng.standard_normal((r, r)) / np.sqrt(r), -1)
+        return a + np.diag(rng.uniform(0.5, 2.0, r))
     if props & {"spd"} or ("spd" in needs and props & {"symmetric"}):
         if "diagonal" in props:
             return np.diag(rng.uniform(0.5, 2.0, r))

@@ -24,6 +24,7 @@ VEC_DIAG = "vec(diag x) = diag(vec I)(1 ⊗ I) x"
 VEC_DIAG_B = "vec(diag(v) B) = diag(vec B)(1 ⊗ I) v"
 VEC_A_DIAG = "vec(A diag(v)) = diag(vec A)(I ⊗ 1) v"
 VEC_DIAGOF = "diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X"
+VEC_VECH = "vech(X) = L_n vec X (L_n the elimination matrix)"
 
 
 def _find(args: tuple[E.Expr, ...]) -> int:
@@ -128,6 +129,9 @@ def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
             use(VEC_DIAGOF)
             return E.mul(E.kron(E.transpose(E.ones(r)), E.identity(r)),
                          E.call("diag", E.call("vec", E.identity(r))), jacobian_term(a, rules))
+        if t.name == "vech":
+            use(VEC_VECH)
+            return E.mul(E.elim(r), jacobian_term(a, rules))
     raise MatdiffError(f"cannot vectorize the term {t}")
 
 
@@ -181,6 +185,10 @@ def gradient_term(t: E.Expr, w: E.Expr, rules: list[str]) -> E.Expr:
             return gradient_term(a, g if E.is_one(a.shape[1]) else E.transpose(g), rules)
         if t.name == "diagof":           # wᵀ diag(M) = tr(diag(w)ᵀ M)
             return gradient_term(a, E.call("diag", w), rules)
+        if t.name == "vech":             # wᵀ vech(M) = wᵀ L_n vec M = tr(unvec(L_nᵀ w)ᵀ M)
+            use("vech(M) = L_n vec M")
+            return gradient_term(a, E.unvec(E.mul(E.transpose(E.elim(a.shape[0])), w),
+                                            a.shape[0]), rules)
     if isinstance(t, E.Unvec):            # tr(Wᵀ unvec(v)) = vec(W)ᵀ v
         use("tr(Wᵀ unvec(v)) = vec(W)ᵀ v")
         return gradient_term(t.arg, E.call("vec", w), rules)

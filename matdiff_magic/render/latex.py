@@ -30,7 +30,7 @@ def _dim(d) -> str:
 def _bare_prefix(e: E.Expr) -> bool:
     """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
     applying to X, so it needs parentheses of its own."""
-    return isinstance(e, E.Call) and e.name == "vec" and (
+    return isinstance(e, E.Call) and e.name in ("vec", "vech") and (
         isinstance(e.arg, (E.Sym, E.Call)) or
         (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
 
@@ -86,6 +86,12 @@ class LatexPrinter(Printer):
         sep = "" if len(r) == 1 and len(c) == 1 else ","
         return f"K_{{{r}{sep}{c}}}"
 
+    def p_Dup(self, e: E.Dup) -> str:
+        return f"D_{{{_dim(e.n)}}}"
+
+    def p_Elim(self, e: E.Elim) -> str:
+        return f"L_{{{_dim(e.n)}}}"
+
     def sup(self, e: E.Expr, s: str) -> str:
         base = self.paren(self.p(e)) if _bare_prefix(e) else self.at(e, ATOM)
         return base + "^{" + s + "}"
@@ -131,11 +137,12 @@ class LatexPrinter(Printer):
         if name in _LATEX_FUNCS:
             return f"{_LATEX_FUNCS[name]}{self.paren(a)}"
         op = {"tr": "\\operatorname{tr}", "det": "\\det", "logdet": "\\log\\det",
-              "vec": "\\operatorname{vec}", "diag": "\\operatorname{diag}",
+              "vec": "\\operatorname{vec}", "vech": "\\operatorname{vech}",
+              "diag": "\\operatorname{diag}",
               "diagof": "\\operatorname{diag}", "sum": "\\operatorname{sum}",
               "exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos",
               "tanh": "\\tanh", "sigmoid": "\\sigma"}[name]
-        if name == "vec" and simple:
+        if name in ("vec", "vech") and simple:
             return f"{op} {a}"
         return f"{op}{self.paren(a)}"
 
