@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"failures:    {counts['fail']}  " +
           "; ".join(f"{len(v)}x {k}" for k, v in sorted(fails.items(), key=lambda kv:
                                                           -len(kv[1]))))
+    from matdiff_magic.simplify import FALLBACKS
+    print(f"simplifier:  {FALLBACKS[0]} fallbacks to the rules' form (a candidate search that "
+          "failed)")
     print(f"time:        {total:.1f} s ({1000 * total / max(ran, 1):.1f} ms a case)")
     if slowest[2] is not None:
         print(f"slowest:     case {slowest[1]}, {slowest[0]:.2f} s, wrt={slowest[2].wrt}:")

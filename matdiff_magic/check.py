@@ -13,6 +13,11 @@ X ± h E and compared with the derivative the engine found.
 Step h = 1e-5 · max(1, max|X|) / max(1, ‖V‖∞) (central differences: truncation O(h²),
 rounding O(ε/h), both far below the tolerance). The error of a comparison is
 max|J - FD| / max(1, max|FD|); the check passes when it is below ``tol`` = 1e-6.
+
+The point comes from ``sample.py``: as general as the declarations and the domain allow (a
+symmetric point would hide a transposition). A point where a finite-difference step crosses
+a kink of relu, step or abs (or a pole of tan) is redrawn. ``result=`` checks a candidate
+derivative in place of the engine's.
 """
 
 from __future__ import annotations
@@ -24,13 +29,23 @@ import numpy as np
 
 from . import expr as E
 from .errors import MatdiffError
-from .numeric import Env, apply, make_env, value
+from .numeric import Env, apply, value
+from .sample import (  # noqa: F401  (choose_sizes, _dim_names: public here too)
+    ATTEMPTS,
+    DEFAULT_SIZES,
+    KINKED,
+    MAX_ENTRIES,
+    _calls,
+    _dim_names,
+    choose_sizes,
+    draw_matrix,
+    draw_values,
+    find_point,
+)
 
-DEFAULT_SIZES = (3, 4, 5, 2, 6, 7, 8, 9, 10, 11)
 TOL = 1e-6
 FULL_LIMIT = 40_000   # entries of the Jacobian up to which "auto" uses the full method
 DIRECTIONS = 3
-MAX_ENTRIES = 2 * 10**8   # entries of all matrices together (1.5 GiB of float64)
 LARGE = 10**8         # Jacobian entries beyond which the directional check uses one direction
 
 
@@ -78,164 +93,19 @@ class CheckResult:
                 f"max relative error ${self.max_rel_error:.1e}$")
 
 
-# --- random instances ---------------------------------------------------------------------------
-
-def _dim_names(symbols: dict[str, E.Sym]) -> list[str]:
-    names: list[str] = []
-    for s in symbols.values():
-        for d in s.shape:
-            for name, _ in d.factors:
-                if name not in names:
-                    names.append(name)
-    return names
-
-
-def _expr_dim_names(e: E.Expr, out: list[str]) -> None:
-    for d in e.shape:
-        for name, _ in d.factors:
-            if name not in out:
-                out.append(name)
-    for c in e.children:
-        _expr_dim_names(c, out)
-
-
-def choose_sizes(symbols: dict[str, E.Sym], dims: dict[str, int] | None,
-                 target: E.Expr | None = None, descending: bool = False) -> dict[str, int]:
-    names = _dim_names(symbols)
-    if target is not None:   # sizes that only an I_n or 1_n in the target names
-        _expr_dim_names(target, names)
-    sizes: dict[str, int] = {}
-    for k, v in (dims or {}).items():
-        if k not in names:
-            raise MatdiffError(f"dims names '{k}', but the cell's dimensions are "
-                               f"{', '.join(names) or 'all numbers'}")
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
-            raise MatdiffError(f"dims['{k}'] must be a positive integer, got {v!r}")
-        sizes[k] = int(v)
-    free = [s for s in DEFAULT_SIZES if s not in sizes.values()]
-    if descending:   # e.g. logdet(Xᵀ X) needs more rows than columns
-        k = len([n for n in names if n not in sizes])
-        free = sorted(free[:k], reverse=True) + free[k:]
-    for name in names:
-        if name not in sizes:
-            sizes[name] = free.pop(0) if free else 3
-    return sizes
-
-
-def _domains(target: E.Expr) -> tuple[set[str], set[str], set[str]]:
-    """Symbols that need positive entries (under log, sqrt, fractional powers), that appear
-    directly under logdet (made spd), or are inverted (made well conditioned)."""
-    positive: set[str] = set()
-    spd: set[str] = set()
-    invertible: set[str] = set()
-
-    def syms(e: E.Expr) -> set[str]:
-        out = set()
-
-        def walk(x):
-            if isinstance(x, E.Sym):
-                out.add(x.name)
-            for c in x.children:
-                walk(c)
-        walk(e)
-        return out
-
-    def walk(e: E.Expr) -> None:
-        if isinstance(e, E.Call) and e.name in ("log", "sqrt"):
-            positive.update(syms(e.arg))
-        if isinstance(e, (E.HadPow, E.Power)) and (e.p.denominator != 1 or e.p < 0) \
-                and (e.is_scalar or isinstance(e, E.HadPow)):
-            positive.update(syms(e.arg))
-        if isinstance(e, E.Call) and e.name == "logdet":
-            a = e.arg.arg if isinstance(e.arg, E.Transpose) else e.arg
-            if isinstance(a, E.Sym):
-                spd.add(a.name)
-            # D + XᵀX: make the declared-diagonal or symmetric pieces positive definite
-            for s in _sym_nodes(e.arg):
-                if s.props & {"diagonal"}:
-                    positive.add(s.name)
-                elif s.props & {"symmetric"}:
-                    spd.add(s.name)
-        if isinstance(e, (E.Inverse, E.Power)) or (isinstance(e, E.Call) and e.name == "det"):
-            a = e.arg.arg if isinstance(e.arg, E.Transpose) else e.arg
-            if isinstance(a, E.Sym):
-                invertible.add(a.name)
-        for c in e.children:
-            walk(c)
-    walk(target)
-    return positive, spd, invertible
-
-
-def _sym_nodes(e: E.Expr) -> list[E.Sym]:
-    out = [e] if isinstance(e, E.Sym) else []
-    for c in e.children:
-        out += _sym_nodes(c)
-    return out
-
+# --- random instances (matdiff_magic.sample) --------------------------------------------------
 
 def random_matrix(rng: np.random.Generator, r: int, c: int, props: set[str]) -> np.ndarray:
     """A random r x c matrix with the given properties, entries of order one."""
-    if "orthogonal" in props:
-        q, rr = np.linalg.qr(rng.standard_normal((r, r)))
-        return q * np.sign(np.diag(rr))
-    if "spd" in props:
-        a = rng.standard_normal((r, r)) / np.sqrt(r)
-        return a @ a.T + np.eye(r)
-    if "diagonal" in props:
-        d = rng.uniform(0.5, 2.0, r) * rng.choice([-1.0, 1.0], r)
-        if "positive" in props:
-            d = np.abs(d)
-        return np.diag(d)
-    if "positive" in props:
-        a = rng.uniform(0.5, 2.0, (r, c))
-        return (a + a.T) / 2 if "symmetric" in props else a
-    a = rng.standard_normal((r, c)) / np.sqrt(max(c, 1))
-    if "symmetric" in props:
-        a = (a + a.T) / 2
-    if "invertible" in props:
-        a = a + 2.0 * np.eye(r)   # eigenvalues near 2: well conditioned
-    return a
+    return draw_matrix(rng, r, c, props)
 
 
 def random_values(derivation, seed: int = 0, dims: dict[str, int] | None = None,
                   values: dict | None = None, descending: bool = False
                   ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Random values for every symbol of the target, honouring the declared properties."""
-    symbols = derivation.cell.symbols
-    rng = np.random.default_rng(seed)
-    given = dict(values or {})
-    sizes = choose_sizes(symbols, dims, derivation.target, descending)
-    if given:
-        env = make_env(symbols, given, dims)
-        for k, v in env.sizes.items():
-            sizes[k] = v
-        given = env.values
-    positive, spd, invertible = _domains(derivation.target)
-    out: dict[str, np.ndarray] = {}
-    probe = Env({}, sizes)
-    total = sum(probe.dim(s.shape[0]) * probe.dim(s.shape[1]) for s in symbols.values())
-    total += probe.dim(derivation.target.shape[0]) * probe.dim(derivation.target.shape[1])
-    if total > MAX_ENTRIES:
-        raise MatdiffError(f"these sizes need {total:,} matrix entries; the check handles at "
-                           f"most {MAX_ENTRIES:,} (about {MAX_ENTRIES * 8 // 2**30} GiB): give "
-                           "smaller dims")
-    for name, s in symbols.items():
-        if name in given:
-            out[name] = given[name]
-            continue
-        r, c = probe.shape(s)
-        props = set(s.props)
-        if name in positive:
-            props.add("positive")
-        if name in spd and not props & {"orthogonal", "diagonal"}:
-            props.add("spd")
-        if name in invertible and not props & {"spd", "orthogonal", "diagonal"}:
-            props.add("invertible")
-        if props & {"spd", "symmetric", "orthogonal", "diagonal", "invertible"} and r != c:
-            raise MatdiffError(f"'{name}' is declared {', '.join(sorted(props))} but is "
-                               f"{r} x {c} at these sizes")
-        out[name] = random_matrix(rng, r, c, props)
-    return out, sizes
+    """Random values for every symbol of the target, honouring the declared properties and
+    the domain, otherwise general (the first attempt of the check; see sample.draw_values)."""
+    return draw_values(derivation, dims, seed, values, level=0, descending=descending)
 
 
 # --- the check ----------------------------------------------------------------------------------
@@ -244,91 +114,151 @@ def _vec(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, order="F")
 
 
+def candidate_numerator(derivation, result) -> E.Expr:
+    """A candidate derivative (an Expr, or text in the cell language with the cell's
+    symbols), given in the derivation's layout like ``d.result``, as the numerator-layout
+    form the check compares (``d.numerator``)."""
+    if isinstance(result, str):
+        from .parse import parse_expr
+        text = result
+        try:
+            result = parse_expr(text, dict(derivation.cell.symbols))
+        except MatdiffError as exc:
+            raise MatdiffError(f"the candidate result does not parse: {exc.message}") from None
+    if not isinstance(result, E.Expr):
+        raise MatdiffError(f"result must be an expression or its text, got "
+                           f"{type(result).__name__}")
+    want = derivation.result.shape
+    if tuple(result.shape) != tuple(want):
+        from .dims import shape_str
+        raise MatdiffError(f"the candidate result is {shape_str(result.shape)}, but the "
+                           f"derivative is {shape_str(want)}")
+    if derivation.result is derivation.numerator or derivation.result == derivation.numerator:
+        return result
+    return E.transpose(result)   # denominator layout: the check compares Jacobians
+
+
 def run_check(derivation, seed: int = 0, dims: dict[str, int] | None = None,
               method: str = "auto", values: dict | None = None,
-              tol: float = TOL) -> CheckResult:
+              tol: float = TOL, result=None) -> CheckResult:
+    """Check ``derivation`` (or the candidate ``result`` in its place, see
+    :func:`candidate_numerator`) against central finite differences of the target."""
     try:
-        return _run_check(derivation, seed, dims, method, values, tol)
+        return _run_check(derivation, seed, dims, method, values, tol, result)
     except MemoryError:
         raise MatdiffError("not enough memory for the check at these sizes: give smaller "
                            "dims or use method='directional'") from None
 
 
 def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
-               values: dict | None, tol: float) -> CheckResult:
+               values: dict | None, tol: float, result=None) -> CheckResult:
     if method not in ("auto", "full", "directional"):
         raise MatdiffError(f"method must be 'auto', 'full' or 'directional', got {method!r}")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise MatdiffError(f"seed must be an integer, got {seed!r}")
+    numerator = derivation.numerator if result is None else \
+        candidate_numerator(derivation, result)
+    fixed = values is not None and set(values) >= set(derivation.cell.symbols)
+    start = 0
+    while True:
+        point = _point(derivation, numerator, seed, dims, method, values, start)
+        out, crossed = _compare(derivation, numerator, point, seed, method, tol)
+        if not crossed:
+            return out
+        start = point.attempt + 1
+        if fixed or start >= ATTEMPTS:
+            raise MatdiffError(f"the finite differences cross the kink of {crossed} at "
+                               + ("these values" if fixed else "every point tried") +
+                               ": its derivative jumps there; give other values or smaller "
+                               "dims")
+
+
+def _point(derivation, numerator, seed, dims, method, values, start):
+    """The first point where the target and the derivative are finite (sample.find_point)."""
+    x, f = derivation.wrt, derivation.target
+
+    def large(env: Env) -> bool:
+        n_x = env.dim(x.shape[0]) * env.dim(x.shape[1])
+        return method != "full" and n_x * env.dim(f.shape[0]) * env.dim(f.shape[1]) > LARGE
+
+    def derivative_finite(env: Env) -> bool:
+        # the derivative must be defined there too (e.g. no singular XᵀX); the values are
+        # memoized in env, which the symbolic side reuses
+        n_x = env.dim(x.shape[0]) * env.dim(x.shape[1])
+        with np.errstate(all="ignore"):
+            if derivation.kind == "gradient":
+                d_at = value(numerator, env)
+            else:
+                d_at = apply(numerator, np.ones((env.dim(numerator.shape[1]), 1)), env) \
+                    if n_x <= 10_000 else np.zeros(1)   # large: the check itself tells
+        return bool(np.all(np.isfinite(d_at)))
+
+    # large: F(X ± hV) below shows whether F is defined; no extra evaluation
+    first = find_point(derivation, seed, dims, values, start=start, evaluate=False)
+    if large(first.env):
+        return first
+    return find_point(derivation, seed, dims, values, start=start, accept=derivative_finite)
+
+
+def _compare(derivation, numerator, point, seed, method, tol):
+    """The comparison at one point: (CheckResult, '' or the kinked call a step crossed)."""
     x = derivation.wrt
     f = derivation.target
-    problem = None
-    for attempt in range(8):   # a point where F is defined (log, logdet, inverse, ...)
-        vals, sizes = random_values(derivation, [int(seed), attempt] if attempt else seed,
-                                    dims, values, descending=attempt >= 4)
-        env = Env(vals, sizes)
-        n_x = env.dim(x.shape[0]) * env.dim(x.shape[1])
-        if method != "full" and n_x * env.dim(f.shape[0]) * env.dim(f.shape[1]) > LARGE:
-            break   # large: F(X ± hV) below shows whether F is defined; no extra evaluation
-        try:
-            with np.errstate(all="ignore"):
-                ok = bool(np.all(np.isfinite(value(f, env))))
-                # the derivative must be defined there too (e.g. no singular XᵀX); the
-                # values are memoized in env, which the symbolic side reuses below
-                if derivation.kind == "gradient":
-                    d_at = value(derivation.numerator, env)
-                else:
-                    d_at = apply(derivation.numerator, np.ones((n_x, 1)), env) \
-                        if n_x <= 10_000 else np.zeros(1)   # large: the check itself tells
-                ok = ok and bool(np.all(np.isfinite(d_at)))
-        except MatdiffError as exc:
-            if values and set(values) >= set(derivation.cell.symbols):
-                raise
-            ok, problem = False, exc
-        if ok:
-            break
-    else:
-        raise MatdiffError("no random point was found where the target is defined"
-                           + (f" ({problem.message})" if problem else "") +
-                           ": declare properties (spd, positive, ...) or give dims or values")
+    vals, sizes, env = point.values, point.sizes, point.env
     X0 = vals[x.name]
+    from .structure import coordinates_of
+    coords = coordinates_of(derivation, X0)   # vec X, or the free entries: vech X, diag X
+    v0 = coords.from_matrix(X0)
     fr, fc = env.shape(f)
-    jac_entries = fr * fc * X0.size
+    jac_entries = fr * fc * v0.size
     if method == "auto":
         method = "full" if jac_entries <= FULL_LIMIT else "directional"
     if method == "full" and jac_entries > 50 * FULL_LIMIT:
         raise MatdiffError(f"the full Jacobian would have {jac_entries:,} entries: use "
                            "method='directional' (or 'auto') at these sizes")
+    kinks = _calls(f, KINKED + ("tan",))
+    crossed: list[str] = []
 
-    def F(Xv: np.ndarray) -> np.ndarray:
-        e2 = Env({**vals, x.name: Xv}, sizes)
+    def sides(a: np.ndarray, name: str) -> np.ndarray:
+        return np.sign(np.cos(a)) if name == "tan" else np.sign(a)
+
+    base = {}
+    if kinks:
         with np.errstate(all="ignore"):
-            return value(f, e2)
+            base = {k: sides(value(k.arg, env), k.name) for k in kinks}
+
+    def F(v: np.ndarray) -> np.ndarray:   # the target at the point with coordinates v
+        e2 = Env({**vals, x.name: coords.to_matrix(v)}, sizes)
+        with np.errstate(all="ignore"):
+            out = value(f, e2)
+            for k in kinks:   # a step across a kink (or a pole of tan): not a derivative
+                if not crossed and np.any(sides(value(k.arg, e2), k.name) != base[k]):
+                    crossed.append(str(k))
+        return out
 
     scale = max(1.0, float(np.max(np.abs(X0))) if X0.size else 1.0)
-    numerator = derivation.numerator
     gradient = derivation.kind == "gradient"
     result = CheckResult(False, 0.0, 0.0, {k: sizes[k] for k in sizes}, int(seed), method,
                          tol)
     worst = (-1.0, "")
     if method == "full":
         with np.errstate(all="ignore"):
-            J = value(numerator, env) if gradient else apply(numerator, np.eye(X0.size), env)
+            J = value(numerator, env) if gradient else apply(numerator, np.eye(v0.size), env)
         h = 1e-5 * scale
-        cols = np.empty((fr * fc, X0.size))
-        for k in range(X0.size):
-            Ek = np.zeros(X0.size)
+        cols = np.empty((fr * fc, v0.size))
+        for k in range(v0.size):
+            Ek = np.zeros(v0.size)
             Ek[k] = h
-            Ek = Ek.reshape(X0.shape, order="F")
-            cols[:, k] = (_vec(F(X0 + Ek)) - _vec(F(X0 - Ek))) / (2 * h)
-        fd = cols.reshape(X0.shape, order="F") if gradient else cols
-        result.evaluations = 2 * X0.size
+            cols[:, k] = (_vec(F(v0 + Ek)) - _vec(F(v0 - Ek))) / (2 * h)
+        fd = cols.reshape(coords.gradient_shape, order="F") if gradient else cols
+        result.evaluations = 2 * v0.size
         diff = np.abs(J - fd)
         denom = max(1.0, float(np.max(np.abs(fd))))
         idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        idx = tuple(int(v) for v in idx)
         where = (f"gradient entry {idx}" if gradient else
                  f"Jacobian entry (row {idx[0]} of vec {derivation.name}, column {idx[1]} of "
-                 f"vec {x.name})")
+                 f"{'vec ' + x.name if coords.kind == 'vec' else derivation.wrt_spec})")
         worst = (float(diff.max()) if diff.size else 0.0, where)
         result.max_abs_error = worst[0]
         result.max_rel_error = worst[0] / denom
@@ -338,11 +268,11 @@ def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
         rel = 0.0
         n_dir = DIRECTIONS if jac_entries <= LARGE else 1
         for t in range(n_dir):
-            V = rng.standard_normal(X0.shape)
+            V = rng.standard_normal(coords.gradient_shape)
             V /= max(1.0, float(np.max(np.abs(V))))
             h = 1e-5 * scale
             with np.errstate(all="ignore"):
-                fd = (F(X0 + h * V) - F(X0 - h * V)) / (2 * h)
+                fd = (F(v0 + h * _vec(V)) - F(v0 - h * _vec(V))) / (2 * h)
                 if gradient:
                     G = value(numerator, senv)
                     sym = np.array([[np.sum(G * V)]])
@@ -360,9 +290,11 @@ def _run_check(derivation, seed: int, dims: dict[str, int] | None, method: str,
             result.max_abs_error = max(result.max_abs_error, err)
         result.evaluations = 2 * n_dir
         result.max_rel_error = rel
+    if crossed:
+        return result, crossed[0]
     if not np.isfinite(result.max_rel_error):
         raise MatdiffError("the check produced non-finite numbers: the target overflows at "
                            "the random point (try smaller dims or give values)")
     result.where = worst[1]
     result.passed = bool(result.max_rel_error < tol)
-    return result
+    return result, ""

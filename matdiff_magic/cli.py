@@ -16,7 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: matdiff \"X Y' X\" --wrt X --shape \"X, Y: m x n\" --check")
     p.add_argument("expression", help="the expression or a whole cell (declarations, "
                    "definitions, target on separate lines); '-' reads standard input")
-    p.add_argument("--wrt", help="the variable (or comma-separated variables)")
+    p.add_argument("--wrt", help="the variable (or comma-separated variables); vech(S) for a "
+                   "symmetric or lower-triangular S, diag(X) for a diagonal X")
     p.add_argument("--shape", action="append", default=[], metavar="DECL",
                    help="a declaration such as 'X: m x n' or 'A: n x n spd' (repeatable)")
     p.add_argument("--layout", choices=("numerator", "denominator"), default="numerator")

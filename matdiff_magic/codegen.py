@@ -12,7 +12,7 @@ import keyword
 from collections import Counter
 
 from . import expr as E
-from .dims import Dim
+from .dims import Dim, tri_base
 from .render import to_unicode
 
 _HELPERS = '''
@@ -46,8 +46,66 @@ def _comm_apply(r, c, V):
     return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
 '''
 
+_STRUCTURED_HELPERS = '''
+
+def _vech_index(n):
+    """Rows and columns of the lower triangle, column by column (the order of vech)."""
+    j, i = np.triu_indices(n)
+    return i, j
+
+
+def _vech(A):
+    i, j = _vech_index(A.shape[0])
+    return A[i, j].reshape(-1, 1)
+
+
+def _dup_apply(n, V):
+    """D_n V: each column v becomes vec of the symmetric matrix with vech v."""
+    i, j = _vech_index(n)
+    A = np.zeros((n, n, V.shape[1]))
+    A[i, j] = V
+    A[j, i] = V
+    return A.reshape(n * n, V.shape[1], order="F")
+
+
+def _dupT_apply(n, V):
+    """D_n.T V: each column vec(A) becomes vech(A + A.T - A * I)."""
+    i, j = _vech_index(n)
+    A = V.reshape(n, n, V.shape[1], order="F")
+    return np.where((i == j)[:, None], A[i, j], A[i, j] + A[j, i])
+
+
+def _elim_apply(n, V):
+    """L_n V: each column vec(A) becomes vech(A)."""
+    i, j = _vech_index(n)
+    return V.reshape(n, n, V.shape[1], order="F")[i, j]
+
+
+def _elimT_apply(n, V):
+    """L_n.T V: each column v becomes vec of the lower-triangular matrix with vech v."""
+    i, j = _vech_index(n)
+    A = np.zeros((n, n, V.shape[1]))
+    A[i, j] = V
+    return A.reshape(n * n, V.shape[1], order="F")
+'''
+
+
+def _structured(e: E.Expr) -> bool:
+    """D_n, L_n or a transpose of one (applied with index tricks, never formed)."""
+    base = e.arg if isinstance(e, E.Transpose) else e
+    return isinstance(base, (E.Dup, E.Elim))
+
+
+def _apply_fn(e: E.Expr) -> str:
+    base = e.arg if isinstance(e, E.Transpose) else e
+    name = "_dup" if isinstance(base, E.Dup) else "_elim"
+    return name + ("T" if isinstance(e, E.Transpose) else "") + "_apply"
+
 _NP_FUNCS = {"exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos",
-             "tanh": "np.tanh", "sigmoid": "_sigmoid", "sqrt": "np.sqrt", "abs": "np.abs"}
+             "tanh": "np.tanh", "sigmoid": "_sigmoid", "sqrt": "np.sqrt", "abs": "np.abs",
+             "tan": "np.tan", "log1p": "np.log1p", "expm1": "np.expm1"}
+_NP_FORMS = {"softplus": "np.logaddexp(0.0, {a})", "relu": "np.maximum({a}, 0.0)",
+             "step": "({a} > 0).astype(float)"}
 
 
 class _Gen:
@@ -64,7 +122,9 @@ class _Gen:
             return self.dim_code[d]
         parts = [str(d.coef)] if d.coef != 1 or not d.factors else []
         for name, k in d.factors:
-            parts += [self.dim_code[Dim.of(name)]] * k
+            base = tri_base(name)
+            code = self.dim_code[Dim.of(base or name)]
+            parts += [f"({code} * ({code} + 1) // 2)" if base else code] * k
         return " * ".join(parts)
 
     def v(self, e: E.Expr) -> str:
@@ -92,11 +152,21 @@ class _Gen:
             return f"np.ones(({self.dim(e.shape[0])}, 1))"
         if isinstance(e, E.Comm):
             return f"_commutation({self.dim(e.r)}, {self.dim(e.c)})"
+        if _structured(e):     # D_n, L_n formed only when asked for alone
+            base = e.arg if isinstance(e, E.Transpose) else e
+            n = self.dim(base.n)
+            k = f"{n} * ({n} + 1) // 2"
+            eye = f"np.eye({k})" if isinstance(base, E.Dup) else f"np.eye({n} * {n})"
+            return f"{_apply_fn(base)}({n}, {eye})" + (".T" if base is not e else "")
         if isinstance(e, E.Add):
             return "(" + " + ".join(self.v(a) for a in e.args) + ")"
         if isinstance(e, E.Mul):
             scal = [repr(float(f.value)) if isinstance(f, E.Num) else self.v(f)
                     for f in e.args if f.is_scalar]
+            mats = [f for f in e.args if not f.is_scalar]
+            if len(mats) > 1 and any(_structured(f) for f in mats):   # D_nᵀ vec(G)
+                body = self.ap(E.mul(*mats[:-1]), self.v(mats[-1]))
+                return "(" + " * ".join(scal + [body]) + ")"
             chain = [self.v(f) for f in e.args if not f.is_scalar]
             parts = scal + ([" @ ".join(chain)] if chain else [])
             return "(" + " * ".join(parts) + ")"
@@ -125,6 +195,8 @@ class _Gen:
             n = e.name
             if n in _NP_FUNCS:
                 return f"{_NP_FUNCS[n]}({a})"
+            if n in _NP_FORMS:
+                return _NP_FORMS[n].format(a=a)
             return {
                 "tr": f"np.array([[np.trace({a})]])",
                 "det": f"np.array([[np.linalg.det({a})]])",
@@ -132,6 +204,7 @@ class _Gen:
                 "vec": f"{a}.reshape(-1, 1, order='F')",
                 "diag": f"np.diag({a}.reshape(-1))",
                 "diagof": f"np.diag({a}).reshape(-1, 1)",
+                "vech": f"_vech({a})",
                 "sum": f"np.array([[np.sum({a})]])",
                 "fro": f"np.array([[np.linalg.norm({a})]])",
                 "norm2": f"np.array([[np.linalg.norm({a})]])",
@@ -157,9 +230,17 @@ class _Gen:
                     f"{self.dim(b.shape[0])}, {self.dim(b.shape[1])}, {V})")
         if isinstance(e, E.Comm):
             return f"_comm_apply({self.dim(e.r)}, {self.dim(e.c)}, {V})"
+        if _structured(e):
+            base = e.arg if isinstance(e, E.Transpose) else e
+            return f"{_apply_fn(e)}({self.dim(base.n)}, {V})"
         if isinstance(e, E.Call) and e.name == "diag":
             return f"({self.v(e.arg)}.reshape(-1, 1) * {V})"
         return f"({self.v(e)} @ {V})"
+
+
+def _uses_structure(e: E.Expr) -> bool:
+    return E.contains(e, lambda x: isinstance(x, (E.Dup, E.Elim)) or (
+        isinstance(x, E.Call) and x.name == "vech"))
 
 
 def _count(e: E.Expr, c: Counter) -> None:
@@ -200,6 +281,7 @@ def _signature(d) -> tuple[list[str], dict[str, str], dict[Dim, str], list[str]]
     needed: set[str] = set()
     _dims_in(d.numerator, needed)
     _dims_in(d.target, needed)
+    needed = {tri_base(name) or name for name in needed}   # n(n+1)/2 is sized by n
     extra = []
     for name in sorted(needed):
         if Dim.of(name) not in dim_code:
@@ -221,6 +303,12 @@ def numpy_source(d) -> str:
     sig = ", ".join(params)
     what = (f"∂{d.name}/∂{d.wrt.name}, shaped like {d.wrt.name}" if d.kind == "gradient" else
             f"∂vec {d.name}/∂(vec {d.wrt.name})ᵀ, numerator layout, column-major vec")
+    spec = getattr(d, "wrt_spec", None)   # a structured variable: vech(X), diag(X)
+    if spec is not None:
+        coord = spec.replace("(", " ").rstrip(")")
+        what = (f"∂{d.name}/∂{coord}, a column (the free entries of {d.wrt.name})"
+                if d.kind == "gradient" else
+                f"∂vec {d.name}/∂({coord})ᵀ, numerator layout, column-major vec")
     if extra:
         what += f"; sizes {', '.join(extra)} are given by keyword"
     # the cell goes into comments, made printable: a comment in a cell can hold anything
@@ -228,9 +316,9 @@ def numpy_source(d) -> str:
                          + "\n" for line in d.source.strip().split("\n"))
     result = "".join(ch if ch.isprintable() else "?" for ch in to_unicode(d.numerator))
     header = ("# Generated by matdiff-magic from the cell\n#\n" + cell_lines
-              + f"#\n# with respect to {d.wrt.name}: {result}\n\n"
+              + f"#\n# with respect to {spec or d.wrt.name}: {result}\n\n"
               "import numpy as np\n")
-    out = [header + _HELPERS]
+    out = [header + _HELPERS + (_STRUCTURED_HELPERS if _uses_structure(d.numerator) else "")]
     if d.kind == "gradient":
         body = gen.v(d.numerator)
         out.append(f"\n\ndef gradient({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"
@@ -247,7 +335,8 @@ def numpy_source(d) -> str:
         body = gen2.ap(d.numerator, f"{v}.reshape(-1, 1, order='F')")
         rows, cols = d.target.shape
         jsig = ", ".join(args + [v] + (["*"] + extra if extra else []))
-        out.append(f"\n\ndef jvp({jsig}):\n    \"\"\"d{d.name} for d{d.wrt.name} = {v} "
+        dv = f"d {coord}" if spec is not None else f"d{d.wrt.name}"
+        out.append(f"\n\ndef jvp({jsig}):\n    \"\"\"d{d.name} for {dv} = {v} "
                    f"(matrix-free; shaped like {d.name}).\"\"\"\n{conv}"
                    f"    {v} = _as2d({v})\n" + "\n".join(gen2.lines)
                    + ("\n" if gen2.lines else "")

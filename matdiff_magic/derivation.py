@@ -124,9 +124,12 @@ class Derivation:
         df, rules = differential(f, x)
         dn_u, dn_l = f"d{n}", f"\\mathrm{{d}}{n}"
         if E.is_zero(df):
-            self._eq("the target does not depend on " + x.name, dn_u, dn_l, df)
+            flat = any(r.startswith("d step") for r in rules)   # piecewise constant
+            self._eq("the differential is zero: " + "; ".join(rules) if flat else
+                     "the target does not depend on " + x.name, dn_u, dn_l, df)
             return self._zero_result()
-        self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, df)
+        shown_df = simplify(df, collect=False)   # every step is shown cleaned: σ ⊘ σ = 1
+        self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, shown_df)
         self._bound(_tree_size(df), "the differential")
         expanded = expand(df, budget=[MAX_DIFF_NODES])
         self._bound(_tree_size(expanded), "the expanded differential")
@@ -135,7 +138,7 @@ class Derivation:
                               f"{MAX_TERMS}): define intermediate results or reduce the "
                               "expression")
         tidy = expand(simplify(expanded, collect=False), budget=[MAX_DIFF_NODES])
-        if tidy != df:
+        if tidy != shown_df:
             self._eq("expand into terms with one dX each, collect like terms, push transposes "
                      "to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l, tidy)
         if E.is_zero(tidy):   # e.g. tr(X X⁻¹) = n: the terms cancel
@@ -195,10 +198,11 @@ class Derivation:
         dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
         form_u, form_l = f"d{n} = tr(Gᵀ {dx_u}),  G", f"\\mathrm{{d}}{n} = \\operatorname{{tr}}" \
             f"\\left(G^\\top {dx_l}\\right),\\quad G"
+        shown = simplify(raw, collect=False)
         self._eq("trace method: " + "; ".join(rules or ["df = tr(Gᵀ dX)"]), form_u, form_l,
-                 raw)
+                 shown)
         g = simplify(raw)
-        if g != raw:
+        if g != shown:
             self._eq("simplify: transposes, properties, collect terms", form_u, form_l, g)
         vg = E.call("vec", g)
         self._step("tr(AᵀX) = vec(A)ᵀ vec X",
@@ -232,9 +236,12 @@ class Derivation:
         import sympy
 
         def conv(d):
+            from .dims import tri_base
             out = sympy.Integer(d.coef)
             for name, k in d.factors:
-                out *= sympy.Symbol(name, positive=True, integer=True) ** k
+                base = tri_base(name)
+                v = sympy.Symbol(base or name, positive=True, integer=True)
+                out *= (v * (v + 1) / 2 if base else v) ** k
             return out
         return tuple(conv(d) for d in self.result.shape)
 
@@ -285,16 +292,19 @@ class Derivation:
         return evaluate_result(self, values, dims)
 
     def check(self, seed: int = 0, dims: dict | None = None, method: str = "auto",
-              values: dict | None = None):
+              values: dict | None = None, result=None):
         """Check the derivative against central finite differences at random matrices.
 
         ``dims`` fixes sizes (default: small distinct sizes 3, 4, 5, 2, ...), ``values``
         fixes some or all matrices; the others are drawn with ``seed`` and honour the
         declared properties. ``method``: "full" (every entry), "directional" (a few random
-        directions, matrix-free; for large sizes) or "auto". Returns a CheckResult.
+        directions, matrix-free; for large sizes) or "auto". ``result`` checks a candidate
+        derivative instead of this one (an expression, or text in the cell language; in this
+        derivation's layout). Returns a CheckResult.
         """
         from .check import run_check
-        return run_check(self, seed=seed, dims=dims, method=method, values=values)
+        return run_check(self, seed=seed, dims=dims, method=method, values=values,
+                         result=result)
 
     def jvp(self, values: dict, V, dims: dict | None = None):
         """The derivative applied to a direction V shaped like the variable (matrix-free):
@@ -384,13 +394,16 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
     if not isinstance(shapes, (list, tuple)):
         raise MatdiffError(f"shapes must be a list of declarations, got {shapes!r}")
     parsed = parse_cell(cell, tuple(shapes), free_dims)
+    from .structure import StructuredDerivation, split_wrt
+    wrt, structures = split_wrt(parsed, wrt)   # vech(X), diag(X): structured coordinates
     names = _wrt_names(parsed, wrt)
     try:
         if order == 2:
             from .hessian import hessians
             out = hessians(parsed, names, wrt2, layout)
         else:
-            out = [Derivation(parsed, parsed.symbols[w], layout) for w in names]
+            out = [StructuredDerivation(parsed, structures[w], layout) if w in structures else
+                   Derivation(parsed, parsed.symbols[w], layout) for w in names]
     except RecursionError:
         raise MatdiffError("the expression is too large to differentiate",
                            parsed.target_line, 1, parsed.source) from None

@@ -34,18 +34,36 @@ def _dprime(name: str, a: E.Expr) -> E.Expr:
         return E.scale(Fraction(1, 2), E.hadpow(E.call("sqrt", a), -1))
     if name == "abs":      # abs'(a) = a / |a|
         return E.hadamard(a, E.hadpow(E.call("abs", a), -1))
+    if name == "tan":      # tan' = 1/cos² = 1 + tan²
+        return E.add(one, E.hadpow(E.call("tan", a), 2))
+    if name == "softplus":  # softplus(a) = log(1 + eᵃ), softplus' = eᵃ/(1 + eᵃ) = σ
+        return E.call("sigmoid", a)
+    if name == "log1p":    # log1p(a) = log(1 + a), log1p'(a) = 1 / (1 + a)
+        return E.hadpow(E.add(one, a), -1)
+    if name == "expm1":    # expm1(a) = eᵃ - 1, expm1' = exp
+        return E.call("exp", a)
+    if name == "relu":     # relu(a) = max(a, 0), relu' = step (convention: relu'(0) = 0)
+        return E.call("step", a)
+    if name == "step":     # step' = 0 wherever it has a derivative (a ≠ 0)
+        return E.zero(a.shape)
     raise KeyError(name)
 
 
 ELEMENTWISE_RULES = {
     "exp": "d exp(A) = exp(A) ∘ dA",
-    "log": "d log(A) = dA ./ A",
+    "log": "d log(A) = dA ⊘ A",
     "sin": "d sin(A) = cos(A) ∘ dA",
     "cos": "d cos(A) = -sin(A) ∘ dA",
-    "tanh": "d tanh(A) = (1 - tanh(A)∘²) ∘ dA",
+    "tanh": "d tanh(A) = (1 - tanh(A)^∘2) ∘ dA",
     "sigmoid": "d σ(A) = σ(A) ∘ (1 - σ(A)) ∘ dA",
-    "sqrt": "d sqrt(A) = dA ./ (2 sqrt(A))",
-    "abs": "d |A| = A ./ |A| ∘ dA",
+    "sqrt": "d sqrt(A) = dA ⊘ (2 sqrt(A))",
+    "abs": "d |A| = A ⊘ |A| ∘ dA",
+    "tan": "d tan(A) = (1 + tan(A)^∘2) ∘ dA",
+    "softplus": "d softplus(A) = σ(A) ∘ dA",
+    "log1p": "d log1p(A) = dA ⊘ (1 + A)",
+    "expm1": "d expm1(A) = exp(A) ∘ dA",
+    "relu": "d relu(A) = step(A) ∘ dA (step(0) = 0)",
+    "step": "d step(A) = 0 (A ≠ 0)",
 }
 
 
@@ -207,7 +225,7 @@ def expand(e: E.Expr, budget: list[int] | None = None) -> E.Expr:
     if isinstance(out, (E.Transpose, E.Call)) and isinstance(out.arg, E.Mul):
         scal = [f for f in out.arg.args if f.is_scalar and not E.has_d(f)]
         linear = isinstance(out, E.Transpose) or out.name in ("tr", "vec", "sum", "diag",
-                                                              "diagof")
+                                                              "diagof", "vech")
         if scal and linear:
             rest = [f for f in out.arg.args if not (f.is_scalar and not E.has_d(f))]
             return E.mul(*scal, E.rebuild(out, (E.mul(*rest),)))

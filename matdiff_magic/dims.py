@@ -7,6 +7,7 @@ variables for shapes not yet determined.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -74,8 +75,12 @@ class Dim:
     def value(self, sizes: dict[str, int]) -> int:
         v = self.coef
         for name, k in self.factors:
+            base = tri_base(name)
+            if base is not None and base in sizes:
+                v *= (sizes[base] * (sizes[base] + 1) // 2) ** k
+                continue
             if name not in sizes:
-                raise KeyError(name)
+                raise KeyError(name if base is None else base)
             v *= sizes[name] ** k
         return v
 
@@ -104,7 +109,29 @@ class Dim:
         """The form used after 'I_' and '1_' in the cell language: n, 3 or {m*n}."""
         s = str(self)
         return s if (self.is_int or (len(self.factors) == 1 and self.factors[0][1] == 1
-                                     and self.coef == 1)) else "{" + s + "}"
+                                     and self.coef == 1 and tri_base(s) is None)
+                     ) else "{" + s + "}"
+
+
+_TRI = re.compile(r"([A-Za-z][A-Za-z0-9_]*)\(\1\+1\)/2")
+
+
+def tri_base(name: str) -> str | None:
+    """'n' for the factor 'n(n+1)/2' (a triangular number), else None."""
+    m = _TRI.fullmatch(name)
+    return m.group(1) if m else None
+
+
+def triangular(d: Dim) -> Dim:
+    """n(n+1)/2, the number of entries on and below the diagonal of an n x n matrix (the
+    length of vech). Dimensions are monomials, so a named n gives the factor 'n(n+1)/2',
+    an opaque name that ``value`` knows how to size; a product such as m*n is refused."""
+    if d.is_int:
+        return Dim(d.coef * (d.coef + 1) // 2, ())
+    if d.coef == 1 and len(d.factors) == 1 and d.factors[0][1] == 1:
+        name = d.factors[0][0]
+        return Dim.of(f"{name}({name}+1)/2")
+    raise ValueError(f"the size {d} is not a single name or a number")
 
 
 ONE = Dim(1, ())

@@ -14,7 +14,9 @@ import contextvars
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .dims import ONE, SCALAR, Dim, Shape, shape_str
+from .dims import ONE, SCALAR, Dim, Shape, shape_str, triangular
+
+F0, F1 = Fraction(0), Fraction(1)   # shared: Fraction() is slow on hot paths
 
 
 class ShapeError(Exception):
@@ -104,7 +106,13 @@ class Expr:
 
     @property
     def is_scalar(self) -> bool:
-        return is_one(self.shape[0]) and is_one(self.shape[1])
+        v = self.__dict__.get("_is_scalar")
+        if v is None:
+            if _UNIFIER.get() is not None:     # while parsing, dims may still be bound
+                return is_one(self.shape[0]) and is_one(self.shape[1])
+            v = self.shape[0].is_one and self.shape[1].is_one
+            object.__setattr__(self, "_is_scalar", v)
+        return v
 
     @property
     def children(self) -> tuple[Expr, ...]:
@@ -178,6 +186,22 @@ class Comm(Expr):
     """The commutation matrix K_{r,c}: K vec(A) = vec(Aᵀ) for A of shape r x c."""
     r: Dim = ONE
     c: Dim = ONE
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Dup(Expr):
+    """The duplication matrix D_n (n² x n(n+1)/2): D_n vech(A) = vec(A) for symmetric A."""
+    n: Dim = ONE
+
+    __hash__ = Expr.__hash__
+
+
+@dataclass(frozen=True, eq=True)
+class Elim(Expr):
+    """The elimination matrix L_n (n(n+1)/2 x n²): L_n vec(A) = vech(A) for any A."""
+    n: Dim = ONE
 
     __hash__ = Expr.__hash__
 
@@ -275,10 +299,13 @@ class Unvec(Unary):
 
 
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
+# tan, softplus(a) = log(1 + eᵃ), log1p(a) = log(1 + a), expm1(a) = eᵃ - 1, relu(a) = max(a, 0),
+# step(a) = 1 for a > 0 and 0 for a <= 0 (the derivative of relu, with the value 0 at 0)
+ELEMENTWISE += ("tan", "softplus", "log1p", "expm1", "relu", "step")
 SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
-FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec")
+FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec", "vech")
 MAX_MATRIX_POWER = 64
-PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive")
+PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower")
 
 
 # --- constructors ---------------------------------------------------------------------------------
@@ -320,6 +347,30 @@ def comm(r: Dim, c: Dim) -> Expr:
     return Comm((r * c, r * c), r, c)
 
 
+def _tri(n: Dim, what: str) -> Dim:
+    if n.has_vars:
+        raise ShapeError(f"{what} needs a size that is known: declare the matrix "
+                         "(e.g. 'S : n x n symmetric')")
+    try:
+        return triangular(n)
+    except ValueError as exc:
+        raise ShapeError(f"{what}: {exc} (declare the matrix as n x n)") from None
+
+
+def dup(n: Dim) -> Expr:
+    """D_n, the duplication matrix: D_n vech(A) = vec(A) for a symmetric n x n A."""
+    if is_one(n):
+        return num(1)
+    return Dup((n * n, _tri(n, "the duplication matrix")), n)
+
+
+def elim(n: Dim) -> Expr:
+    """L_n, the elimination matrix: L_n vec(A) = vech(A) for any n x n A."""
+    if is_one(n):
+        return num(1)
+    return Elim((_tri(n, "the elimination matrix"), n * n), n)
+
+
 def is_zero(e: Expr) -> bool:
     return isinstance(e, Zero) or (isinstance(e, Num) and e.value == 0)
 
@@ -334,7 +385,7 @@ def split_coef(e: Expr) -> tuple[Fraction, Expr]:
         if len(rest) == 1:
             return c, rest[0]
         return c, Mul(_chain_shape(rest), rest)
-    return Fraction(1), e
+    return F1, e
 
 
 def scale(c: Fraction | int, e: Expr) -> Expr:
@@ -378,6 +429,11 @@ def add(*terms: Expr) -> Expr:
             entry[0] += c
             entry[2] += 1
     out = [t if n == 1 else scale(c, rest) for rest, (c, t, n) in coefs.items() if c != 0]
+    if len(out) > 1 and split_coef(out[0])[0] < 0:   # a sum opens with a positive term
+        first = next((t for t in out if split_coef(t)[0] > 0), None)
+        if first is not None:
+            out.remove(first)
+            out.insert(0, first)
     if not out:
         return zero(shape)
     if len(out) == 1:
@@ -403,7 +459,7 @@ def mul(*factors: Expr) -> Expr:
                          f.args[1]))
         else:
             flat.append(f)
-    coef = Fraction(1)
+    coef = F1
     scalars: list[Expr] = []
     chain: list[Expr] = []
     for f in flat:
@@ -415,7 +471,7 @@ def mul(*factors: Expr) -> Expr:
             if chain and not same(chain[-1].shape[1], f.shape[0]):
                 raise ShapeError(f"cannot multiply {shape_str(chain[-1].shape)} by "
                                  f"{shape_str(f.shape)}: columns {chain[-1].shape[1]} "
-                                 f"≠ rows {f.shape[0]}")
+                                 f"≠ rows {f.shape[0]}" + _product_hint(chain[-1], f))
             chain.append(f)
     shape = _chain_shape(chain)
     if coef == 0 or any(isinstance(f, Zero) for f in chain):
@@ -434,6 +490,8 @@ def mul(*factors: Expr) -> Expr:
         chain = seg
         shape = _chain_shape(chain)
     scalars = _merge_powers(scalars)
+    if len(scalars) > 1:   # scalars commute: one canonical order, so like terms meet
+        scalars.sort(key=scalar_key)
     if coef == 0 or any(isinstance(f, Zero) for f in chain):
         return zero(shape)
     if len(chain) > 1:
@@ -446,14 +504,38 @@ def mul(*factors: Expr) -> Expr:
     return Mul(shape, tuple(args))
 
 
+def scalar_key(f: Expr) -> tuple:
+    """The canonical order of commuting factors: positive powers before negative ones (they
+    print as a denominator), then shorter before longer, then by their text."""
+    key = f.__dict__.get("_skey")
+    if key is None:
+        from .render.text import to_text
+        text = to_text(f)
+        key = (isinstance(f, (Power, HadPow)) and f.p < 0, len(text), text)
+        object.__setattr__(f, "_skey", key)
+    return key
+
+
+def _product_hint(a: Expr, b: Expr) -> str:
+    """For two symbols that do not conform: the products that would (X X -> X' X or X X')."""
+    if not (isinstance(a, Sym) and isinstance(b, Sym)):
+        return ""
+    tries = []
+    if a.shape[0] == b.shape[0]:
+        tries.append(f"{a.name}' {b.name}")
+    if a.shape[1] == b.shape[1]:
+        tries.append(f"{a.name} {b.name}'")
+    return f"; did you mean {' or '.join(tries)}?" if tries else ""
+
+
 def _merge_powers(scalars: list[Expr]) -> list[Expr]:
     """x^a x^b = x^(a+b) for scalar factors (fro(M) fro(M)^-1 = 1)."""
     if len(scalars) < 2:
         return scalars
     exps: dict[Expr, Fraction] = {}
     for f in scalars:
-        base, p = (f.arg, f.p) if isinstance(f, Power) else (f, Fraction(1))
-        exps[base] = exps.get(base, Fraction(0)) + p
+        base, p = (f.arg, f.p) if isinstance(f, Power) else (f, F1)
+        exps[base] = exps.get(base, F0) + p
     if len(exps) == len(scalars):
         return scalars
     out = [power(b, p) for b, p in exps.items() if p != 0]
@@ -497,7 +579,7 @@ def hadamard(*factors: Expr) -> Expr:
         return mul(*flat)
     if any(is_zero(f) for f in flat):
         return zero(shape)
-    coef = Fraction(1)
+    coef = F1
     rest: list[Expr] = []
     for f in flat:
         c, r = split_coef(f)
@@ -611,6 +693,8 @@ def call(name: str, e: Expr) -> Expr:
         # exact values at 0 and 1: log 1 = 0, exp 0 = 1, sqrt 1 = 1, ...
         if is_0 and name in ("sin", "tanh", "sqrt", "abs"):
             return e
+        if is_0 and name in ("tan", "log1p", "expm1", "relu", "step"):
+            return e
         if is_0 and name in ("exp", "cos"):
             return ones_like(e.shape)
         if is_1 and name == "log":
@@ -628,6 +712,8 @@ def call(name: str, e: Expr) -> Expr:
             return num(0)
         return Call(SCALAR, e, name)
     if name == "sum":
+        if isinstance(e, Zero):   # sum(0) = 0 (the derivative of a step function)
+            return num(0)
         return e if e.is_scalar else Call(SCALAR, e, name)
     if name == "fro":
         return Call(SCALAR, e, name)
@@ -658,6 +744,14 @@ def call(name: str, e: Expr) -> Expr:
         return call("diagof", e)
     if name == "diagof":
         return ones(r) if isinstance(e, Identity) else Call((r, ONE), e, "diagof")
+    if name == "vech":     # the lower triangle, column by column: n(n+1)/2 entries
+        _square(e, "vech()")
+        if e.is_scalar:
+            return e
+        k = _tri(r, "vech()")
+        if isinstance(e, Zero):
+            return Zero((k, ONE))
+        return Call((k, ONE), e, "vech")
     raise ShapeError(f"unknown function '{name}'")
 
 
@@ -714,3 +808,21 @@ def has_d(e: Expr) -> bool:
 
 def size(e: Expr) -> int:
     return 1 + sum(size(c) for c in e.children)
+
+
+def _glyph(e: Expr) -> bool:
+    """A symbol with postfix marks (Aᵀ, A⁻¹, A⁻ᵀ, 1ᵀ): one glyph group for a reader."""
+    while isinstance(e, (Transpose, Inverse)):
+        e = e.arg
+    return not e.children
+
+
+def notation_size(e: Expr) -> int:
+    """The size a reader sees: the tree's nodes, a symbol with its postfix marks counting as
+    one (AᵀBᵀ is as short as textbooks count it, not longer than (BA)ᵀ), and a scalar's
+    reciprocal as its base (a / s is one operation, like a s)."""
+    if _glyph(e):
+        return 1
+    if isinstance(e, Power) and e.p == -1:
+        return notation_size(e.arg)
+    return 1 + sum(notation_size(c) for c in e.children)

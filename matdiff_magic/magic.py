@@ -37,7 +37,9 @@ class MatdiffMagics(Magics):
     @magic_arguments()
     @argument("--wrt", metavar="X[,Y]", default=None,
               help="the variable to differentiate with respect to; several, comma-separated, "
-                   "give one derivation each. Optional when the target has one variable.")
+                   "give one derivation each. Optional when the target has one variable. "
+                   "vech(S) for a symmetric or lower-triangular S, diag(X) for a diagonal X: "
+                   "with respect to the free entries only (quote it: --wrt \"vech(S)\").")
     @argument("--check", action="store_true",
               help="check the result numerically against finite differences at random "
                    "matrices (a pass/fail badge with the largest relative error)")

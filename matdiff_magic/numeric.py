@@ -98,6 +98,69 @@ def commutation(r: int, c: int) -> np.ndarray:
     return K
 
 
+def vech_index(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the lower triangle, column by column: the order of vech."""
+    j, i = np.triu_indices(n)
+    return i, j
+
+
+def vech(A: np.ndarray) -> np.ndarray:
+    """The lower triangle of a square matrix stacked column by column, as a column."""
+    i, j = vech_index(A.shape[0])
+    return A[i, j].reshape(-1, 1)
+
+
+def duplication(n: int) -> np.ndarray:
+    """D_n with D_n vech(A) = vec(A) for symmetric A (n² x n(n+1)/2)."""
+    return dup_apply(n, np.eye(n * (n + 1) // 2))
+
+
+def elimination(n: int) -> np.ndarray:
+    """L_n with L_n vec(A) = vech(A) (n(n+1)/2 x n²)."""
+    return elim_apply(n, np.eye(n * n))
+
+
+def dup_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """D_n V: each column v of V becomes vec of the symmetric matrix with vech v."""
+    i, j = vech_index(n)
+    k = V.shape[1]
+    A = np.zeros((n, n, k))
+    A[i, j] = V
+    A[j, i] = V
+    return A.reshape(n * n, k, order="F")
+
+
+def dupT_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """D_nᵀ V: each column vec(A) of V becomes vech(A + Aᵀ - A ∘ I)."""
+    i, j = vech_index(n)
+    A = V.reshape(n, n, V.shape[1], order="F")
+    return np.where((i == j)[:, None], A[i, j], A[i, j] + A[j, i])
+
+
+def elim_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """L_n V: each column vec(A) of V becomes vech(A)."""
+    i, j = vech_index(n)
+    return V.reshape(n, n, V.shape[1], order="F")[i, j]
+
+
+def elimT_apply(n: int, V: np.ndarray) -> np.ndarray:
+    """L_nᵀ V: each column v of V becomes vec of the lower-triangular matrix with vech v."""
+    i, j = vech_index(n)
+    k = V.shape[1]
+    A = np.zeros((n, n, k))
+    A[i, j] = V
+    return A.reshape(n * n, k, order="F")
+
+
+_STRUCTURED = (E.Dup, E.Elim)
+
+
+def _structured(e: E.Expr) -> bool:
+    """D_n, L_n or a transpose of one: applied to vectors, never formed."""
+    return isinstance(e, _STRUCTURED) or (isinstance(e, E.Transpose)
+                                          and isinstance(e.arg, _STRUCTURED))
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     out = np.empty_like(x)
     pos = x >= 0
@@ -110,6 +173,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 ELEMENTWISE = {
     "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
     "sigmoid": _sigmoid, "sqrt": np.sqrt, "abs": np.abs,
+    "tan": np.tan, "log1p": np.log1p, "expm1": np.expm1,
+    "softplus": lambda x: np.logaddexp(0.0, x),     # log(1 + eˣ) without overflow
+    "relu": lambda x: np.maximum(x, 0.0),
+    "step": lambda x: (x > 0).astype(float),         # step(0) = 0
 }
 
 
@@ -148,6 +215,10 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
         return np.ones(env.shape(e))
     if isinstance(e, E.Comm):
         return commutation(env.dim(e.r), env.dim(e.c))
+    if isinstance(e, E.Dup):
+        return duplication(env.dim(e.n))
+    if isinstance(e, E.Elim):
+        return elimination(env.dim(e.n))
     if isinstance(e, E.Add):
         out = value(e.args[0], env).copy()
         for a in e.args[1:]:
@@ -156,11 +227,18 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
     if isinstance(e, E.Mul):
         s = 1.0
         chain = []
+        mats = [f for f in e.args if not f.is_scalar]
+        lazy = len(mats) > 1 and any(_structured(f) for f in mats)
         for f in e.args:
             if f.is_scalar:
                 s *= _scalar(value(f, env))
-            else:
+            elif not lazy:
                 chain.append(value(f, env))
+        if lazy:   # D_nᵀ vec G and the like: applied right to left, D_n is never formed
+            m = value(mats[-1], env)
+            for f in reversed(mats[:-1]):
+                m = apply(f, m, env)
+            return s * m
         if not chain:
             return np.array([[s]])
         m = chain[0] if len(chain) == 1 else np.linalg.multi_dot(chain)
@@ -179,6 +257,9 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
         return value(e.arg, env).T
     if isinstance(e, E.Inverse):
         a = value(e.arg, env)
+        if not np.all(np.isfinite(a)):   # inf or nan inside: no SVD, no inverse
+            raise MatdiffError(f"{e.arg} has non-finite entries at these values: its inverse "
+                               "is not defined")
         try:
             inv = np.linalg.inv(a)
         except np.linalg.LinAlgError:
@@ -216,6 +297,8 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
             return np.diag(a.reshape(-1))
         if name == "diagof":
             return np.diag(a).reshape(-1, 1).copy()
+        if name == "vech":
+            return vech(a)
         if name == "sum":
             return np.array([[a.sum()]])
         if name in ("fro", "norm2"):
@@ -255,6 +338,12 @@ def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
         return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
     if isinstance(e, E.Call) and e.name == "diag":
         return value(e.arg, env).reshape(-1, 1) * V
+    if _structured(e):
+        base = e.arg if isinstance(e, E.Transpose) else e
+        fn = {(E.Dup, False): dup_apply, (E.Dup, True): dupT_apply,
+              (E.Elim, False): elim_apply, (E.Elim, True): elimT_apply}[
+            (type(base), isinstance(e, E.Transpose))]
+        return fn(env.dim(base.n), V)
     return value(e, env) @ V
 
 
@@ -309,11 +398,14 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
     if "spd" in props and np.min(np.linalg.eigvalsh(a)) <= 0:
         raise MatdiffError(f"'{name}' is declared spd but its value is not positive "
                            "definite (it has a non-positive eigenvalue)")
+    if "lower" in props and np.any(np.abs(np.triu(a, 1)) > tol):
+        raise MatdiffError(f"'{name}' is declared lower (triangular) but its value has "
+                           "nonzero entries above the diagonal")
     if "diagonal" in props and np.any(np.abs(a - np.diag(np.diag(a))) > tol):
         raise MatdiffError(f"'{name}' is declared diagonal but its value is not")
     if "orthogonal" in props and not np.allclose(a.T @ a, np.eye(a.shape[1]), atol=1e-8):
         raise MatdiffError(f"'{name}' is declared orthogonal but its value is not")
-    if "positive" in props and np.any(a <= 0):
+    if "positive" in props and np.any((np.diag(a) if "diagonal" in props else a) <= 0):
         raise MatdiffError(f"'{name}' is declared positive but has entries <= 0")
     if "invertible" in props and np.linalg.cond(a) > 1e14:
         raise MatdiffError(f"'{name}' is declared invertible but its value is singular")
@@ -347,8 +439,12 @@ def jvp(d, values: dict, V, dims: dict | None = None) -> np.ndarray:
     env = make_env(d.cell.symbols, values, dims)
     x = d.wrt
     Vm = as_matrix("V", V)
-    if Vm.shape != env.shape(x):
-        raise MatdiffError(f"V should be shaped like {x.name}: {env.shape(x)}, got {Vm.shape}")
+    spec = getattr(d, "wrt_spec", None)     # vech(X), diag(X): V holds the free coordinates
+    want = env.shape(d.numerator) if spec and d.kind == "gradient" else (
+        (env.dim(d.numerator.shape[1]), 1) if spec else env.shape(x))
+    if Vm.shape != want:
+        shaped = f"like {spec}" if spec else f"like {x.name}"
+        raise MatdiffError(f"V should be shaped {shaped}: {want}, got {Vm.shape}")
     with np.errstate(all="ignore"):
         if d.kind == "gradient":
             return np.array([[np.sum(value(d.numerator, env) * Vm)]])

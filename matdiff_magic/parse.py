@@ -12,6 +12,7 @@ Grammar, loosest to tightest (one statement a line, '#' starts a comment)::
     unary  := '-' unary | post
     post   := atom ("'" | 'ᵀ' | '.T' | '^T' | '^-T' | '^' exponent | '.^' exponent)*
     atom   := number | name | 'I' | 'I_'dim | '1_'dim | 'ones' | 'K_{'dim','dim'}'
+            | 'D_'dim | 'L_'dim                  duplication and elimination matrices
             | function '(' expr ')' | 'kron(' expr ',' expr ')' | '(' expr ')'
 
 The parser is a hand-written recursive-descent parser: user text is never evaluated.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import expr as E
-from .dims import ONE, Dim
+from .dims import ONE, Dim, tri_base
 from .errors import MatdiffError
 
 MAX_CELL_CHARS = 20_000
@@ -48,6 +49,7 @@ _LATEX_WORDS = {
     "exp": ("name", "exp"), "log": ("name", "log"), "sin": ("name", "sin"),
     "cos": ("name", "cos"), "tanh": ("name", "tanh"), "tr": ("name", "tr"),
     "left": ("skip", ""), "right": ("skip", ""), "times": ("op", "*"),
+    "tan": ("name", "tan"),
 }
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
@@ -112,7 +114,7 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
                 toks.append(Tok(kind, text, i + 1))
             i = m.end()
             continue
-        if line.startswith(("I_{", "K_{", "1_{"), i):
+        if line.startswith(("I_{", "K_{", "1_{", "D_{", "L_{"), i):
             j = line.find("}", i)
             if j < 0:
                 raise err("missing '}'", i + 1)
@@ -168,6 +170,9 @@ def parse_dim(text: str, err) -> Dim:
     if not text.strip() or any(not p for p in parts):
         raise err(f"bad dimension '{text}'")
     for p in parts:
+        if tri_base(p) is not None:   # n(n+1)/2, the length of vech
+            out = out * Dim.of(p)
+            continue
         m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^([0-9]+))?", p)
         if not m:
             raise err(f"bad dimension '{p}': use a name or a positive integer")
@@ -401,6 +406,8 @@ class _Line:
                 return E.Ones((self.p.unifier.fresh(), ONE))
             if name.startswith("I_") and name not in self.p.symbols:
                 return self.subscripted(Tok("sub", "I", t.col, name[2:]))
+            if name[:2] in ("D_", "L_") and name not in self.p.symbols:
+                return self.subscripted(Tok("sub", name[0], t.col, name[2:]))
             if name in RESERVED:
                 raise self.err(f"'{name}' is a function: write {name}(...)", t.col)
             return self.p.lookup(name, t, self.lineno)
@@ -416,6 +423,9 @@ class _Line:
             if len(parts) != 2:
                 raise derr("the commutation matrix is written K_{m,n}")
             return E.comm(parse_dim(parts[0], derr), parse_dim(parts[1], derr))
+        if t.text in ("D", "L"):   # the duplication and elimination matrices D_n, L_n
+            n = parse_dim(t.extra, derr)
+            return self.build(E.dup if t.text == "D" else E.elim, t.col, n)
         d = parse_dim(t.extra, derr)
         return E.identity(d) if t.text == "I" else E.ones(d)
 
@@ -542,6 +552,10 @@ class Parser:
             if word != "positive" and rows != cols:
                 raise err(f"'{word}' needs a square matrix, but the shape is {rows} x {cols}",
                           col)
+            both = {word, *props}
+            if "lower" in both and both & {"symmetric", "spd"}:
+                raise err("a lower-triangular symmetric matrix is diagonal: declare it "
+                          "'diagonal'", col)
             props.append(word)
         for name in names:
             self.symbols[name] = E.Sym((rows, cols), name, frozenset(props))

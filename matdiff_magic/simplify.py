@@ -8,9 +8,12 @@ left or right factor are collected: A x + Aᵀ x = (A + Aᵀ) x.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from . import expr as E
+from .choose import shortest
+from .expr import F0, F1
 from .render.base import prec
-from .render.text import to_text
 
 SYMMETRIC = {"symmetric", "spd", "diagonal"}
 
@@ -74,14 +77,50 @@ def _combine(a: E.Expr, b: E.Expr) -> E.Expr | None:
         return None
     if _inverse_pair(a, b):            # X X⁻¹ = I, Qᵀ Q = I, K_{r,c} K_{c,r} = I
         return E.identity(a.shape[0])
+    d = _diag_scaling(a, b)            # diag(vec(B diag w))(1 ⊗ I) = diag(vec B)(w ⊗ I)
+    if d is not None:
+        return d
     m = _mixed_product(a, b)           # (A ⊗ B)(C ⊗ D) = AC ⊗ BD
     if m is not None:
         return m
-    base_a, pa = (a.arg, a.p) if isinstance(a, E.Power) else (a, 1)
-    base_b, pb = (b.arg, b.p) if isinstance(b, E.Power) else (b, 1)
-    if base_a == base_b:               # Aᵖ A^q = A^(p+q)
+    base_a, pa = _base_exp(a)
+    base_b, pb = _base_exp(b)
+    if base_a == base_b:               # Aᵖ A^q = A^(p+q), also across inverses: A⁻⁵A⁴ = A⁻¹
         return E.power(base_a, pa + pb)
     return None
+
+
+def _diag_scaling(a: E.Expr, b: E.Expr) -> E.Expr | None:
+    """diag(vec(B diag w))(1_q ⊗ I_n) = diag(vec B)(w ⊗ I_n) and
+    diag(vec(diag(w) B))(I_n ⊗ 1_p) = diag(vec B)(I_n ⊗ w), w a column."""
+    if not (isinstance(a, E.Call) and a.name == "diag" and isinstance(a.arg, E.Call)
+            and a.arg.name == "vec" and isinstance(a.arg.arg, E.Mul)
+            and isinstance(b, E.Kron) and len(b.args) == 2):
+        return None
+    fs = [f for f in a.arg.arg.args if not f.is_scalar]
+    scal = [f for f in a.arg.arg.args if f.is_scalar]
+    one, eye = b.args
+    for end, pos in ((fs[-1], 0), (fs[0], 1)):
+        w = end.arg if isinstance(end, E.Call) and end.name == "diag" else None
+        if w is None or not E.is_one(w.shape[1]):
+            continue
+        ones, ident = (one, eye) if pos == 0 else (eye, one)
+        if isinstance(ones, E.Ones) and isinstance(ident, E.Identity) and \
+                ones.shape[0] == w.shape[0]:
+            rest = fs[:-1] if pos == 0 else fs[1:]
+            inner = E.call("diag", E.call("vec", E.mul(*scal, *rest)))
+            return E.mul(inner, E.kron(w, ident) if pos == 0 else E.kron(ident, w))
+    return None
+
+
+def _base_exp(a: E.Expr) -> tuple[E.Expr, int]:
+    """A matrix factor as a base and an integer exponent: (Aᵏ)⁻¹ = A^-k, A⁻¹ = A^-1."""
+    sign = 1
+    if isinstance(a, E.Inverse):
+        sign, a = -1, a.arg
+    if isinstance(a, E.Power):
+        return a.arg, sign * int(a.p)
+    return a, sign
 
 
 def _simplify_mul(e: E.Mul) -> E.Expr:
@@ -132,11 +171,20 @@ def _drop(t: E.Expr, side: int) -> E.Expr:
     return E.scale(c, E.mul(*args))
 
 
-def _step(e: E.Expr, collect: bool = True) -> E.Expr:
-    """One bottom-up pass of the rules."""
+def _step(e: E.Expr, collect: bool = True, memo: dict | None = None) -> E.Expr:
+    """One bottom-up pass of the rules (``memo``: results known from earlier passes)."""
     if not e.children:
         return e
-    args = tuple(_step(c, collect) for c in e.children)
+    if memo is not None:
+        out = memo.get(e)
+        if out is None:
+            out = memo[e] = _step_node(e, collect, memo)
+        return out
+    return _step_node(e, collect, memo)
+
+
+def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
+    args = tuple(_step(c, collect, memo) for c in e.children)
     e = E.rebuild(e, args)
     if isinstance(e, E.Transpose):
         return tpush(e.arg)
@@ -157,9 +205,24 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
             parts = [E.mul(*[f for f in a.args if not f.is_scalar]) if isinstance(a, E.Mul)
                      else a for a in e.args]
             return E.mul(*scal, E.hadamard(*parts))
-        kept = [a for a in e.args if not _is_ones(a)]
-        kept.sort(key=lambda a: (-prec(a), to_text(a)))
-        return E.hadamard(*kept) if kept else E.ones_like(e.shape)
+        return hadamard_canonical(e.args, e.shape)
+    if isinstance(e, E.Call) and e.name in E.ELEMENTWISE:
+        return elementwise_rule(e)
+    if isinstance(e, E.Call) and e.name in SCALAR_RULES:
+        r = scalar_rule(e)
+        if r is not e:
+            return r
+    if isinstance(e, E.HadPow):
+        b, p = _had_base_exp(e)
+        return _had_power(b, p) if (b, p) != (e.arg, e.p) else e
+    if isinstance(e, E.Call) and e.name == "vec" and E.is_one(e.arg.shape[0]):
+        return tpush(e.arg)             # vec(xᵀ) = x: the vec of a row is its transpose
+    if isinstance(e, E.Kron) and len(e.args) == 2:
+        a, b = e.args                  # xᵀ ⊗ y = y ⊗ xᵀ = y xᵀ (a row and a column)
+        if E.is_one(a.shape[0]) and E.is_one(b.shape[1]):
+            return E.mul(b, a)
+        if E.is_one(a.shape[1]) and E.is_one(b.shape[0]):
+            return E.mul(a, b)
     if isinstance(e, E.Kron):
         # pull scalar factors out: (s A) ⊗ B = s (A ⊗ B)
         scal, parts = [], []
@@ -195,10 +258,110 @@ def _step(e: E.Expr, collect: bool = True) -> E.Expr:
     return e
 
 
-def simplify(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
+# --- Hadamard products as base -> exponent maps ----------------------------------------------
+
+def _had_base_exp(a: E.Expr) -> tuple[E.Expr, Fraction]:
+    if isinstance(a, E.HadPow):         # (u^∘p)^∘k = u^∘pk for an integer k only
+        b, p = _had_base_exp(a.arg) if a.p.denominator == 1 else (a.arg, F1)
+        return b, p * a.p
+    if isinstance(a, E.Call) and a.name == "sqrt":      # sqrt(u) = u^∘½
+        return a.arg, Fraction(1, 2)
+    return a, F1
+
+
+def _had_power(b: E.Expr, p: Fraction) -> E.Expr:
+    return E.call("sqrt", b) if p == Fraction(1, 2) else E.hadpow(b, p)
+
+
+def hadamard_canonical(args: tuple[E.Expr, ...], shape) -> E.Expr:
+    """A ∘ B as a map base -> exponent: σ ∘ σ^∘-1 = 1, A ∘ A = A^∘2; ones drop out; the
+    factors in one canonical order (negative powers last: they print as ⊘)."""
+    exps: dict[E.Expr, Fraction] = {}
+    coef = F1
+    for a in args:
+        c, a = E.split_coef(a)
+        coef *= c
+        if _is_ones(a):
+            continue
+        base, p = _had_base_exp(a)
+        exps[base] = exps.get(base, F0) + p
+    kept = [_had_power(b, p) for b, p in exps.items() if p != 0]
+    kept.sort(key=_had_key)
+    return E.scale(coef, E.hadamard(*kept) if kept else E.ones_like(shape))
+
+
+def _had_key(a: E.Expr) -> tuple:
+    neg = isinstance(a, E.HadPow) and a.p < 0
+    return (neg, -prec(a), E.scalar_key(a)[2])     # the text, cached on the node
+
+
+# --- element-wise function algebra: one entry per identity ------------------------------------
+
+def _negated(u: E.Expr) -> E.Expr | None:
+    c, rest = E.split_coef(u)
+    return E.scale(-c, rest) if c < 0 else None
+
+
+def elementwise_rule(e: E.Call) -> E.Expr:
+    """Identities of the element-wise functions, each written beside its entry."""
+    name, u = e.name, e.arg
+    if isinstance(u, E.Call):
+        if name == "log" and u.name == "exp":          # log(exp(u)) = u
+            return u.arg
+        if name == "exp" and u.name == "log":          # exp(log(u)) = u (u > 0)
+            return u.arg
+        if name == "log1p" and u.name == "expm1":      # log1p(expm1(u)) = u
+            return u.arg
+        if name == "expm1" and u.name == "log1p":      # expm1(log1p(u)) = u (u > -1)
+            return u.arg
+    v = _negated(u)
+    if v is not None:
+        if name == "sigmoid":                          # σ(-u) = 1 - σ(u)
+            return E.add(E.ones_like(u.shape), E.neg(E.call("sigmoid", v)))
+        if name in ("tanh", "sin"):                    # tanh(-u) = -tanh(u), sin(-u) = -sin(u)
+            return E.neg(E.call(name, v))
+        if name in ("cos", "abs"):                     # cos(-u) = cos(u), |-u| = |u|
+            return E.call(name, v)
+    return e
+
+
+def _fix(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
+    """The rules applied bottom-up until nothing changes."""
+    memo: dict[E.Expr, E.Expr] = {}
     for _ in range(max_passes):
-        new = _step(e, collect)
+        new = _step(e, collect, memo)
         if new == e:
             return new
         e = new
     return e
+
+
+FALLBACKS = [0]   # how often choosing the shortest form failed and the rule form was kept
+
+
+# --- functions of a square matrix: one entry per identity --------------------------------------
+
+SCALAR_RULES = ("det", "logdet", "tr", "diagof")
+
+
+def scalar_rule(e: E.Call) -> E.Expr:
+    name, a = e.name, e.arg
+    if isinstance(a, E.Transpose):          # det(Aᵀ) = det A, tr(Aᵀ) = tr A, diag(Aᵀ) = diag A
+        return E.call(name, a.arg)
+    if name == "logdet" and isinstance(a, E.Inverse):   # log det(A⁻¹) = -log det A
+        return E.neg(E.call("logdet", a.arg))
+    return e
+
+
+def simplify(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
+    """Textbook form: the rules to their fixed point, then (with ``collect``) the shortest of
+    the equivalent candidates that ``choose`` knows. A candidate search that fails keeps the
+    rules' form: it never turns a right answer into an error."""
+    e = _fix(e, collect, max_passes)
+    if not collect:
+        return e
+    try:
+        return shortest(e, _fix)
+    except (E.ShapeError, RecursionError, ArithmeticError, ValueError):
+        FALLBACKS[0] += 1
+        return e

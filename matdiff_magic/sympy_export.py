@@ -2,14 +2,15 @@
 
 KroneckerProduct, HadamardProduct, HadamardPower, Trace, Determinant, Inverse, MatPow,
 DiagMatrix, DiagonalOf and element-wise functions map one to one. SymPy has no vec and no
-commutation matrix, so both are FunctionMatrix stand-ins defined by their entries; at
+commutation matrix (nor duplication or elimination matrix), so these are FunctionMatrix
+stand-ins defined by their entries; at
 concrete sizes everything evaluates to numbers.
 """
 
 from __future__ import annotations
 
 from . import expr as E
-from .dims import Dim
+from .dims import Dim, tri_base
 
 
 def export(d):
@@ -19,7 +20,9 @@ def export(d):
     def dim(x: Dim):
         out = sp.Integer(x.coef)
         for name, k in x.factors:
-            out *= sp.Symbol(name, integer=True, positive=True) ** k
+            base = tri_base(name)          # n(n+1)/2, the length of vech
+            v = sp.Symbol(base or name, integer=True, positive=True)
+            out *= (v * (v + 1) / 2 if base else v) ** k
         return out
 
     i, j = sp.symbols("i j", integer=True, nonnegative=True)
@@ -28,6 +31,25 @@ def export(d):
         # K[a, b] = 1 when b = floor(a / c) + r * (a mod c): K vec(A) = vec(Aᵀ), A is r x c
         return sp.FunctionMatrix(r * c, r * c, sp.Lambda(
             (i, j), sp.KroneckerDelta(j, sp.floor(i / c) + r * sp.Mod(i, c))))
+
+    def vech_pos(a, n):
+        # the position in vech of the entry a = r + s n of vec (r, s: row, column), read
+        # from the lower triangle: column j = min(r, s) starts at j n - j(j - 1)/2
+        r, s_ = sp.Mod(a, n), sp.floor(a / n)
+        hi, lo = sp.Max(r, s_), sp.Min(r, s_)
+        return lo * n - lo * (lo - 1) / 2 + hi - lo
+
+    def duplication(n):
+        # D[a, c] = 1 when entry a of vec(S) is entry c of vech(S): D vech(S) = vec(S)
+        return sp.FunctionMatrix(n * n, n * (n + 1) / 2, sp.Lambda(
+            (i, j), sp.KroneckerDelta(j, vech_pos(i, n))))
+
+    def elimination(n):
+        # L[c, a] = 1 when entry a of vec(A) is on or below the diagonal and is entry c of
+        # vech(A): L vec(A) = vech(A)
+        return sp.FunctionMatrix(n * (n + 1) / 2, n * n, sp.Lambda(
+            (i, j), sp.KroneckerDelta(i, vech_pos(j, n))
+            * sp.Piecewise((1, sp.Mod(j, n) >= sp.floor(j / n)), (0, True))))
 
     def vec(M):
         # vec(M) = (I_c ⊗ M) vec(I_c), with vec(I_c) a constant stand-in
@@ -39,6 +61,10 @@ def export(d):
     funcs = {"exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tanh": sp.tanh,
              "sqrt": sp.sqrt, "abs": sp.Abs,
              "sigmoid": sp.Lambda(sp.Symbol("z"), 1 / (1 + sp.exp(-sp.Symbol("z"))))}
+    z = sp.Symbol("z", real=True)
+    funcs.update({"tan": sp.tan, "softplus": sp.Lambda(z, sp.log(1 + sp.exp(z))),
+                  "log1p": sp.Lambda(z, sp.log(1 + z)), "expm1": sp.Lambda(z, sp.exp(z) - 1),
+                  "relu": sp.Lambda(z, sp.Max(z, 0)), "step": sp.Lambda(z, sp.Heaviside(z, 0))})
     memo: dict = {}
 
     def scalar(M):
@@ -68,6 +94,10 @@ def export(d):
             return sp.OneMatrix(dim(e.shape[0]), 1)
         if isinstance(e, E.Comm):
             return commutation(dim(e.r), dim(e.c))
+        if isinstance(e, E.Dup):
+            return duplication(dim(e.n))
+        if isinstance(e, E.Elim):
+            return elimination(dim(e.n))
         if isinstance(e, E.Add):
             return sp.Add(*(go(a) for a in e.args)) if e.is_scalar else \
                 sp.MatAdd(*(go(a) for a in e.args))
@@ -114,6 +144,8 @@ def export(d):
                 return sp.log(sp.Determinant(a))
             if n == "vec":
                 return vec(a)
+            if n == "vech":
+                return elimination(a.shape[0]) * vec(a)
             if n == "diag":
                 return sp.DiagMatrix(a)
             if n == "diagof":

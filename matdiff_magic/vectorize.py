@@ -21,7 +21,10 @@ VEC_SCALAR = "vec(u A) = vec(A) u for a scalar u"
 VEC_TR = "tr(X) = vec(I)ᵀ vec X"
 VEC_SUM = "sum(X) = 1ᵀ vec X"
 VEC_DIAG = "vec(diag x) = diag(vec I)(1 ⊗ I) x"
+VEC_DIAG_B = "vec(diag(v) B) = diag(vec B)(1 ⊗ I) v"
+VEC_A_DIAG = "vec(A diag(v)) = diag(vec A)(I ⊗ 1) v"
 VEC_DIAGOF = "diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X"
+VEC_VECH = "vech(X) = L_n vec X (L_n the elimination matrix)"
 
 
 def _find(args: tuple[E.Expr, ...]) -> int:
@@ -77,6 +80,20 @@ def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
         if not left and not right:     # s M: only scalars around the differential
             use("vec(s A) = s vec A")
             return E.mul(*scalars, jacobian_term(m, rules))
+        if isinstance(m, E.Call) and m.name == "diag" and not (left and right):
+            # a diagonal matrix on one side scales rows or columns: no Kronecker product
+            v = m.arg if E.is_one(m.arg.shape[1]) else E.transpose(m.arg)
+            n = m.shape[0]
+            if right:
+                use(VEC_DIAG_B)
+                b = E.mul(*right)
+                spread = E.kron(E.ones(b.shape[1]), E.identity(n))
+            else:
+                use(VEC_A_DIAG)
+                b = E.mul(*left)
+                spread = E.kron(E.identity(n), E.ones(b.shape[0]))
+            return E.mul(*scalars, E.call("diag", E.call("vec", b)), spread,
+                         jacobian_term(v, rules))
         a = E.mul(*left) if left else E.identity(m.shape[0])
         b = E.transpose(E.mul(*right)) if right else E.identity(m.shape[1])
         use(VEC_AXB if left and right else VEC_AX if left else VEC_XB)
@@ -112,6 +129,9 @@ def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
             use(VEC_DIAGOF)
             return E.mul(E.kron(E.transpose(E.ones(r)), E.identity(r)),
                          E.call("diag", E.call("vec", E.identity(r))), jacobian_term(a, rules))
+        if t.name == "vech":
+            use(VEC_VECH)
+            return E.mul(E.elim(r), jacobian_term(a, rules))
     raise MatdiffError(f"cannot vectorize the term {t}")
 
 
@@ -165,6 +185,10 @@ def gradient_term(t: E.Expr, w: E.Expr, rules: list[str]) -> E.Expr:
             return gradient_term(a, g if E.is_one(a.shape[1]) else E.transpose(g), rules)
         if t.name == "diagof":           # wᵀ diag(M) = tr(diag(w)ᵀ M)
             return gradient_term(a, E.call("diag", w), rules)
+        if t.name == "vech":             # wᵀ vech(M) = wᵀ L_n vec M = tr(unvec(L_nᵀ w)ᵀ M)
+            use("vech(M) = L_n vec M")
+            return gradient_term(a, E.unvec(E.mul(E.transpose(E.elim(a.shape[0])), w),
+                                            a.shape[0]), rules)
     if isinstance(t, E.Unvec):            # tr(Wᵀ unvec(v)) = vec(W)ᵀ v
         use("tr(Wᵀ unvec(v)) = vec(W)ᵀ v")
         return gradient_term(t.arg, E.call("vec", w), rules)

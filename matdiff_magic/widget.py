@@ -70,7 +70,11 @@ def badge_html(check: Any) -> str:
 
 def _title(d) -> str:
     wrt, name = d.wrt.name, d.name
-    if d.kind == "gradient":
+    spec = getattr(d, "wrt_spec", None)   # a structured variable: vech(X), diag(X)
+    if spec is not None:
+        what = (f"derivative of {name} with respect to {spec} (a column)" if d.kind == "gradient"
+                else f"Jacobian of vec {name} with respect to {spec}, {d.layout} layout")
+    elif d.kind == "gradient":
         what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
     elif d.kind == "hessian":
         what = f"Hessian of {name} with respect to vec {wrt} (second differential)"
@@ -252,7 +256,8 @@ class Stepper:
                 from .derivation import derive
             else:
                 derive = self._derive
-            d = derive(self.derivation.source, wrt=self.derivation.wrt.name, layout=layout)
+            d = derive(self.derivation.source, layout=layout,
+                       wrt=getattr(self.derivation, "wrt_spec", self.derivation.wrt.name))
             check = None
             if self.check is not None and self._checker is not None:
                 try:

@@ -52,6 +52,15 @@ def fd_jacobian(f, values: dict, wrt: str, h: float = 1e-6) -> np.ndarray:
     return J
 
 
+# lines a test module adds (counts, exclusions), printed at the end of the run
+SUMMARY_LINES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in SUMMARY_LINES:
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20240601)

@@ -66,12 +66,13 @@ def _vec(a: np.ndarray) -> np.ndarray:
 
 
 def _attempt_values(d, seed: int, attempt: int):
-    """The values of the engine's check at one of its attempts (check.run_check)."""
-    s = [int(seed), attempt] if attempt else seed
+    """The values of the engine's check at one of its attempts (sample.find_point)."""
     try:
+        from matdiff_magic.sample import draw_values
+    except ImportError:   # an engine without the shared sampler
+        s = [int(seed), attempt] if attempt else seed
         return random_values(d, s, descending=attempt >= 4)
-    except TypeError:   # an engine without the 'descending' retry
-        return random_values(d, s)
+    return draw_values(d, seed=seed, attempt=attempt)
 
 
 def point(d, seed: int = 0):

@@ -460,12 +460,15 @@ class CellGen:
             p = self.src.pick(("2", "3", "2"))
             return self.t_post(g(shape, d), ".^" + p)
         if o == "ewise":
-            name = self.src.pick(("exp", "sin", "cos", "tanh", "sigmoid", "abs", "log", "sqrt"))
-            arg = self.pos(shape, d) if name in ("log", "sqrt") else g(shape, d)
+            name = self.src.pick(("exp", "sin", "cos", "tanh", "sigmoid", "abs", "log", "sqrt",
+                                   "softplus", "log1p", "expm1", "tan"))
+            arg = self.pos(shape, d) if name in ("log", "sqrt", "log1p") else g(shape, d)
             if name == "abs":   # |.| is not differentiable at 0: no structural zeros
                 arg = self.t_add(arg, self.pos(shape, d))   # (diagonal P, I, 0 - 0, ...)
-            if name == "exp":  # keep exp's argument tame: exp(exp(exp(.))) overflows
+            if name in ("exp", "expm1"):  # keep exp's argument tame: exp(exp(exp(.))) overflows
                 arg = self.tame(shape, d)
+            if name == "tan":   # |tanh| < 0.77 < π/2: never near a pole of tan
+                arg = self.t_call("tanh", arg)
             return self.t_call(name, arg)
         if o == "pos":
             return self.pos(shape, d)

@@ -414,3 +414,14 @@ def test_fuzz_only_matdiff_error(text, wrt):
     assert str(d.result) is not None
     d.latex()
     d.text()
+
+
+@pytest.mark.parametrize("cell, hint", [
+    ("X : m x n\nX X", "did you mean X' X or X X'?"),
+    ("X, Y : m x n\nX Y", "did you mean X' Y or X Y'?"),
+    ("X : m x n\nY : m x q\nX Y", "did you mean X' Y?"),
+])
+def test_nonconforming_product_suggests_a_transpose(cell, hint):
+    with pytest.raises(MatdiffError) as info:
+        derive(cell, wrt="X")
+    assert hint in str(info.value)

@@ -21,6 +21,7 @@ import collections
 import os
 
 import pytest
+from conftest import SUMMARY_LINES
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from oracle import (
     NotEvaluable,
@@ -50,7 +51,7 @@ EXCLUSIONS: collections.Counter = collections.Counter()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report(request):
+def _report():
     yield
     total = sum(OUTCOMES.values())
     if not total:
@@ -59,12 +60,7 @@ def _report(request):
             f"{OUTCOMES['excluded']} excluded as ill-conditioned ("
             + (", ".join(f"{k}: {v}" for k, v in EXCLUSIONS.most_common()) or "none")
             + f"), {OUTCOMES['fail']} failed")
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    if tr is not None:
-        tr.write_line("")
-        tr.write_line(line)
-    else:  # pragma: no cover
-        print(line)
+    SUMMARY_LINES.append(line)   # printed at the end of the run (conftest.py)
 
 
 def _derive(case, **kw):

@@ -187,10 +187,10 @@ def test_softmax_gradient_has_scalar_factor_in_front():
     # ∂/∂x log(sum(exp(x))) = exp(x) / sum(exp(x)): no Hadamard product with a ones vector.
     d = derive("x : n\nlog(sum(exp(x)))", wrt="x")
     u = d.result_unicode()
-    assert "∘" not in u and "1_n" not in u, u
+    assert "∘" not in u and "𝟏_n" not in u, u
 
 
 def test_gradient_of_trace_of_diag_is_ones():
     # tr(diag(x)) = 1ᵀx, so the gradient is 1_n, not diag(I_n).
     d = derive("x : n\ntr(diag(x))", wrt="x")
-    assert d.result_unicode() == "1_n"
+    assert d.result_unicode() == "𝟏_n"

@@ -192,7 +192,11 @@ CASES = [
       for name, fn, kind in [("exp", np.exp, G), ("log", np.log, POS), ("sin", np.sin, G),
                              ("cos", np.cos, G), ("tanh", np.tanh, G),
                              ("sigmoid", sigmoid, G), ("sqrt", np.sqrt, POS),
-                             ("abs", np.abs, G)]],
+                             ("abs", np.abs, G), ("tan", np.tan, G),
+                             ("softplus", lambda x: np.logaddexp(0, x), G),
+                             ("log1p", np.log1p, POS), ("expm1", np.expm1, G),
+                             ("relu", lambda x: np.maximum(x, 0), G),
+                             ("step", lambda x: (x > 0).astype(float), G)]],
     Case("elementwise-sandwich", "A : p x m\nB : m x m\nX : m x n\nC : n x q\nD : q x 3\n"
          "A exp(B X C) D", "X", lambda v: v["A"] @ np.exp(v["B"] @ v["X"] @ v["C"]) @ v["D"],
          {"A": (G, "p", "m"), "B": (G, "m", "m"), "X": (G, "m", "n"), "C": (G, "n", "q"),

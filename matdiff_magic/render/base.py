@@ -29,6 +29,10 @@ def prec(e: E.Expr) -> int:
     return ATOM
 
 
+def _denominator(f: E.Expr) -> bool:
+    return isinstance(f, E.Power) and f.is_scalar and f.p < 0 and not isinstance(f.arg, E.Num)
+
+
 class Printer:
     """Subclasses say how each operator looks; this class decides where parentheses go."""
 
@@ -75,16 +79,36 @@ class Printer:
                 out += self.had_op + self.at(a, MUL + 1)
         return out
 
+    def ones_matrix(self, e: E.Mul) -> str | None:
+        """How the all-ones matrix 1_m 1_nᵀ prints (None: as the product it is)."""
+        return None
+
     def p_Mul(self, e: E.Mul) -> str:
         c, rest = E.split_coef(e)
         factors = rest.args if isinstance(rest, E.Mul) else (rest,)
-        body = self.join([self.at(f, NEG) for f in factors], factors)
+        # scalar factors with a negative exponent come last (expr.scalar_key) and print as a
+        # denominator: 2 A x / (x' x)
+        den = [f for f in factors if _denominator(f)]
+        top = [f for f in factors if not _denominator(f)]
+        if den and not top and c.denominator != 1:
+            den, top = [], list(factors)
+        body = self.join([self.at(f, NEG) for f in top], top) if top else ""
+        if len(top) == 2 and isinstance(top[0], E.Ones) and isinstance(top[1], E.Transpose) \
+                and isinstance(top[1].arg, E.Ones):
+            body = self.ones_matrix(E.mul(*top)) or body
         if c == 1:
-            return body
-        if c == -1:
-            return "-" + body
-        sign = "-" if c < 0 else ""
-        return sign + self.number(abs(c)) + " " + body
+            head = body or "1"
+        elif c == -1:
+            head = "-" + (body or "1")
+        else:
+            sign = "-" if c < 0 else ""
+            head = sign + self.number(abs(c)) + (" " + body if body else "")
+        if not den:
+            return head
+        return self.divide(head, [E.power(f.arg, -f.p) for f in den])
+
+    def divide(self, head: str, dens: list[E.Expr]) -> str:
+        return head + "".join(" / " + self.at(d, POST) for d in dens)
 
     def join(self, parts: list[str], factors) -> str:
         return " ".join(parts)

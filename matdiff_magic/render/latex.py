@@ -7,7 +7,7 @@ import unicodedata
 from fractions import Fraction
 
 from .. import expr as E
-from .base import ATOM, Printer
+from .base import ATOM, MUL, POST, Printer
 
 
 def _name(name: str) -> str:
@@ -30,9 +30,13 @@ def _dim(d) -> str:
 def _bare_prefix(e: E.Expr) -> bool:
     """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
     applying to X, so it needs parentheses of its own."""
-    return isinstance(e, E.Call) and e.name == "vec" and (
+    return isinstance(e, E.Call) and e.name in ("vec", "vech") and (
         isinstance(e.arg, (E.Sym, E.Call)) or
         (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
+
+
+def _is_d(e: E.Expr) -> bool:
+    return isinstance(e, E.D) or (isinstance(e, E.Transpose) and isinstance(e.arg, E.D))
 
 
 class LatexPrinter(Printer):
@@ -47,6 +51,20 @@ class LatexPrinter(Printer):
         if v.denominator == 1:
             return str(v)
         return f"\\tfrac{{{v.numerator}}}{{{v.denominator}}}"
+
+    def join(self, parts: list[str], factors) -> str:
+        # a thin space on each side of a differential: dX\,Y^T X reads as dX times Y^T X,
+        # not as d(X Y^T X)
+        out = parts[0]
+        for prev, (cur, f) in zip(factors, zip(parts[1:], factors[1:])):
+            out += ("\\, " if _is_d(prev) or _is_d(f) else " ") + cur
+        return out
+
+    def divide(self, head: str, dens: list[E.Expr]) -> str:
+        sign, head = ("-", head[1:]) if head.startswith("-") else ("", head)
+        low = " ".join(self.p(d) if len(dens) == 1 and not isinstance(d, E.Power) else
+                       self.at(d, POST) for d in dens)
+        return f"{sign}\\frac{{{head}}}{{{low}}}"
 
     def p_Sym(self, e: E.Sym) -> str:
         return _name(e.name)
@@ -68,6 +86,12 @@ class LatexPrinter(Printer):
         sep = "" if len(r) == 1 and len(c) == 1 else ","
         return f"K_{{{r}{sep}{c}}}"
 
+    def p_Dup(self, e: E.Dup) -> str:
+        return f"D_{{{_dim(e.n)}}}"
+
+    def p_Elim(self, e: E.Elim) -> str:
+        return f"L_{{{_dim(e.n)}}}"
+
     def sup(self, e: E.Expr, s: str) -> str:
         base = self.paren(self.p(e)) if _bare_prefix(e) else self.at(e, ATOM)
         return base + "^{" + s + "}"
@@ -86,7 +110,13 @@ class LatexPrinter(Printer):
         return self.sup(e.arg, str(e.p))
 
     def p_HadPow(self, e: E.HadPow) -> str:
+        if e.p == -1:
+            return "\\mathbf{1}" + self.div_op + self.at(e.arg, MUL + 1)
         return self.sup(e.arg, "\\circ " + str(e.p))
+
+    def ones_matrix(self, e: E.Mul) -> str:
+        r, c = e.shape
+        return f"\\mathbf{{1}}_{{{_dim(r)} \\times {_dim(c)}}}"
 
     def p_Unvec(self, e: E.Unvec) -> str:
         return f"\\operatorname{{vec}}^{{-1}}_{{{_dim(e.rows)}}}{self.paren(self.p(e.arg))}"
@@ -104,15 +134,23 @@ class LatexPrinter(Printer):
             return f"\\left|{a}\\right|"
         if name == "sqrt":
             return f"\\sqrt{{{a}}}"
+        if name in _LATEX_FUNCS:
+            return f"{_LATEX_FUNCS[name]}{self.paren(a)}"
         op = {"tr": "\\operatorname{tr}", "det": "\\det", "logdet": "\\log\\det",
-              "vec": "\\operatorname{vec}", "diag": "\\operatorname{diag}",
+              "vec": "\\operatorname{vec}", "vech": "\\operatorname{vech}",
+              "diag": "\\operatorname{diag}",
               "diagof": "\\operatorname{diag}", "sum": "\\operatorname{sum}",
               "exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos",
               "tanh": "\\tanh", "sigmoid": "\\sigma"}[name]
-        if name == "vec" and simple:
+        if name in ("vec", "vech") and simple:
             return f"{op} {a}"
         return f"{op}{self.paren(a)}"
 
+
+# element-wise functions without a special form: \operatorname{name}, which parses back
+_LATEX_FUNCS = {"tan": "\\tan", "softplus": "\\operatorname{softplus}",
+                "log1p": "\\operatorname{log1p}", "expm1": "\\operatorname{expm1}",
+                "relu": "\\operatorname{relu}", "step": "\\operatorname{step}"}
 
 _latex = LatexPrinter()
 

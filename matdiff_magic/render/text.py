@@ -43,6 +43,12 @@ class TextPrinter(Printer):
     def p_Comm(self, e: E.Comm) -> str:
         return f"K_{{{e.r},{e.c}}}"
 
+    def p_Dup(self, e: E.Dup) -> str:
+        return "D_" + e.n.subscript()
+
+    def p_Elim(self, e: E.Elim) -> str:
+        return "L_" + e.n.subscript()
+
     def p_Transpose(self, e: E.Transpose) -> str:
         return self.at(e.arg, ATOM) + "'"
 
@@ -72,9 +78,14 @@ _SIMPLE = re.compile(r"^[A-Za-z\u0391-\u03c9][ᵀ⁻¹⁰²³⁴⁵⁶⁷⁸⁹]
 def _bare_prefix(e: E.Expr) -> bool:
     """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
     applying to X, so it needs parentheses of its own."""
-    return isinstance(e, E.Call) and e.name == "vec" and (
+    return isinstance(e, E.Call) and e.name in ("vec", "vech") and (
         isinstance(e.arg, (E.Sym, E.Call)) or
         (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
+
+
+def _sub(s: str) -> str:
+    """A subscript that is not one word, n(n+1)/2, gets parentheses: I_(n(n+1)/2)."""
+    return s if s.isalnum() else f"({s})"
 
 
 class UnicodePrinter(TextPrinter):
@@ -88,11 +99,17 @@ class UnicodePrinter(TextPrinter):
             out += ("" if tight else " ") + cur
         return out
 
+    div_op = " ⊘ "      # one spelling per operation: ⊘ divides, ^∘p raises, entry-wise
+
     def p_Identity(self, e: E.Identity) -> str:
-        return "I_" + e.shape[0].pretty()
+        return "I_" + _sub(e.shape[0].pretty())
 
     def p_Ones(self, e: E.Ones) -> str:
-        return "1_" + e.shape[0].pretty()
+        return "𝟏_" + _sub(e.shape[0].pretty())
+
+    def ones_matrix(self, e: E.Mul) -> str:
+        r, c = e.shape
+        return f"𝟏_({r.pretty()}×{c.pretty()})"
 
     def p_Zero(self, e: E.Zero) -> str:
         return "0"
@@ -100,6 +117,12 @@ class UnicodePrinter(TextPrinter):
     def p_Comm(self, e: E.Comm) -> str:
         r, c = e.r.pretty(), e.c.pretty()
         return f"K_{r}{c}" if len(r) == 1 and len(c) == 1 else f"K_({r},{c})"
+
+    def p_Dup(self, e: E.Dup) -> str:
+        return "D_" + e.n.pretty()
+
+    def p_Elim(self, e: E.Elim) -> str:
+        return "L_" + e.n.pretty()
 
     def base(self, e: E.Expr) -> str:
         return self.paren(self.p(e)) if _bare_prefix(e) else self.at(e, ATOM)
@@ -116,6 +139,8 @@ class UnicodePrinter(TextPrinter):
         return self.base(e.arg) + str(e.p).translate(_SUP)
 
     def p_HadPow(self, e: E.HadPow) -> str:
+        if e.p == -1:
+            return "𝟏" + self.div_op + self.at(e.arg, MUL + 1)
         return self.base(e.arg) + "^∘" + _exp(e.p)
 
     def p_Unvec(self, e: E.Unvec) -> str:
@@ -130,9 +155,9 @@ class UnicodePrinter(TextPrinter):
         if e.name == "logdet":
             return f"log det({self.p(a)})"
         name = {"diagof": "diag", "sigmoid": "σ"}.get(e.name, e.name)
-        if e.name == "vec" and (isinstance(a, (E.Sym, E.Call)) or
+        if e.name in ("vec", "vech") and (isinstance(a, (E.Sym, E.Call)) or
                                 (isinstance(a, E.Transpose) and isinstance(a.arg, E.Sym))):
-            return f"vec {self.p(a)}"
+            return f"{e.name} {self.p(a)}"
         return f"{name}({self.p(a)})"
 
 

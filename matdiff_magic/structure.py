@@ -1,0 +1,409 @@
+"""Structured variables: derivatives with respect to vech(X), vech(L) and diag(X).
+
+Structure is a substitution at the door. ``wrt="vech(X)"`` for a symmetric X means that the
+free coordinates are v = vech X (the lower triangle, column by column, n(n+1)/2 entries) and
+X = unvec(D_n v), so dX = unvec(D_n dv) with D_n the duplication matrix. The pipeline runs
+unchanged with every entry of X independent, at a point that honours the declaration (the
+property may simplify G, since Xᵀ = X holds there, but never dX: dX is symmetric, not
+special); then the linear map dv -> vec dX is composed on the right:
+
+    scalar f:   df = vec(G)ᵀ D_n dv,      so ∂f/∂vech X = D_nᵀ vec G   (a column)
+    matrix F:   vec dF = J D_n dv,        so ∂vec F/∂(vech X)ᵀ = J D_n
+
+A lower-triangular L uses vec L = L_nᵀ vech L (L_n the elimination matrix), a diagonal X
+uses vec X = diag(vec I_n)(1_n ⊗ I_n) diag(X). For a scalar f of a symmetric X the steps
+also give the two matrix forms people meet, each with when to use it: G + Gᵀ - G ∘ I (the
+Matrix Cookbook §2.8.2) and sym(G) = (G + Gᵀ)/2 (Srinivasan & Panda 2020).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from . import expr as E
+from .derivation import Derivation, _paren_l, _paren_u, _shape_u
+from .dims import triangular
+from .duplication import tidy
+from .errors import MatdiffError
+from .parse import Cell
+from .render import to_latex, to_unicode
+from .simplify import simplify, tpush
+
+SYMMETRIC = {"symmetric", "spd"}
+_WRT = re.compile(r"\s*(vech|diag|vec)\s*\((.*)\)\s*")
+
+
+# --- which coordinates ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Structure:
+    """How a variable is asked for: kind 'vech' (symmetric: D_n), 'lower' (vech of a
+    lower-triangular matrix: L_nᵀ) or 'diag' (a diagonal matrix: its diagonal)."""
+    kind: str
+    var: E.Sym
+
+    @property
+    def spec(self) -> str:
+        """The wrt text that asks for it: 'vech(X)' or 'diag(X)'."""
+        return f"{'diag' if self.kind == 'diag' else 'vech'}({self.var.name})"
+
+    @property
+    def coord(self) -> str:
+        """How the coordinates are written in the steps: 'vech X', 'diag X'."""
+        return f"{'diag' if self.kind == 'diag' else 'vech'} {self.var.name}"
+
+    @property
+    def size(self) -> E.Dim:
+        n = self.var.shape[0]
+        return n if self.kind == "diag" else triangular(n)
+
+    def embedding(self) -> E.Expr:
+        """M with vec X = M v for the coordinates v: D_n, L_nᵀ or diag(vec I)(1 ⊗ I)."""
+        n = self.var.shape[0]
+        if self.kind == "vech":
+            return E.dup(n)
+        if self.kind == "lower":
+            return E.transpose(E.elim(n))
+        return E.mul(E.call("diag", E.call("vec", E.identity(n))),
+                     E.kron(E.ones(n), E.identity(n)))
+
+
+def _declaration_at(cell: Cell, name: str) -> tuple[int | None, int | None]:
+    """(line, column) of the declaration of ``name`` in the cell, if it has one."""
+    for k, line in enumerate(cell.source.split("\n"), 1):
+        code = line.split("#", 1)[0]
+        head, colon, _ = code.partition(":")
+        if colon and "=" not in head:
+            m = re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", head)
+            if m:
+                return k, m.start() + 1
+    return None, None
+
+
+def parse_wrt(cell: Cell, item: str) -> Structure | None:
+    """The structure asked for by one wrt item ('vech(X)', 'diag(X)'); None for a plain name.
+
+    Raises MatdiffError naming the declaration to add or fix when the variable does not have
+    the structure asked for."""
+    m = _WRT.fullmatch(item)
+    if m is None:
+        if "(" in item or ")" in item:
+            raise MatdiffError(f"bad wrt {item!r}: give a variable's name (X), or vech(X) for "
+                               "a symmetric or lower-triangular X, or diag(X) for a diagonal "
+                               "X")
+        return None
+    fn, name = m.group(1), m.group(2).strip()
+    if not name:
+        raise MatdiffError(f"wrt={item!r}: {fn}(...) needs a variable's name, e.g. {fn}(X)")
+    if not re.fullmatch(r"[^\W\d]\w*", name):
+        raise MatdiffError(f"wrt={item!r}: {fn}(...) takes the name of a declared variable, "
+                           f"not the expression '{name}'; define the matrix as a variable "
+                           "and declare its structure (e.g. 'S : n x n symmetric')")
+    if name not in cell.symbols:
+        defined = [d for d, _ in cell.definitions]
+        why = (f"'{name}' is a definition, not a variable" if name in defined else
+               f"'{name}' does not appear in the cell")
+        raise MatdiffError(f"cannot differentiate with respect to {fn}({name}): {why} "
+                           f"(variables: {', '.join(cell.symbols) or 'none'})")
+    x = cell.symbols[name]
+    line, col = _declaration_at(cell, name)
+
+    def err(msg: str) -> MatdiffError:
+        return MatdiffError(msg, line, col, cell.source if line else None)
+
+    if fn == "vec":
+        return None      # vec(X): the plain derivative, every entry free
+    r, c = x.shape
+    shape = "scalar" if x.is_scalar else f"{r} x {c}"
+    if r != c:
+        raise err(f"{fn}({name}) needs a square {name}, but {name} is {shape}: declare it "
+                  f"square with its structure, e.g. '{name} : {r} x {r} "
+                  f"{'symmetric' if fn == 'vech' else 'diagonal'}'")
+    n = r
+    if fn == "diag":
+        if "diagonal" not in x.props:
+            raise err(f"diag({name}) asks for the diagonal entries of a diagonal {name}, but "
+                      f"{name} is not declared diagonal: add the property, e.g. "
+                      f"'{name} : {n} x {n} diagonal' (or use wrt='{name}')")
+        return Structure("diag", x)
+    if "diagonal" in x.props:
+        raise err(f"{name} is declared diagonal: its free entries are its diagonal, so ask "
+                  f"for wrt='diag({name})', not vech({name})")
+    if not (x.props & SYMMETRIC or "lower" in x.props):
+        raise err(f"vech({name}) needs {name} declared symmetric (or spd, or lower for a "
+                  f"lower-triangular matrix): add the property, e.g. '{name} : {n} x {n} "
+                  "symmetric'")
+    try:
+        triangular(n)
+    except ValueError:
+        raise err(f"vech({name}) needs the size of {name} to be one name or a number, not "
+                  f"{n}: declare it as e.g. '{name} : k x k symmetric'") from None
+    return Structure("lower" if "lower" in x.props else "vech", x)
+
+
+# --- the derivation ---------------------------------------------------------------------------
+
+class StructuredDerivation(Derivation):
+    """A derivative with respect to the free entries of a structured variable: vech(X) for a
+    symmetric X, vech(L) for a lower-triangular L, diag(X) for a diagonal X."""
+
+    def __init__(self, cell: Cell, structure: Structure, layout: str = "numerator") -> None:
+        self.structure = structure
+        self.wrt_spec = structure.spec
+        self.free_matrix: E.Expr | None = None      # G (gradient) or J (Jacobian) w.r.t. X
+        self.other_forms: dict[str, E.Expr] = {}    # 'cookbook', 'sym' for a symmetric X
+        super().__init__(cell, structure.var, layout)
+        if layout == "denominator" and self.kind == "jacobian":
+            n, v = self.name, structure.coord
+            self.steps[-1] = type(self.steps[-1])(
+                "denominator layout: the transpose of the numerator-layout Jacobian",
+                f"∂(vec {n})ᵀ/∂{v} = {to_unicode(self.result)}",
+                f"\\frac{{\\partial (\\operatorname{{vec}} {n})^\\top}}{{\\partial "
+                f"{self._coord_l()}}} = {to_latex(self.result)}")
+
+    def _coord_l(self) -> str:
+        s = self.structure
+        op = "\\operatorname{diag}" if s.kind == "diag" else "\\operatorname{vech}"
+        return f"{op} {to_latex(s.var)}"
+
+    def _derive(self) -> E.Expr:
+        free = super()._derive()
+        self.free_matrix = free
+        s, x = self.structure, self.wrt
+        first = self.steps[0]
+        k = s.size.pretty()
+        what = {"vech": "symmetric", "lower": "lower triangular", "diag": "diagonal"}[s.kind]
+        self.steps[0] = type(first)(
+            first.rule, first.text.replace(
+                f"with respect to {x.name} ({_shape_u(x.shape)})",
+                f"with respect to {s.coord}, the {k} free entries of the {what} {x.name} "
+                f"({_shape_u(x.shape)})"),
+            first.latex.replace(f"\\text{{with respect to }} {to_latex(x)}",
+                                f"\\text{{with respect to }} {self._coord_l()}"))
+        if E.is_zero(free):
+            result = E.zero((s.size, E.ONE) if self.kind == "gradient" else
+                            (free.shape[0], s.size))
+        else:
+            result = self._compose(free)
+        self._identify_structured(result)
+        return result
+
+    def _identify(self, result: E.Expr) -> None:
+        """The derivative with every entry of X independent (the pipeline's result)."""
+        x, n = self.wrt, self.name
+        point = {"vech": "symmetric", "lower": "lower-triangular",
+                 "diag": "diagonal"}[self.structure.kind]
+        if self.kind == "gradient":
+            nn = (x.shape[0] * x.shape[1]).pretty()
+            self._step(f"identify the gradient G as if the {nn} entries of {x.name} were "
+                       f"independent: d{n} = tr(Gᵀ d{x.name}), evaluated at a {point} "
+                       f"{x.name} (no property of d{x.name} is used)",
+                       f"G = {to_unicode(result)}", f"G = {to_latex(result)}")
+        else:
+            self._step(f"identify the Jacobian J as if the entries of {x.name} were "
+                       f"independent: vec d{n} = J vec d{x.name}, evaluated at a {point} "
+                       f"{x.name}", f"J = {to_unicode(result)}", f"J = {to_latex(result)}")
+
+    def _compose(self, free: E.Expr) -> E.Expr:
+        s, x, n = self.structure, self.wrt, self.name
+        nn = x.shape[0]
+        dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
+        dv_u, dv_l = f"d {s.coord}", "\\mathrm{d}" + self._coord_l()
+        k = s.size.pretty()
+        if s.kind == "vech":
+            dn = to_unicode(E.dup(nn))
+            self._step(f"substitute the structure: {x.name} is symmetric, so its free "
+                       f"coordinates are vech {x.name}, the lower triangle stacked column by "
+                       f"column ({k} entries); the duplication matrix {dn} "
+                       f"({(nn * nn).pretty()}×{k}) has {dn} vech {x.name} = vec {x.name}, so "
+                       f"d{x.name} = unvec({dn} d vech {x.name}): symmetric, otherwise "
+                       "arbitrary",
+                       f"vec {dx_u} = {to_unicode(E.dup(nn))} {dv_u}",
+                       f"\\operatorname{{vec}} {dx_l} = {to_latex(E.dup(nn))} {dv_l}")
+        elif s.kind == "lower":
+            ln = to_unicode(E.elim(nn))
+            self._step(f"substitute the structure: {x.name} is lower triangular, so its free "
+                       f"coordinates are vech {x.name} ({k} entries); the elimination matrix "
+                       f"{ln} has vech A = {ln} vec A for any A, and vec {x.name} = {ln}ᵀ vech "
+                       f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec({ln}ᵀ "
+                       f"d vech {x.name})",
+                       f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
+                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}")
+        else:
+            self._step(f"substitute the structure: {x.name} is diagonal, so its free "
+                       f"coordinates are its diagonal diag {x.name} ({k} entries) and "
+                       f"d{x.name} = diag(d diag {x.name}); vec(diag x) = diag(vec I)(1 ⊗ I) x",
+                       f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
+                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}")
+        if self.kind == "gradient":
+            return self._compose_gradient(free, dv_u, dv_l)
+        raw = E.mul(free, s.embedding())
+        emb = to_unicode(s.embedding())
+        self._step(f"chain the two: vec d{n} = J vec d{x.name} = J {emb} d {s.coord}",
+                   f"vec d{n} = {_paren_u(raw)} {dv_u}",
+                   f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {dv_l}")
+        j = tidy(raw)
+        if j != raw:
+            self._step("simplify: K_{n,n} D_n = D_n (vec of a symmetric matrix is unchanged by "
+                       "transposition), L_n D_n = I, L_n L_nᵀ = I, mixed-product rule",
+                       f"vec d{n} = {_paren_u(j)} {dv_u}",
+                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {dv_l}")
+        return j
+
+    def _compose_gradient(self, g: E.Expr, dv_u: str, dv_l: str) -> E.Expr:
+        s, x, n = self.structure, self.wrt, self.name
+        nn = x.shape[0]
+        vg = E.call("vec", g)
+        if s.kind == "vech":
+            result = E.mul(E.transpose(E.dup(nn)), vg)
+            dn = to_unicode(E.dup(nn))
+            rule = (f"chain the two: d{n} = vec(G)ᵀ vec d{x.name} = vec(G)ᵀ {dn} d vech "
+                    f"{x.name} = ({dn}ᵀ vec G)ᵀ d vech {x.name}")
+        elif s.kind == "lower":
+            result = E.call("vech", g)
+            ln = to_unicode(E.elim(nn))
+            rule = (f"chain the two: d{n} = vec(G)ᵀ {ln}ᵀ d vech {x.name} = ({ln} vec G)ᵀ d "
+                    f"vech {x.name}, and {ln} vec G = vech G (the lower triangle of G)")
+        else:
+            result = E.call("diagof", g)
+            rule = (f"chain the two: d{n} = tr(Gᵀ diag(d diag {x.name})) = diag(G)ᵀ d diag "
+                    f"{x.name}")
+        result = simplify(result)
+        self._step(rule, f"d{n} = ({to_unicode(result)})ᵀ {dv_u}",
+                   f"\\mathrm{{d}}{n} = \\left({to_latex(result)}\\right)^\\top {dv_l}")
+        if s.kind == "vech":
+            self._matrix_forms(g)
+        return result
+
+    def _matrix_forms(self, g: E.Expr) -> None:
+        """The two matrix-shaped answers met in the literature, each with when to use it."""
+        x = self.wrt
+        nn = x.shape[0]
+        gt = tpush(g)
+        cook = simplify(E.add(g, gt, E.neg(E.hadamard(g, E.identity(nn)))))
+        symg = simplify(E.scale(Fraction(1, 2), E.add(g, gt)))
+        self.other_forms = {"cookbook": cook, "sym": symg}
+        self._step("the Matrix Cookbook's form (§2.8.2), G + Gᵀ - G ∘ I: the partial "
+                   f"derivatives with respect to the free entries {x.name}_ij (i ≥ j) arranged "
+                   "as a symmetric matrix (its vech is the column D_nᵀ vec G); use it to read "
+                   f"off ∂{self.name}/∂{x.name}_ij, not as a descent direction (it weighs the "
+                   "off-diagonal entries twice)",
+                   f"G + Gᵀ - G ∘ I = {to_unicode(cook)}",
+                   f"G + G^\\top - G \\circ I = {to_latex(cook)}")
+        self._step("the gradient on the space of symmetric matrices with the trace inner "
+                   "product, sym(G) = (G + Gᵀ)/2 (Srinivasan & Panda 2020): "
+                   f"d{self.name} = tr(sym(G)ᵀ d{x.name}) for every symmetric d{x.name}; "
+                   f"the direction a gradient step {x.name} ← {x.name} - t sym(G) should use",
+                   f"sym(G) = {to_unicode(symg)}",
+                   f"\\operatorname{{sym}}(G) = {to_latex(symg)}")
+
+    def _identify_structured(self, result: E.Expr) -> None:
+        s, n = self.structure, self.name
+        coord = s.coord
+        k = s.size.pretty()
+        if self.kind == "gradient":
+            conv = {"vech": "Magnus & Neudecker's convention: D_nᵀ vec G, the partials "
+                            "with respect to the free entries",
+                    "lower": "the partials with respect to the free (lower-triangle) entries",
+                    "diag": "the partials with respect to the diagonal entries"}[s.kind]
+            self._step(f"identify: d{n} = aᵀ d {coord} gives ∂{n}/∂{coord} = a, a column of "
+                       f"{k} entries ({conv})",
+                       f"∂{n}/∂{coord} = {to_unicode(result)}",
+                       f"\\frac{{\\partial {n}}}{{\\partial {self._coord_l()}}} = "
+                       f"{to_latex(result)}")
+        else:
+            rows = self.target.shape[0] * self.target.shape[1]
+            self._step(f"identify the Jacobian: vec d{n} = J d {coord} gives ∂vec {n}/∂("
+                       f"{coord})ᵀ = J, of size {rows.pretty()}×{k} (numerator layout)",
+                       f"∂vec {n}/∂({coord})ᵀ = {to_unicode(result)}",
+                       f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
+                       f"({self._coord_l()})^\\top}} = {to_latex(result)}")
+
+    def __repr__(self) -> str:
+        return f"<Derivation of {self.name} w.r.t. {self.wrt_spec}: {self.result}>"
+
+    def coordinates(self, X: np.ndarray) -> Coordinates:
+        """The map between the free coordinates and the matrix, at the size of X."""
+        return Coordinates(self.structure.kind, X.shape[0])
+
+
+# --- numbers: the free coordinates and the matrix -----------------------------------------------
+
+class Coordinates:
+    """The free entries of a structured n x n matrix, as a vector, and back.
+
+    kind 'vech' (symmetric: X = unvec(D_n v)), 'lower' (X = unvec(L_nᵀ v)), 'diag'
+    (X = diag(v)), or 'vec' (every entry free: X = unvec(v))."""
+
+    def __init__(self, kind: str, rows: int, cols: int | None = None) -> None:
+        self.kind, self.rows = kind, rows
+        self.cols = rows if cols is None else cols
+        if kind in ("vech", "lower"):
+            j, i = np.triu_indices(rows)
+            self._i, self._j = i, j
+
+    @property
+    def size(self) -> int:
+        n = self.rows
+        return {"vech": n * (n + 1) // 2, "lower": n * (n + 1) // 2, "diag": n,
+                "vec": n * self.cols}[self.kind]
+
+    @property
+    def gradient_shape(self) -> tuple[int, int]:
+        """The shape of a gradient in these coordinates: a column, or X's shape for vec."""
+        return (self.rows, self.cols) if self.kind == "vec" else (self.size, 1)
+
+    def to_matrix(self, v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=float).reshape(-1)
+        if self.kind == "vec":
+            return v.reshape(self.rows, self.cols, order="F")
+        if self.kind == "diag":
+            return np.diag(v)
+        X = np.zeros((self.rows, self.rows))
+        X[self._i, self._j] = v
+        if self.kind == "vech":
+            X[self._j, self._i] = v
+        return X
+
+    def from_matrix(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=float)
+        if self.kind == "vec":
+            return X.reshape(-1, order="F")
+        if self.kind == "diag":
+            return np.diag(X).copy()
+        return X[self._i, self._j].copy()
+
+
+def coordinates_of(derivation, X: np.ndarray) -> Coordinates:
+    """The coordinates a derivation is taken in, at the size of X (vec for a plain one)."""
+    if isinstance(derivation, StructuredDerivation):
+        return derivation.coordinates(X)
+    return Coordinates("vec", X.shape[0], X.shape[1])
+
+
+def split_wrt(cell: Cell, wrt):
+    """wrt with structured items ('vech(X)', 'diag(X)') replaced by the variable's name, and
+    the structures asked for, by name. A plain wrt passes through unchanged."""
+    if isinstance(wrt, str):
+        items, rebuild = [w.strip() for w in wrt.split(",")], ",".join
+    elif isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
+        items, rebuild = [w.strip() for w in wrt], list
+    else:
+        return wrt, {}
+    structures: dict[str, Structure] = {}
+    names = []
+    for item in items:
+        s = parse_wrt(cell, item) if item else None
+        if s is None:
+            m = _WRT.fullmatch(item) if item else None
+            names.append(m.group(2).strip() if m else item)   # vec(X) is X
+            continue
+        structures[s.var.name] = s
+        names.append(s.var.name)
+    if not structures and all(a == b for a, b in zip(items, names)):
+        return wrt, {}
+    return rebuild(names), structures
