@@ -57,8 +57,8 @@ def timeit(fn, budget: float = 1.0, min_reps: int = 3, max_reps: int = 50) -> fl
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-        if times[-1] > 5 * budget and len(times) >= 1:
-            break
+        if times[-1] > 5 * budget and len(times) >= min_reps:
+            break   # slow: the minimum number of repeats is enough
     return statistics.median(times)
 
 
