@@ -19,7 +19,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wrt", help="the variable (or comma-separated variables)")
     p.add_argument("--shape", action="append", default=[], metavar="DECL",
                    help="a declaration such as 'X: m x n' or 'A: n x n spd' (repeatable)")
-    p.add_argument("--layout", choices=("numerator", "denominator"), default="numerator")
+    p.add_argument("--layout", choices=("mixed", "numerator", "denominator"), default="mixed",
+                   help="mixed (default): a gradient shaped like X, the Jacobian "
+                        "d vec F/d (vec X)'; numerator: the gradient transposed, the Jacobian; "
+                        "denominator: the gradient, the Jacobian transposed")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of Unicode")
     p.add_argument("--no-steps", action="store_true", help="print only the result")
     p.add_argument("--check", action="store_true",

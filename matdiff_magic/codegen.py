@@ -215,12 +215,16 @@ def numpy_source(d) -> str:
     args, names, dim_code, extra = _signature(d)
     reuse: Counter = Counter()
     _count(d.numerator, reuse)
+    if d.result is not d.numerator:
+        _count(d.result, reuse)
     gen = _Gen(names, dim_code, reuse)
     conv = "".join(f"    {a} = _as2d({a})\n" for a in args)
     params = args + (["*"] + extra if extra else [])
     sig = ", ".join(params)
     what = (f"∂{d.name}/∂{d.wrt.name}, shaped like {d.wrt.name}" if d.kind == "gradient" else
-            f"∂vec {d.name}/∂(vec {d.wrt.name})ᵀ, numerator layout, column-major vec")
+            f"∂vec {d.name}/∂(vec {d.wrt.name})ᵀ, column-major vec")
+    if d.kind == "gradient" and d.layout == "numerator":
+        what = f"∂{d.name}/∂{d.wrt.name}ᵀ, the transposed gradient (numerator layout)"
     if extra:
         what += f"; sizes {', '.join(extra)} are given by keyword"
     # the cell goes into comments, made printable: a comment in a cell can hold anything
@@ -232,7 +236,7 @@ def numpy_source(d) -> str:
               "import numpy as np\n")
     out = [header + _HELPERS]
     if d.kind == "gradient":
-        body = gen.v(d.numerator)
+        body = gen.v(d.result)
         out.append(f"\n\ndef gradient({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"
                    + "\n".join(gen.lines) + ("\n" if gen.lines else "")
                    + f"    return {body}\n")

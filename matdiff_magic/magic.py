@@ -48,9 +48,10 @@ class MatdiffMagics(Magics):
               help="check at the NumPy arrays of the same names in the user namespace "
                    "(their shapes are checked against the declarations); variables with no "
                    "array are drawn at random. Implies --check")
-    @argument("--layout", choices=("numerator", "denominator"), default="numerator",
-              help="Jacobian layout: numerator, d vec(F)/d vec(X)' (default), or its "
-                   "transpose, denominator. A gradient is shaped like X in either.")
+    @argument("--layout", choices=("mixed", "numerator", "denominator"), default="mixed",
+              help="mixed (default): a gradient G shaped like X and the Jacobian "
+                   "J = d vec(F)/d vec(X)'; numerator: G' and J (Minka); denominator: G and "
+                   "J' (many statistics texts)")
     @argument("--steps", action=argparse.BooleanOptionalAction, default=True,
               help="show every step (default) or, with --no-steps, only the result")
     @argument("--out", default=None, metavar="NAME",

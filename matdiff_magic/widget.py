@@ -2,8 +2,8 @@
 
 :class:`Stepper` shows the problem, then one step at a time (previous / next, a slider, or
 all at once), the rule applied in words under each equation, the result in a box at the end,
-the numerical check as a pass/fail badge, and a layout switch that re-derives a Jacobian in
-the other layout.
+the numerical check as a pass/fail badge, and a layout switch (mixed, numerator,
+denominator) with a conventions table one click away.
 
 :class:`MatdiffDisplay` is what the magic displays: one output with two faces, the live
 widget (``application/vnd.jupyter.widget-view+json``) for frontends that run widgets and a
@@ -68,9 +68,25 @@ def badge_html(check: Any) -> str:
             f"{html.escape(check_summary(check))}</span>")
 
 
+def conventions_table() -> str:
+    """A small HTML table: what each layout shows and who uses it (SPEC §2)."""
+    from .derivation import LAYOUT_FORMS, LAYOUT_USERS
+    rows = "".join(
+        f"<tr><td><code>{name}</code>{' (default)' if name == 'mixed' else ''}</td>"
+        f"<td>{LAYOUT_FORMS[name][0]}</td><td>{LAYOUT_FORMS[name][1]}</td>"
+        f"<td>{html.escape(LAYOUT_USERS[name])}</td></tr>" for name in LAYOUT_FORMS)
+    return ('<table class="matdiff-conventions-table"><thead><tr><th>layout</th>'
+            "<th>scalar f</th><th>matrix F</th><th>who uses it</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            "<div><small>G[i, j] = ∂f/∂X[i, j] is shaped like X; "
+            "J = ∂vec F/∂(vec X)ᵀ, column-major vec.</small></div>")
+
+
 def _title(d) -> str:
     wrt, name = d.wrt.name, d.name
-    if d.kind == "gradient":
+    if d.kind == "gradient" and d.layout == "numerator":
+        what = f"gradient of {name} with respect to {wrt}, transposed (numerator layout)"
+    elif d.kind == "gradient":
         what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
     else:
         what = f"Jacobian of vec {name} with respect to vec {wrt}, {d.layout} layout"
@@ -133,12 +149,24 @@ class Stepper:
 
         jac = derivation.kind == "jacobian"
         self.layout_toggle = w.ToggleButtons(
-            options=["numerator", "denominator"], value=derivation.layout,
-            description="layout", disabled=not jac,
-            tooltips=["∂vec F/∂(vec X)ᵀ", "∂(vec F)ᵀ/∂vec X: the transpose"] if jac else
-            ["a gradient is shaped like the variable in either layout"] * 2,
+            options=["mixed", "numerator", "denominator"], value=derivation.layout,
+            description="layout",
+            tooltips=["J = ∂vec F/∂(vec X)ᵀ", "J = ∂vec F/∂(vec X)ᵀ",
+                      "Jᵀ = ∂(vec F)ᵀ/∂vec X: the transpose"] if jac else
+            ["G, shaped like the variable", "Gᵀ: the transpose", "G, shaped like the variable"],
             style={"button_width": "auto"})
         self.layout_toggle.add_class("matdiff-layout")
+        self.conventions_button = w.ToggleButton(value=False, description="conventions",
+                                                 tooltip="which layout books and tools use",
+                                                 layout=w.Layout(width="auto"))
+        self.conventions_button.add_class("matdiff-conventions-button")
+        self.conventions_html = w.HTML(conventions_table())
+        self.conventions_html.add_class("matdiff-conventions")
+        _show(self.conventions_html, False)
+        self.conventions_button.observe(
+            lambda ch: _show(self.conventions_html, bool(ch["new"])), names="value")
+        self.layout_row = w.HBox([self.layout_toggle, self.conventions_button],
+                                 layout=w.Layout(align_items="center", flex_flow="row wrap"))
 
         self.step_html = w.HTMLMath("")
         self.step_html.add_class("matdiff-step")
@@ -154,7 +182,8 @@ class Stepper:
         self.badge.add_class("matdiff-badge")
 
         self.widget = w.VBox([self.title_html, self.problem_html, self.controls,
-                              self.layout_toggle, self.step_html, self.all_html,
+                              self.layout_row, self.conventions_html, self.step_html,
+                              self.all_html,
                               self.result_html, self.rule_html, self.badge])
         self.widget.add_class("matdiff-stepper")
 
@@ -240,7 +269,7 @@ class Stepper:
     # --- the layout switch ---------------------------------------------------------------------
     def _on_layout(self, change) -> None:
         layout = change["new"]
-        if layout == self.derivation.layout or self.derivation.kind != "jacobian":
+        if layout == self.derivation.layout:
             return
         if layout not in self._cache:
             if self._derive is None:
