@@ -42,13 +42,6 @@ def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
     return memo[k]
 RESERVED = set(E.FUNCTIONS) | {"kron", "I", "ones", "scalar", "diagof", "K"}
 
-_LATEX_WORDS = {
-    "otimes": ("op", "⊗"), "circ": ("op", "∘"), "odot": ("op", "∘"), "cdot": ("op", "*"),
-    "top": ("name", "T"), "intercal": ("name", "T"), "det": ("name", "det"),
-    "exp": ("name", "exp"), "log": ("name", "log"), "sin": ("name", "sin"),
-    "cos": ("name", "cos"), "tanh": ("name", "tanh"), "tr": ("name", "tr"),
-    "left": ("skip", ""), "right": ("skip", ""), "times": ("op", "*"),
-}
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
 # '2.' is not a number here: in 'X^2.*Y' the dot belongs to the operator '.*'
@@ -90,27 +83,10 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             continue
         if ch == "#":
             break
-        if ch == "\\":
-            m = re.compile(r"\\([A-Za-z]+|[,;! ])").match(line, i)
-            if not m:
-                raise err("unexpected '\\'", i + 1)
-            word = m.group(1)
-            if word in (",", ";", "!", " "):
-                i = m.end()
-                continue
-            if word in ("operatorname", "mathrm", "text", "mathbf"):
-                m2 = re.compile(r"\s*\{\s*([A-Za-z0-9]+)\s*\}").match(line, m.end())
-                if not m2:
-                    raise err(f"expected '{{name}}' after \\{word}", m.end() + 1)
-                toks.append(Tok("name", m2.group(1), i + 1))
-                i = m2.end()
-                continue
-            if word not in _LATEX_WORDS:
-                raise err(f"unknown LaTeX command '\\{word}'", i + 1)
-            kind, text = _LATEX_WORDS[word]
-            if kind != "skip":
-                toks.append(Tok(kind, text, i + 1))
-            i = m.end()
+        if ch == "\\":   # LaTeX as papers write it (SPEC §9): see latex_input.py
+            from .latex_input import command
+            more, i = command(line, i, err)
+            toks.extend(more)
             continue
         if line.startswith(("I_{", "K_{", "1_{"), i):
             j = line.find("}", i)
@@ -158,6 +134,9 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
                           "cell language", i + 1)
             raise err(f"unexpected character {_describe(ch)}", i + 1)
     toks.append(Tok("end", "", len(line) + 1))
+    if "\\" in line:   # \frac, \sqrt, norms and braces that group become plain tokens
+        from .latex_input import rewrite
+        toks = rewrite(toks, err)
     return toks
 
 
@@ -420,7 +399,13 @@ class _Line:
         return E.identity(d) if t.text == "I" else E.ones(d)
 
     def function(self, t: Tok) -> E.Expr:
-        name = t.text
+        name = _FUNCTION_ALIASES.get(t.text, t.text)
+        if name == "‖":   # \|x\| without a subscript: the Euclidean norm of a vector,
+            self.expect("(")   # the Frobenius norm of a matrix
+            arg = self.expr()
+            self.expect(")")
+            vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
+            return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
         if name not in E.FUNCTIONS and name != "kron":
             known = ", ".join(sorted(E.FUNCTIONS + ("kron",)))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)
@@ -457,6 +442,9 @@ class _Line:
         return self.build(E.call, t.col, name, arg)
 
 
+# σ(...) is how the Unicode printer and papers write the logistic sigmoid
+_FUNCTION_ALIASES = {"σ": "sigmoid"}
+
 FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
 
 
@@ -485,6 +473,9 @@ class Parser:
         names = []
         for m in re.finditer(r"[^,\s]+", line[:colon]):
             name = m.group(0)
+            if name.startswith("\\"):   # \Sigma : n x n spd
+                from .latex_input import declared_name
+                name = declared_name(name)
             if not _NAME.fullmatch(name):
                 raise err(f"'{name}' is not a valid name", m.start() + 1)
             for j, c in enumerate(name):
