@@ -322,6 +322,15 @@ class Derivation:
         from .check import run_check
         return run_check(self, seed=seed, dims=dims, method=method, values=values)
 
+    def compare(self, claim: str, seed: int = 0, dims: dict | None = None):
+        """Judge a claimed derivative (cell language or LaTeX, the cell's symbols, this
+        derivation's layout) and name the slip: returns a Verdict with ``correct``,
+        ``diagnosis`` (correct, transposed, scaled, missing-term, extra-term, needs-symmetry,
+        shape or wrong), ``message``, ``factor``, ``term``, ``symbols``, ``max_rel_error``.
+        A claim that does not parse raises MatdiffError with a caret in the claim."""
+        from .compare import compare
+        return compare(self, claim, seed=seed, dims=dims)
+
     def jvp(self, values: dict, V, dims: dict | None = None):
         """The derivative applied to a direction V shaped like the variable (matrix-free):
         dF for dX = V (shaped like F), or ⟨G, V⟩ for a scalar target."""
@@ -417,3 +426,16 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
     if isinstance(wrt, str) and "," not in wrt or wrt is None:
         return out[0]
     return out
+
+
+def assert_derivative(cell: str, wrt: str, claim: str, layout: str = "mixed",
+                      shapes: Sequence[str] = ()) -> None:
+    """Raise AssertionError with the verdict's message unless ``claim`` is the derivative of
+    the cell's target with respect to ``wrt`` in ``layout`` (for pytest and autograding).
+    Bad input (the cell or the claim) raises MatdiffError."""
+    d = derive(cell, wrt=wrt, layout=layout, shapes=shapes)
+    if isinstance(d, list):
+        raise MatdiffError("assert_derivative takes one variable in wrt")
+    v = d.compare(claim)
+    if not v.correct:
+        raise AssertionError(f"{v.diagnosis}: {v.message}")

@@ -82,6 +82,19 @@ def conventions_table() -> str:
             "J = ∂vec F/∂(vec X)ᵀ, column-major vec.</small></div>")
 
 
+def verdict_badge_html(v: Any) -> str:
+    """The badge for a claimed answer: green when correct, red with the slip otherwise."""
+    if isinstance(v, BaseException):
+        return (f'<span class="matdiff-claim matdiff-fail" style="{_BADGE_STYLE}{_FAIL_STYLE}">'
+                f"the claim could not be judged: {html.escape(str(v))}</span>")
+    ok = bool(v.correct)
+    label = "✔ claim correct" if ok else f"✘ claim {v.diagnosis}"
+    return (f'<span class="matdiff-claim {"matdiff-pass" if ok else "matdiff-fail"}" '
+            f'style="{_BADGE_STYLE}{_PASS_STYLE if ok else _FAIL_STYLE}">'
+            f"{html.escape(label)}</span> <span class=\"matdiff-claim-text\">"
+            f"<code>{html.escape(v.claim)}</code>: {html.escape(v.message)}</span>")
+
+
 def _title(d) -> str:
     wrt, name = d.wrt.name, d.name
     if d.kind == "gradient" and d.layout == "numerator":
