@@ -121,11 +121,15 @@ class Stepper:
 
     def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
                  checker: Callable[[Any], Any] | None = None,
-                 derive: Callable[..., Any] | None = None) -> None:
+                 derive: Callable[..., Any] | None = None, verdict: Any = None,
+                 claim: str | None = None) -> None:
         import ipywidgets as w
 
         self.derivation = derivation
         self.check = check
+        self.verdict = verdict
+        self.claim = claim
+        self._verdicts = {derivation.layout: verdict}
         self.show_steps = show_steps
         self._checker = checker
         self._derive = derive
@@ -193,11 +197,14 @@ class Stepper:
         self.result_html.add_class("matdiff-result")
         self.badge = w.HTML("")
         self.badge.add_class("matdiff-badge")
+        self.claim_badge = w.HTML("")
+        self.claim_badge.add_class("matdiff-claim-badge")
 
         self.widget = w.VBox([self.title_html, self.problem_html, self.controls,
                               self.layout_row, self.conventions_html, self.step_html,
                               self.all_html,
-                              self.result_html, self.rule_html, self.badge])
+                              self.result_html, self.rule_html, self.badge,
+                              self.claim_badge])
         self.widget.add_class("matdiff-stepper")
 
         self.prev_button.on_click(lambda _: self._move(-1))
@@ -268,11 +275,18 @@ class Stepper:
         if self.check is not None:
             ok = not isinstance(self.check, BaseException) and self.check.passed
             self.badge.add_class("matdiff-pass" if ok else "matdiff-fail")
+        _show(self.claim_badge, self.verdict is not None)
+        self.claim_badge.value = "" if self.verdict is None else verdict_badge_html(self.verdict)
+        for cls in ("matdiff-pass", "matdiff-fail"):
+            self.claim_badge.remove_class(cls)
+        if self.verdict is not None:
+            ok = not isinstance(self.verdict, BaseException) and self.verdict.correct
+            self.claim_badge.add_class("matdiff-pass" if ok else "matdiff-fail")
 
     def shown_html(self) -> str:
         """The HTML of every visible part, top to bottom (what a reader sees)."""
         parts = [self.title_html, self.problem_html, self.step_html, self.all_html,
-                 self.result_html, self.rule_html, self.badge]
+                 self.result_html, self.rule_html, self.badge, self.claim_badge]
         return "\n".join(p.value for p in parts if p.layout.display != "none")
 
     @property
@@ -299,10 +313,17 @@ class Stepper:
             elif self.check is not None:
                 check = self.check
             self._cache[layout] = (d, check)
+        if self.claim is not None and layout not in self._verdicts:
+            # the claim is judged again in the layout now shown
+            try:
+                self._verdicts[layout] = self._cache[layout][0].compare(self.claim)
+            except Exception as exc:  # shown in the badge, the widget stays usable
+                self._verdicts[layout] = exc
         at_end = self.index == self.last
         self._busy = True
         try:
             self.derivation, self.check = self._cache[layout]
+            self.verdict = self._verdicts.get(layout, self.verdict)
             self.slider.max = self.last
             self.index = self.last if (at_end or not self.show_steps) else self.index
         finally:
@@ -326,11 +347,14 @@ class MatdiffDisplay:
     """
 
     def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
-                 check_kwargs: dict | None = None) -> None:
+                 check_kwargs: dict | None = None, verdict: Any = None,
+                 claim: str | None = None) -> None:
         self.derivation = derivation
         self.check = check
         self.show_steps = show_steps
         self.check_kwargs = check_kwargs
+        self.verdict = verdict
+        self.claim = claim
         self._stepper: Stepper | None = None
 
     @property
@@ -340,7 +364,7 @@ class MatdiffDisplay:
             kw = self.check_kwargs
             checker = None if kw is None else (lambda d: d.check(**kw))
             self._stepper = Stepper(self.derivation, self.check, show_steps=self.show_steps,
-                                    checker=checker)
+                                    checker=checker, verdict=self.verdict, claim=self.claim)
         return self._stepper
 
     # --- the static face ---------------------------------------------------------------------
@@ -350,6 +374,8 @@ class MatdiffDisplay:
         if self.check is not None:
             body += "\n" + (self.check.text() if hasattr(self.check, "text")
                             else check_summary(self.check))
+        if self.verdict is not None:
+            body += "\n" + str(self.verdict)
         return body
 
     def latex(self) -> str:
@@ -366,6 +392,8 @@ class MatdiffDisplay:
                    f"</div>")
         if self.check is not None:
             out += f"<div>{badge_html(self.check)}</div>"
+        if self.verdict is not None:
+            out += f"<div>{verdict_badge_html(self.verdict)}</div>"
         return out
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
