@@ -287,6 +287,8 @@ def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
     """Judge a claimed derivative against the derivation ``d`` (see the module docstring)."""
     c = parse_claim(claim, d)
     answer = d.result
+    if isinstance(c, E.Num) and c.value == 0:   # "0": the zero of the answer's shape
+        c = E.zero(answer.shape)
     shown = to_unicode(c)
     base = {"claim": shown, "layout": d.layout}
 

@@ -265,3 +265,10 @@ def test_verdict_renders_as_text_and_html():
     assert "matdiff-claim" in html and "matdiff-fail" in html and "missing-term" in html
     ok = derive(XAX, wrt="x").compare("A x + A' x")
     assert "matdiff-pass" in ok._repr_html_() and str(ok).startswith("claim correct")
+
+
+def test_a_zero_claim_takes_the_answer_s_shape():
+    d = derive("X : n x n invertible\ntr(X inv(X))", wrt="X")
+    assert d.compare("0").correct
+    assert d.compare("X").diagnosis == "extra-term"
+    assert derive(XAX, wrt="x").compare("0").diagnosis == "wrong"
