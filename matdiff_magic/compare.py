@@ -119,11 +119,13 @@ def parse_claim(text: str, d) -> E.Expr:
 
 # --- random points ------------------------------------------------------------------------------
 
-def draw_point(d, seed: int, dims: dict | None = None) -> tuple[dict, dict]:
+def draw_point(d, seed: int, dims: dict | None = None,
+               descending: bool = False) -> tuple[dict, dict]:
     """A random point (values, sizes) that honours the declarations: the numerical check's
-    sampler, in one call so that a shared sampler can take its place."""
+    sampler, in one call so that a shared sampler can take its place. ``descending`` sizes
+    are the check's second try (logdet(XᵀX) needs more rows than columns)."""
     from .check import random_values
-    return random_values(d, seed, dims)
+    return random_values(d, seed, dims, descending=descending)
 
 
 def _general(d, values: dict, rng: np.random.Generator) -> dict:
@@ -189,7 +191,7 @@ class _Points:
             if len(self.points) == POINTS:
                 break
             try:
-                vals, sizes = draw_point(d, int(seed) + k, dims)
+                vals, sizes = draw_point(d, int(seed) + k, dims, descending=k >= 2 * POINTS)
                 vals = _general(d, vals, rng)
                 if all(np.all(np.isfinite(self._eval(e, vals, sizes))) for e in exprs):
                     self.points.append((vals, sizes))
