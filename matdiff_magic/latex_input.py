@@ -9,8 +9,9 @@ Two stages, both keeping the columns of the original text so that carets point i
   ``\\rVert`` with their ``_F`` / ``_2``) for the second stage.
 * :func:`rewrite` turns the marked structure into plain tokens of the same line:
   ``\\frac{a}{b}`` -> ``((a) / (b))``, ``\\sqrt{a}`` -> ``sqrt(a)``, ``\\|a\\|_F`` ->
-  ``fro(a)``, ``\\|a\\|_2`` -> ``norm2(a)``, ``\\log\\det`` -> ``logdet``, and braces that
-  group (not those of an exponent) -> parentheses.
+  ``fro(a)``, ``\\|a\\|_2`` -> ``norm2(a)``, ``\\log\\det`` -> ``logdet``, ``X^{\\circ 2}``
+  -> ``X .^ 2``, and braces that group (not those of an exponent) -> parentheses. The
+  engine's own LaTeX output reads back this way (except sizes such as ``I_{mn}``).
 
 An unknown command is a MatdiffError with a caret under its backslash.
 """
@@ -29,6 +30,7 @@ Err = Callable[[str, int], MatdiffError]
 # commands that are one token (or nothing): name -> (kind, text)
 _SIMPLE = {
     "otimes": ("op", "⊗"), "circ": ("op", "∘"), "odot": ("op", "∘"), "cdot": ("op", "*"),
+    "oslash": ("op", "./"),
     "times": ("op", "*"), "top": ("name", "T"), "intercal": ("name", "T"),
     "det": ("name", "det"), "exp": ("name", "exp"), "log": ("name", "log"),
     "ln": ("name", "log"), "sin": ("name", "sin"), "cos": ("name", "cos"),
@@ -301,6 +303,10 @@ def _seq(toks: list[Tok], i: int, stop, err: Err) -> tuple[list[Tok], int]:
             if toks[j].kind == "end":
                 raise err("missing '}'", t.col)
             keep = bool(out) and out[-1].kind == "op" and out[-1].text in ("^", ".^")
+            if keep and inner and inner[0].kind == "op" and inner[0].text == "∘":
+                # X^{\circ 2}: the Hadamard power X .^ 2
+                out[-1] = Tok("op", ".^", out[-1].col)
+                inner = inner[1:]
             if keep:   # an exponent: X^{-1}, X^{\top}
                 out += [t, *inner, toks[j]]
             else:      # a group: like parentheses

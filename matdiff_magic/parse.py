@@ -391,7 +391,9 @@ class _Line:
         def derr(msg: str) -> MatdiffError:
             return self.err(msg, t.col)
         if t.text == "K":
-            parts = t.extra.split(",")
+            # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one letter
+            parts = list(t.extra) if re.fullmatch(r"[A-Za-z]{2}", t.extra) else \
+                t.extra.split(",")
             if len(parts) != 2:
                 raise derr("the commutation matrix is written K_{m,n}")
             return E.comm(parse_dim(parts[0], derr), parse_dim(parts[1], derr))
