@@ -220,38 +220,54 @@ class _Points:
         return out
 
 
-def _close(a: list[np.ndarray], b: list[np.ndarray], *scales: list[np.ndarray]) -> bool:
+def _close(a: list[np.ndarray], b: list[np.ndarray], *scales: list[np.ndarray],
+           floor: list[float] | None = None) -> bool:
     """a = b at every point, relative to the size of a, b and the other arrays given (the
-    pieces a difference was made of, so that cancellation is not mistaken for a slip)."""
+    pieces a difference was made of) and to ``floor`` (the size of the terms of answer and
+    claim), so that cancellation is not mistaken for a slip."""
     for k, (x, y) in enumerate(zip(a, b)):
         if x.shape != y.shape:
             return False
-        scale = max([float(np.max(np.abs(z[k]), initial=0.0)) for z in (a, b, *scales)])
+        scale = max([float(np.max(np.abs(z[k]), initial=0.0)) for z in (a, b, *scales)]
+                    + [floor[k] if floor else 0.0])
         if float(np.max(np.abs(x - y), initial=0.0)) > TOL * max(scale, 1e-300):
             return False
     return True
 
 
-def _rel_error(claim: list[np.ndarray], answer: list[np.ndarray]) -> float:
+def _magnitude(pts: _Points, exprs: list[E.Expr]) -> list[float]:
+    """The largest entry of any of the expressions, point by point."""
+    out = [0.0] * len(pts.points)
+    for e in exprs:
+        vals = pts.values(e)
+        for k, v in enumerate(vals or []):
+            out[k] = max(out[k], float(np.max(np.abs(v), initial=0.0)))
+    return out
+
+
+def _rel_error(claim: list[np.ndarray], answer: list[np.ndarray],
+               floor: list[float] | None = None) -> float:
     err = 0.0
-    for c, a in zip(claim, answer):
+    for k, (c, a) in enumerate(zip(claim, answer)):
         if c.shape != a.shape:
             return float("inf")
-        scale = max(float(np.max(np.abs(a), initial=0.0)), 1e-300)
+        scale = max(float(np.max(np.abs(a), initial=0.0)), floor[k] if floor else 0.0,
+                    1e-300)
         err = max(err, float(np.max(np.abs(c - a), initial=0.0)) / scale)
     return err
 
 
-def _factor(claim: list[np.ndarray], answer: list[np.ndarray]) -> float | None:
+def _factor(claim: list[np.ndarray], answer: list[np.ndarray],
+            floor: list[float] | None = None) -> float | None:
     """c with claim = c · answer at every point (c ≠ 0, 1), or None."""
     a0, c0 = answer[0].reshape(-1), claim[0].reshape(-1)
     nrm = float(a0 @ a0)
-    if nrm == 0.0:
-        return None
+    if nrm == 0.0 or np.sqrt(nrm) <= 1e-9 * (floor[0] if floor else 0.0):
+        return None   # the answer is zero (up to rounding): no multiple of it is telling
     c = float(a0 @ c0) / nrm
     if c == 0.0 or abs(c - 1.0) < 1e-9:
         return None
-    if not _close(claim, [c * a for a in answer]):
+    if not _close(claim, [c * a for a in answer], floor=floor):
         return None
     frac = Fraction(c).limit_denominator(1000)
     return float(frac) if abs(float(frac) - c) <= 1e-9 * max(1.0, abs(c)) else c
@@ -308,6 +324,7 @@ def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
 
     claim_terms = terms(c)
     pts = _Points(d, seed, dims, [answer])
+    floor = _magnitude(pts, terms(answer) + claim_terms)
     A = pts.values(answer)
     C = pts.values(c)
     if C is None:
@@ -315,18 +332,18 @@ def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
                        "is (a log or square root of a negative entry, or a singular matrix "
                        "that the answer does not invert).", float("inf"))
     At = [a.T for a in A]
-    if same_shape and _close(C, A):
+    if same_shape and _close(C, A, floor=floor):
         return verdict("correct", "Correct: the claim equals the answer at random points "
-                       "that honour the declarations.", _rel_error(C, A))
-    err = _rel_error(C, A) if same_shape else _rel_error(C, At)
-    if t_shape and _close(C, At):
+                       "that honour the declarations.", _rel_error(C, A, floor))
+    err = _rel_error(C, A, floor) if same_shape else _rel_error(C, At, floor)
+    if t_shape and _close(C, At, floor=floor):
         return verdict("transposed", f"The claim is the transpose of the answer: "
                        f"{_layout_note(d)}.", err)
 
     orientations = ([("", A, answer)] if same_shape else []) + \
         ([("transposed", At, E.transpose(answer))] if t_shape else [])
     for how, ref, ref_expr in orientations:
-        slip = _slip(d, pts, C, ref, ref_expr, claim_terms, how, c)
+        slip = _slip(d, pts, C, ref, ref_expr, claim_terms, c, floor)
         if slip is None:
             continue
         diagnosis, message, kw = slip
@@ -351,18 +368,19 @@ def _what(d) -> str:
     return f"the Jacobian ∂vec {n}/∂(vec {x})ᵀ, {d.layout} layout"
 
 
-def _slip(d, pts: _Points, C, ref, ref_expr: E.Expr, claim_terms, how: str, claim: E.Expr):
+def _slip(d, pts: _Points, C, ref, ref_expr: E.Expr, claim_terms, claim: E.Expr,
+          floor: list[float]):
     """The first of scaled, missing-term, extra-term, needs-symmetry that explains C = ref."""
-    f = _factor(C, ref)
+    f = _factor(C, ref, floor)
     if f is not None:
         what = "the sign is wrong" if f == -1 else f"it is off by a factor {_number(f)}"
         return "scaled", f"The claim is {_number(f)} times the answer: {what}.", {"factor": f}
-    for t, T in _term_values(pts, terms(ref_expr)):
-        if _close(C, [r - v for r, v in zip(ref, T)], ref, T):
+    for t, T in _term_values(pts, terms(ref_expr), floor):
+        if _close(C, [r - v for r, v in zip(ref, T)], ref, T, floor=floor):
             return ("missing-term", f"A term is missing: {to_unicode(t)}.",
                     {"term": str(t)})
-    for t, T in _term_values(pts, claim_terms):
-        if _close([c - v for c, v in zip(C, T)], ref, C, T):
+    for t, T in _term_values(pts, claim_terms, floor):
+        if _close([c - v for c, v in zip(C, T)], ref, C, T, floor=floor):
             return ("extra-term", f"The claim has a term too many: {to_unicode(t)}.",
                     {"term": str(t)})
     names = _candidates(d, claim)
@@ -374,7 +392,7 @@ def _slip(d, pts: _Points, C, ref, ref_expr: E.Expr, claim_terms, how: str, clai
                 return None
             R = pts.values(ref_expr, subset)
             Cs = pts.values(claim, subset)
-            if R is not None and Cs is not None and _close(Cs, R):
+            if R is not None and Cs is not None and _close(Cs, R, floor=floor):
                 which = ", ".join(subset)
                 return ("needs-symmetry", f"The claim would be right only if {which} were "
                         f"symmetric, and the cell does not declare {'them' if k > 1 else 'it'} "
@@ -382,7 +400,8 @@ def _slip(d, pts: _Points, C, ref, ref_expr: E.Expr, claim_terms, how: str, clai
     return None
 
 
-def _term_values(pts: _Points, ts: list[E.Expr]) -> list[tuple[E.Expr, list[np.ndarray]]]:
+def _term_values(pts: _Points, ts: list[E.Expr],
+                 floor: list[float]) -> list[tuple[E.Expr, list[np.ndarray]]]:
     """Each term with its values, then each group of terms that are multiples of one another
     (x' ⊗ x and x xᵀ are one term 2 x xᵀ to a reader), written as a multiple of its shortest
     member."""
@@ -396,7 +415,7 @@ def _term_values(pts: _Points, ts: list[E.Expr]) -> list[tuple[E.Expr, list[np.n
         group = [(ti, vi, 1.0)]
         for j in range(i + 1, len(vals)):
             tj, vj = vals[j]
-            c = _ratio(vj, vi)
+            c = _ratio(vj, vi, floor)
             if c is not None:
                 group.append((tj, vj, c))
                 seen.add(j)
@@ -406,16 +425,17 @@ def _term_values(pts: _Points, ts: list[E.Expr]) -> list[tuple[E.Expr, list[np.n
         rep, _, c_rep = min(group, key=lambda g: len(str(g[0])))
         coef = Fraction(sum(c for _, _, c in group) / c_rep).limit_denominator(1000)
         expr = E.scale(coef, rep) if _close([float(coef) * r for r in pts.values(rep)],
-                                            total) else E.add(*(g[0] for g in group))
+                                            total, floor=floor) else \
+            E.add(*(g[0] for g in group))
         out.append((expr, total))
     return out
 
 
-def _ratio(a: list[np.ndarray], b: list[np.ndarray]) -> float | None:
+def _ratio(a: list[np.ndarray], b: list[np.ndarray], floor: list[float]) -> float | None:
     """c with a = c · b at every point (any c ≠ 0), or None."""
     b0, a0 = b[0].reshape(-1), a[0].reshape(-1)
     nrm = float(b0 @ b0)
-    if nrm == 0.0:
+    if nrm == 0.0 or np.sqrt(nrm) <= 1e-9 * floor[0]:
         return None
     c = float(b0 @ a0) / nrm
     return c if c != 0.0 and _close(a, [c * x for x in b]) else None

@@ -56,9 +56,12 @@ _GREEK = {
     "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
 _STRUCTURE = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "sqrt": "sqrt",
-              "lVert": "lbar", "rVert": "rbar", "Vert": "bar"}
+              "lVert": "lbar", "rVert": "rbar", "Vert": "bar", "lvert": "labs",
+              "rvert": "rabs"}
 _WORD = re.compile(r"\\([A-Za-z]+|[,;!> |])")
-_FONT_ARG = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[A-Za-z0-9]+)\s*\}|(\\[A-Za-z]+|[A-Za-z0-9]))")
+_FONT_ARG = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W_]+)\s*\}|(\\[A-Za-z]+|[A-Za-z0-9]))")
+# \operatorname{vec}^{-1}_{m}: unvec with m rows, as the LaTeX printer writes it
+_UNVEC = re.compile(r"\s*\^\s*\{\s*-\s*1\s*\}\s*_\s*(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
 _SUB = re.compile(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
 # the subscript of a norm: _F, _2, _{F}, _{\mathrm{F}}, _\text{F}, _{\rm F}
 _NORM_SUB = re.compile(r"_\s*(?:\{\s*(?:\\(?:mathrm|text|mathsf|rm)\s*\{?\s*)?([F2])\s*\}?\s*\}"
@@ -111,6 +114,14 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
             j += 1
         if j < len(line) and line[j] in "[]":
             return [Tok("op", "(" if line[j] == "[" else ")", j + 1)], j + 1
+        if j < len(line) and line[j] == "|" and word in ("left", "right"):
+            return [Tok("tex", "labs" if word == "left" else "rabs", col)], j + 1
+        bar = re.compile(r"\\(?:\||Vert(?![A-Za-z]))").match(line, j)
+        if bar and word in ("left", "right"):   # \left\| opens a norm, \right\| closes it
+            if word == "left":
+                return [Tok("tex", "lbar", col)], bar.end()
+            sub, end = _norm_subscript(line, bar.end())
+            return [Tok("tex", "rbar", col, sub)], end
         if j < len(line) and line[j] == ".":
             return [], j + 1
         return [], end
@@ -163,6 +174,9 @@ def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], 
         return [Tok("name", "ones" if arg == "1" else "I", col)], end
     if arg.isdigit():
         return [Tok("num", arg, col)], end
+    if arg == "vec" and _UNVEC.match(line, end):
+        m2 = _UNVEC.match(line, end)
+        return [Tok("name", "unvec", col, "unvec:" + (m2.group(1) or m2.group(2)))], m2.end()
     if arg.lower() in FUNCTIONS or arg.lower() == "kron":
         return [Tok("name", arg.lower(), col, "tex")], end
     name, end = _subscripted(line, arg, end)
@@ -197,6 +211,12 @@ def _close(toks: list[Tok], i: int) -> int:
     return len(toks) - 1   # unbalanced: the parser says where
 
 
+def _is_call_name(name: str) -> bool:
+    """A name that applies to a parenthesised argument (a symbol followed by '(' is a
+    product)."""
+    return name in FUNCTIONS or name in ("kron", "σ", "‖", "abs")
+
+
 def _starts_operand(t: Tok) -> bool:
     return t.kind in ("name", "num", "sub") or (t.kind == "op" and t.text == "(")
 
@@ -208,7 +228,8 @@ def _span(toks: list[Tok], j: int) -> int:
         k = _close(toks, j)
     elif _is_tex_function(t) and not (toks[j + 1].kind == "op" and toks[j + 1].text == "("):
         return _span(toks, j + 1)     # \log\det X, \log \sigma(x)
-    elif t.kind == "name" and toks[j + 1].kind == "op" and toks[j + 1].text == "(":
+    elif t.kind == "name" and _is_call_name(t.text) and toks[j + 1].kind == "op" and \
+            toks[j + 1].text == "(":
         k = _close(toks, j + 1)
     elif t.kind in ("name", "num", "sub"):
         k = j + 1
@@ -234,10 +255,24 @@ def _bare(toks: list[Tok], err: Err) -> list[Tok]:
     while i < len(toks):
         t = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else t
+        if t.kind == "name" and t.extra.startswith("unvec:"):
+            if not (nxt.kind == "op" and nxt.text == "("):
+                raise err("\\operatorname{vec}^{-1}_{m} needs its argument in parentheses",
+                          t.col)
+            k = _close(toks, i + 1)
+            inner = _bare(toks[i + 2:k - 1] + [Tok("end", "", toks[k - 1].col)], err)[:-1]
+            rows = t.extra[len("unvec:"):]
+            out += [Tok("name", "unvec", t.col), nxt, *inner, Tok("op", ",", toks[k - 1].col),
+                    Tok("num" if rows.isdigit() else "name", rows, toks[k - 1].col),
+                    toks[k - 1]]
+            i = k
+            continue
         if _is_tex_function(t) and not (nxt.kind == "op" and nxt.text == "(") and \
                 _starts_operand(nxt):
             k = _span(toks, i + 1)
-            if _starts_operand(toks[k]):
+            # vec binds to the one operand after it, as the printer writes vec A B; for the
+            # others a product after the operand is ambiguous (tr A X B means tr(A X B))
+            if _starts_operand(toks[k]) and t.text != "vec":
                 raise err(f"put the argument of {t.text} in parentheses: what it applies to "
                           "is ambiguous here", t.col)
             inner = _bare(toks[i + 1:k] + [Tok("end", "", toks[k].col)], err)[:-1]
@@ -298,6 +333,16 @@ def _seq(toks: list[Tok], i: int, stop, err: Err) -> tuple[list[Tok], int]:
             continue
         if t.kind == "tex" and t.text == "rbar":
             raise err("\\rVert without \\lVert before it", t.col)
+        if t.kind == "tex" and t.text == "labs":   # \left| x \right|, \lvert x \rvert
+            inner, j = _seq(toks, i + 1, ("rabs",), err)
+            if not _is_bar(toks[j], ("rabs",)):
+                raise err("this absolute value is not closed (\\left| ... \\right|)", t.col)
+            out += [Tok("name", "abs", t.col), Tok("op", "(", t.col), *inner,
+                    Tok("op", ")", toks[j].col)]
+            i = j + 1
+            continue
+        if t.kind == "tex" and t.text == "rabs":
+            raise err("a closing '|' without an opening one", t.col)
         if t.kind == "op" and t.text == "{":
             inner, j = _seq(toks, i + 1, "}", err)
             if toks[j].kind == "end":

@@ -46,6 +46,7 @@ _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
 # '2.' is not a number here: in 'X^2.*Y' the dot belongs to the operator '.*'
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+_TEX_SUB = re.compile(r"_\{\s*([A-Za-z0-9]+)\s*\}")
 _OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
         ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
 
@@ -116,6 +117,11 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
                 if c in _HOMOGLYPHS:
                     raise err(f"{_describe(c)} looks like the Latin '{_HOMOGLYPHS[c]}': write the "
                               "Latin letter (or another Greek one)", i + j + 1)
+            sub = _TEX_SUB.match(line, m.end()) if "\\" in line else None
+            if sub:   # LaTeX: s_{2}, x_{ij}
+                toks.append(Tok("name", f"{m.group(0)}_{sub.group(1)}", i + 1, "tex"))
+                i = sub.end()
+                continue
             toks.append(Tok("name", m.group(0), i + 1))
             i = m.end()
             continue
@@ -369,7 +375,7 @@ class _Line:
             return e
         if t.kind == "name":
             self.i += 1
-            name = t.text
+            name = self.p.tex_name(t) if t.extra == "tex" else t.text
             if self.at("op", "(") and name not in self.p.env and name not in self.p.symbols \
                     and name not in ("I", "ones") and not name.startswith("I_"):
                 return self.function(t)
@@ -391,8 +397,8 @@ class _Line:
         def derr(msg: str) -> MatdiffError:
             return self.err(msg, t.col)
         if t.text == "K":
-            # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one letter
-            parts = list(t.extra) if re.fullmatch(r"[A-Za-z]{2}", t.extra) else \
+            # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one character
+            parts = list(t.extra) if re.fullmatch(r"[A-Za-z0-9]{2}", t.extra) else \
                 t.extra.split(",")
             if len(parts) != 2:
                 raise derr("the commutation matrix is written K_{m,n}")
@@ -459,6 +465,16 @@ class Parser:
         self.first_use: dict[str, tuple[int, int]] = {}
         self.declared: set[str] = set()
         self.env: dict[str, E.Expr] = {}
+
+    def tex_name(self, t: Tok) -> str:
+        """A LaTeX name with a subscript, s_{2}, is the cell's s2 when there is no s_2 (the
+        LaTeX printer writes s2 as s_{2})."""
+        name = t.text
+        if "_" in name and name not in self.env and name not in self.symbols:
+            alt = name.replace("_", "", 1)
+            if alt in self.env or alt in self.symbols:
+                return alt
+        return name
 
     def lookup(self, name: str, t: Tok, lineno: int) -> E.Expr:
         if name in self.env:

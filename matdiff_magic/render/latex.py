@@ -17,6 +17,7 @@ def _name(name: str) -> str:
         base, sub = m.group(1), m.group(2)
     if len(base) == 1 and not base.isascii():
         word = unicodedata.name(base, "").split()[-1].lower()
+        word = {"lamda": "lambda"}.get(word, word)   # Unicode spells λ "LAMDA"
         base = "\\" + (word.capitalize() if base.isupper() else word)
     elif len(base) > 1:
         base = "\\mathit{" + base + "}"
