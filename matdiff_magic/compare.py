@@ -103,7 +103,7 @@ def parse_claim(text: str, d) -> E.Expr:
     the claim) when it does not parse or names something the cell does not have."""
     if not isinstance(text, str):
         raise MatdiffError(f"the claim must be text, got {type(text).__name__}")
-    if not text.strip():
+    if not any(line.split("#", 1)[0].strip() for line in text.split("\n")):
         raise MatdiffError("the claim is empty: write the derivative you expect, e.g. '2 A x'")
     p = _ClaimParser(text, d.cell, d.result.shape)
     token = E._UNIFIER.set(p.unifier)

@@ -223,6 +223,8 @@ def _starts_operand(t: Tok) -> bool:
 
 def _span(toks: list[Tok], j: int) -> int:
     """The end of the operand that starts at j (an atom with its postfix operators)."""
+    if j >= len(toks) - 1:
+        return j
     t = toks[j]
     if t.kind == "op" and t.text == "(":
         k = _close(toks, j)
@@ -235,16 +237,17 @@ def _span(toks: list[Tok], j: int) -> int:
         k = j + 1
     else:
         return j
-    while toks[k].kind == "op" and toks[k].text in ("'", "ᵀ", ".T", "^", ".^"):
+    last = len(toks) - 1   # the 'end' token: never step past it
+    while k < last and toks[k].kind == "op" and toks[k].text in ("'", "ᵀ", ".T", "^", ".^"):
         k += 1
         if toks[k - 1].text in ("^", ".^"):
             if toks[k].kind == "op" and toks[k].text in ("{", "("):
                 k = _close(toks, k)
             else:
                 if toks[k].kind == "op" and toks[k].text == "-":
-                    k += 1
-                k += 1
-    return k
+                    k = min(k + 1, last)
+                k = min(k + 1, last)
+    return min(k, last)
 
 
 def _bare(toks: list[Tok], err: Err) -> list[Tok]:

@@ -118,3 +118,30 @@ def test_plain_text_is_untouched_by_the_latex_stage():
     # braces without a backslash stay what they were (exponents)
     assert str(derive("X : n x n\nX^{2}", wrt="X").result) == \
         str(derive("X : n x n\nX^2", wrt="X").result)
+
+
+TEX_ALPHABET = ["X", "A", "x", "'", "^", "-", "+", "*", "(", ")", ",", " ", "1", "2", "⊗",
+                "{", "}", "_", "|", "\\", "\\frac", "\\|", "\\left(", "\\right)", "\\left\\|",
+                "\\right\\|_2", "\\lVert", "\\rVert_F", "^{-1}", "^\\top", "^{\\circ 2}",
+                "\\mathbf{X}", "\\mathbf{1}_n", "\\sqrt", "_F", "_2", "\\log\\det",
+                "\\operatorname{tr}", "\\det", "\\exp", "\\sigma", "\\Sigma", "\\left|",
+                "\\right|", "\\operatorname{vec}", "^{-1}_{m}", "\\oslash", "\\cdot", "\\,"]
+
+
+def test_fuzzed_latex_cells_raise_only_matdiff_error():
+    from conftest import guard
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None, derandomize=True, database=None,
+              phases=(Phase.explicit, Phase.generate),
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(TEX_ALPHABET), max_size=30).map("".join))
+    def run(text):
+        with guard():
+            try:
+                derive("X : n x n\nA : n x n\nx : n\nΣ : n x n spd\n" + text, wrt="X")
+            except MatdiffError as exc:
+                assert exc.line is not None or "empty" in exc.message or \
+                    "wrt" in exc.message or "depend" in exc.message, str(exc)
+    run()
