@@ -82,6 +82,16 @@ def conventions_table() -> str:
             "J = ∂vec F/∂(vec X)ᵀ, column-major vec.</small></div>")
 
 
+_TEX_SPECIAL = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "_": "\\_",
+                "^": "\\^{}", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&",
+                "~": "\\~{}"}
+
+
+def _tex_text(text: str) -> str:
+    """Plain text made safe inside \\text{...}."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+
+
 def verdict_badge_html(v: Any) -> str:
     """The badge for a claimed answer: green when correct, red with the slip otherwise."""
     if isinstance(v, BaseException):
@@ -380,7 +390,10 @@ class MatdiffDisplay:
 
     def latex(self) -> str:
         steps = self.derivation.steps if self.show_steps else self.derivation.steps[-1:]
-        body = " \\\\\n".join(f"&{s.latex}" for s in steps)
+        lines = [f"&{s.latex}" for s in steps]
+        if self.verdict is not None:   # the claim's verdict, as text
+            lines.append(f"&\\text{{{_tex_text(str(self.verdict))}}}")
+        body = " \\\\\n".join(lines)
         return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
 
     def html(self) -> str:

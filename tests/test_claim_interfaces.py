@@ -36,6 +36,7 @@ def test_magic_claim_wrong_shows_derivation_and_badge(ip):
     assert "claim NEEDS-SYMMETRY (2 Ax)" in data["text/plain"]  # and the verdict
     assert "A were symmetric" in data["text/plain"]
     assert "matdiff-claim" in data["text/html"] and "matdiff-fail" in data["text/html"]
+    assert "\\text{claim NEEDS-SYMMETRY (2 Ax): " in data["text/latex"]
     assert WIDGET_MIME in data
 
 
