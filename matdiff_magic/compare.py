@@ -198,20 +198,30 @@ class _Points:
             except MatdiffError as exc:
                 problem = exc
         if not self.points:
-            raise MatdiffError("no random point was found where the answer and the claim are "
-                               "both defined" + (f" ({problem.message})" if problem else ""))
+            raise MatdiffError("no random point was found where the answer is defined"
+                               + (f" ({problem.message})" if problem else ""))
+        # one environment per point (and per set of symmetrized symbols): the values of
+        # shared subexpressions of answer, claim and their terms are computed once
+        self._envs: dict[tuple[str, ...], list[Env]] = {}
 
     @staticmethod
     def _eval(e: E.Expr, vals: dict, sizes: dict) -> np.ndarray:
         with np.errstate(all="ignore"):
             return value(e, Env(vals, sizes))
 
+    def envs(self, sym: tuple[str, ...] = ()) -> list[Env]:
+        if sym not in self._envs:
+            self._envs[sym] = [Env(_symmetrized(vals, sym) if sym else vals, sizes)
+                               for vals, sizes in self.points]
+        return self._envs[sym]
+
     def values(self, e: E.Expr, sym: tuple[str, ...] = ()) -> list[np.ndarray] | None:
         """e at every point (with the named symbols made symmetric); None where undefined."""
         out = []
-        for vals, sizes in self.points:
+        for env in self.envs(sym):
             try:
-                v = self._eval(e, _symmetrized(vals, sym) if sym else vals, sizes)
+                with np.errstate(all="ignore"):
+                    v = value(e, env)
             except MatdiffError:
                 return None
             if not np.all(np.isfinite(v)):

@@ -15,6 +15,8 @@ Grammar, loosest to tightest (one statement a line, '#' starts a comment)::
             | function '(' expr ')' | 'kron(' expr ',' expr ')' | '(' expr ')'
 
 The parser is a hand-written recursive-descent parser: user text is never evaluated.
+LaTeX spellings (SPEC §9: \\frac, \\|..\\|_F, \\mathbf{x}, ...) become these tokens in
+latex_input.py, with their columns kept.
 """
 
 from __future__ import annotations
