@@ -186,6 +186,11 @@ class _Points:
         self.d = d
         self.points: list[tuple[dict, dict]] = []
         problem: Exception | None = None
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise MatdiffError(f"seed must be an integer, got {seed!r}")
+        if dims is not None:   # bad sizes are the caller's error, not the point's
+            from .check import choose_sizes
+            choose_sizes(d.cell.symbols, dims, d.target)
         rng = np.random.default_rng([int(seed), 11])
         for k in range(4 * POINTS):
             if len(self.points) == POINTS:

@@ -272,3 +272,12 @@ def test_a_zero_claim_takes_the_answer_s_shape():
     assert d.compare("0").correct
     assert d.compare("X").diagnosis == "extra-term"
     assert derive(XAX, wrt="x").compare("0").diagnosis == "wrong"
+
+
+def test_bad_dims_or_seed_are_named():
+    d = derive(XAX, wrt="x")
+    assert d.compare("2 A x", dims={"n": 7}).diagnosis == "needs-symmetry"
+    with pytest.raises(MatdiffError, match="dims names 'q'"):
+        d.compare("A x", dims={"q": 2})
+    with pytest.raises(MatdiffError, match="seed"):
+        d.compare("A x", seed="one")
