@@ -186,11 +186,6 @@ class _Points:
         self.d = d
         self.points: list[tuple[dict, dict]] = []
         problem: Exception | None = None
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise MatdiffError(f"seed must be an integer, got {seed!r}")
-        if dims is not None:   # bad sizes are the caller's error, not the point's
-            from .check import choose_sizes
-            choose_sizes(d.cell.symbols, dims, d.target)
         rng = np.random.default_rng([int(seed), 11])
         for k in range(4 * POINTS):
             if len(self.points) == POINTS:
@@ -318,6 +313,11 @@ def _layout_note(d) -> str:
 
 def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
     """Judge a claimed derivative against the derivation ``d`` (see the module docstring)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise MatdiffError(f"seed must be an integer, got {seed!r}")
+    if dims is not None:   # bad sizes are the caller's error, not the random point's
+        from .check import choose_sizes
+        choose_sizes(d.cell.symbols, dims, d.target)
     c = parse_claim(claim, d)
     answer = d.result
     if isinstance(c, E.Num) and c.value == 0:   # "0": the zero of the answer's shape

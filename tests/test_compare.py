@@ -281,3 +281,5 @@ def test_bad_dims_or_seed_are_named():
         d.compare("A x", dims={"q": 2})
     with pytest.raises(MatdiffError, match="seed"):
         d.compare("A x", seed="one")
+    with pytest.raises(MatdiffError, match="seed"):
+        d.compare("(A + A') x", seed=1.5)   # even when the shortcut would answer
