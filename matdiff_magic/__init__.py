@@ -3,14 +3,18 @@
 from .errors import MatdiffError
 
 __version__ = "0.1.0"
-__all__ = ["MatdiffError", "derive", "Derivation", "Step", "__version__",
+__all__ = ["MatdiffError", "derive", "Derivation", "Step", "assert_derivative", "Verdict",
+           "__version__",
            "load_ipython_extension", "unload_ipython_extension"]
 
 
 def __getattr__(name: str):
-    if name in ("derive", "Derivation", "Step", "CheckResult"):
+    if name in ("derive", "Derivation", "Step", "CheckResult", "assert_derivative"):
         from . import derivation
         return getattr(derivation, name)
+    if name == "Verdict":
+        from .compare import Verdict
+        return Verdict
     raise AttributeError(f"module 'matdiff_magic' has no attribute {name!r}")
 
 

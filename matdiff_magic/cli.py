@@ -13,20 +13,27 @@ def build_parser() -> argparse.ArgumentParser:
         prog="matdiff",
         description="Differentiate a matrix expression by the differential method and "
                     "print the steps.",
-        epilog="example: matdiff \"X Y' X\" --wrt X --shape \"X, Y: m x n\" --check")
+        epilog="example: matdiff \"X Y' X\" --wrt X --shape \"X, Y: m x n\" --check; "
+               "matdiff \"x' A x\" --wrt x --shape \"x: n\" --shape \"A: n x n\" "
+               "--claim \"2 A x\"")
     p.add_argument("expression", help="the expression or a whole cell (declarations, "
                    "definitions, target on separate lines); '-' reads standard input")
     p.add_argument("--wrt", help="the variable (or comma-separated variables); vech(S) for a "
                    "symmetric or lower-triangular S, diag(X) for a diagonal X")
     p.add_argument("--shape", action="append", default=[], metavar="DECL",
                    help="a declaration such as 'X: m x n' or 'A: n x n spd' (repeatable)")
-    p.add_argument("--layout", choices=("numerator", "denominator"), default="numerator")
+    p.add_argument("--layout", choices=("mixed", "numerator", "denominator"), default="mixed",
+                   help="mixed (default): a gradient shaped like X, the Jacobian "
+                        "d vec F/d (vec X)'; numerator: the gradient transposed, the Jacobian; "
+                        "denominator: the gradient, the Jacobian transposed")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of Unicode")
     p.add_argument("--no-steps", action="store_true", help="print only the result")
     p.add_argument("--check", action="store_true",
                    help="check the result numerically against finite differences")
     p.add_argument("--seed", type=int, default=0, help="seed for the random check")
     p.add_argument("--dims", default=None, help="sizes for the check, e.g. m=3,n=4")
+    p.add_argument("--claim", default=None, metavar="ANSWER",
+                   help="a claimed derivative to judge (exit status 1 when it is wrong)")
     p.add_argument("--order", type=int, default=1,
                    help="2: the Hessian d2f/d(vec X)d(vec X)' of a scalar target")
     p.add_argument("--wrt2", default=None, metavar="Y",
@@ -67,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
                 res = d.check(seed=args.seed, dims=parse_dims(args.dims))
                 print(res.text())
                 status = status or (0 if res.passed else 1)
+        if args.claim is not None:
+            if len(ds) != 1:
+                raise MatdiffError("--claim needs one variable in --wrt")
+            v = ds[0].compare(args.claim, seed=args.seed)
+            print(v)
+            status = status or (0 if v.correct else 1)
     except MatdiffError as exc:
         print(f"matdiff: error: {exc}", file=sys.stderr)
         return 2

@@ -297,18 +297,22 @@ def numpy_source(d) -> str:
     args, names, dim_code, extra = _signature(d)
     reuse: Counter = Counter()
     _count(d.numerator, reuse)
+    if d.result is not d.numerator:
+        _count(d.result, reuse)
     gen = _Gen(names, dim_code, reuse)
     conv = "".join(f"    {a} = _as2d({a})\n" for a in args)
     params = args + (["*"] + extra if extra else [])
     sig = ", ".join(params)
     what = (f"∂{d.name}/∂{d.wrt.name}, shaped like {d.wrt.name}" if d.kind == "gradient" else
-            f"∂vec {d.name}/∂(vec {d.wrt.name})ᵀ, numerator layout, column-major vec")
+            f"∂vec {d.name}/∂(vec {d.wrt.name})ᵀ, column-major vec")
     spec = getattr(d, "wrt_spec", None)   # a structured variable: vech(X), diag(X)
     if spec is not None:
         coord = spec.replace("(", " ").rstrip(")")
         what = (f"∂{d.name}/∂{coord}, a column (the free entries of {d.wrt.name})"
                 if d.kind == "gradient" else
-                f"∂vec {d.name}/∂({coord})ᵀ, numerator layout, column-major vec")
+                f"∂vec {d.name}/∂({coord})ᵀ, column-major vec")
+    elif d.kind == "gradient" and d.layout == "numerator":
+        what = f"∂{d.name}/∂{d.wrt.name}ᵀ, the transposed gradient (numerator layout)"
     if extra:
         what += f"; sizes {', '.join(extra)} are given by keyword"
     # the cell goes into comments, made printable: a comment in a cell can hold anything
@@ -320,7 +324,7 @@ def numpy_source(d) -> str:
               "import numpy as np\n")
     out = [header + _HELPERS + (_STRUCTURED_HELPERS if _uses_structure(d.numerator) else "")]
     if d.kind == "gradient":
-        body = gen.v(d.numerator)
+        body = gen.v(d.result)
         out.append(f"\n\ndef gradient({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"
                    + "\n".join(gen.lines) + ("\n" if gen.lines else "")
                    + f"    return {body}\n")

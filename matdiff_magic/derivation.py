@@ -15,7 +15,15 @@ from .render import to_latex, to_unicode
 from .simplify import simplify
 from .vectorize import gradient_term, jacobian_term
 
-LAYOUTS = ("numerator", "denominator")
+LAYOUTS = ("mixed", "numerator", "denominator")
+# what each layout shows (SPEC §2): a gradient G (shaped like X) or its transpose, a Jacobian
+# J = ∂vec F/∂(vec X)ᵀ or its transpose
+LAYOUT_FORMS = {"mixed": ("G", "J"), "numerator": ("Gᵀ", "J"), "denominator": ("G", "Jᵀ")}
+LAYOUT_USERS = {
+    "mixed": "matrixcalculus.org, the Matrix Cookbook's gradients, ML code",
+    "numerator": "Minka, Wikipedia's numerator layout, Magnus & Neudecker's Jacobian",
+    "denominator": "Wikipedia's denominator layout, many statistics texts",
+}
 MAX_TERMS = 300           # bounds: every derive returns or errors within seconds
 MAX_DIFF_NODES = 20_000
 
@@ -57,7 +65,7 @@ def _terms(e: E.Expr) -> tuple[E.Expr, ...]:
 class Derivation:
     """The derivative of a cell's target with respect to one variable, with its steps."""
 
-    def __init__(self, cell: Cell, wrt: E.Sym, layout: str = "numerator") -> None:
+    def __init__(self, cell: Cell, wrt: E.Sym, layout: str = "mixed") -> None:
         self.cell = cell
         self.source = cell.source
         self.wrt = wrt
@@ -66,15 +74,28 @@ class Derivation:
         self.name = cell.target_name or ("f" if cell.target.is_scalar else "F")
         self.steps: list[Step] = []
         self.kind = "gradient" if self.target.is_scalar else "jacobian"
-        self.numerator: E.Expr = self._derive()
-        self.result: E.Expr = self.numerator
+        # the mixed-layout result (G or J): the check, jvp and compare work from it
+        self.mixed: E.Expr = self._derive()
+        self.numerator: E.Expr = self.mixed   # the name the numeric code has always used
+        self.result: E.Expr = self.mixed
+        n, xn = self.name, wrt.name
         if layout == "denominator" and self.kind == "jacobian":
-            self.result = simplify(E.transpose(self.numerator))
-            n = self.name
-            self._step("denominator layout: the transpose of the numerator-layout Jacobian",
-                       f"∂(vec {n})ᵀ/∂vec {wrt.name} = {to_unicode(self.result)}",
+            self.result = simplify(E.transpose(self.mixed))
+            self._step("denominator layout (Wikipedia's denominator layout, many statistics "
+                       "texts): the transpose Jᵀ of the Jacobian; the mixed and numerator "
+                       "layouts give J",
+                       f"∂(vec {n})ᵀ/∂vec {xn} = {to_unicode(self.result)}",
                        f"\\frac{{\\partial (\\operatorname{{vec}} {n})^\\top}}{{\\partial "
-                       f"\\operatorname{{vec}} {wrt.name}}} = {to_latex(self.result)}")
+                       f"\\operatorname{{vec}} {xn}}} = {to_latex(self.result)}")
+        elif layout == "numerator" and self.kind == "gradient":
+            self.result = simplify(E.transpose(self.mixed))
+            xs = _shape_u(self.result.shape)
+            self._step("numerator layout (Minka, Wikipedia's numerator layout): the transpose "
+                       f"Gᵀ of the gradient, {xs}; the mixed and denominator layouts give G, "
+                       f"shaped like {xn}",
+                       f"∂{n}/∂{xn}ᵀ = {to_unicode(self.result)}",
+                       f"\\frac{{\\partial {n}}}{{\\partial {to_latex(wrt)}^\\top}} = "
+                       f"{to_latex(self.result)}")
 
     # --- recording ---------------------------------------------------------------------------
     def _step(self, rule: str, text: str, latex: str) -> None:
@@ -215,8 +236,11 @@ class Derivation:
         x, n = self.wrt, self.name
         xl = to_latex(x)
         if self.kind == "gradient":
+            r, c = x.shape
             self._step(f"identify the gradient: d{n} = tr(Gᵀ d{x.name}) gives ∂{n}/∂{x.name} = G, "
-                       f"shaped like {x.name} ({_shape_u(x.shape)})",
+                       f"shaped like {x.name} ({_shape_u(x.shape)}): the mixed layout; the "
+                       f"denominator layout also gives G, the numerator layout Gᵀ "
+                       f"({_shape_u((c, r))})",
                        f"∂{n}/∂{x.name} = {to_unicode(result)}",
                        f"\\frac{{\\partial {n}}}{{\\partial {xl}}} = {to_latex(result)}")
         else:
@@ -224,7 +248,8 @@ class Derivation:
             rows, cols = r * c, x.shape[0] * x.shape[1]
             self._step(f"identify the Jacobian: vec d{n} = J vec d{x.name} gives "
                        f"∂vec {n}/∂(vec {x.name})ᵀ = J, of size {rows.pretty()}×"
-                       f"{cols.pretty()} (numerator layout)",
+                       f"{cols.pretty()}: the mixed and numerator layouts; the denominator "
+                       f"layout gives Jᵀ ({cols.pretty()}×{rows.pretty()})",
                        f"∂vec {n}/∂(vec {x.name})ᵀ = {to_unicode(result)}",
                        f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
                        f"(\\operatorname{{vec}} {xl})^\\top}} = {to_latex(result)}")
@@ -284,8 +309,9 @@ class Derivation:
     def evaluate(self, values: dict, dims: dict | None = None):
         """The derivative as a NumPy array at concrete values (names -> arrays).
 
-        A Jacobian is (pq) x (mn) in numerator layout (its transpose in denominator layout);
-        a gradient has the shape of the variable. Sizes are read off the values; ``dims``
+        In the derivation's layout: a Jacobian is (pq) x (mn) (its transpose in the
+        denominator layout); a gradient has the shape of the variable (its transpose in the
+        numerator layout). Sizes are read off the values; ``dims``
         gives any that no value fixes.
         """
         from .numeric import evaluate_result
@@ -305,6 +331,15 @@ class Derivation:
         from .check import run_check
         return run_check(self, seed=seed, dims=dims, method=method, values=values,
                          result=result)
+
+    def compare(self, claim: str, seed: int = 0, dims: dict | None = None):
+        """Judge a claimed derivative (cell language or LaTeX, the cell's symbols, this
+        derivation's layout) and name the slip: returns a Verdict with ``correct``,
+        ``diagnosis`` (correct, transposed, scaled, missing-term, extra-term, needs-symmetry,
+        shape or wrong), ``message``, ``factor``, ``term``, ``symbols``, ``max_rel_error``.
+        A claim that does not parse raises MatdiffError with a caret in the claim."""
+        from .compare import compare
+        return compare(self, claim, seed=seed, dims=dims)
 
     def jvp(self, values: dict, V, dims: dict | None = None):
         """The derivative applied to a direction V shaped like the variable (matrix-free):
@@ -364,7 +399,16 @@ def _wrt_names(cell: Cell, wrt: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "numerator",
+def check_layout(layout: object) -> str:
+    """The layout's name, or MatdiffError listing the three (SPEC §2)."""
+    if not isinstance(layout, str) or layout not in LAYOUTS:
+        raise MatdiffError(f"unknown layout {layout!r}: use one of 'mixed' (the default: a "
+                           "gradient shaped like X, the Jacobian J), 'numerator' (Gᵀ, J) or "
+                           "'denominator' (G, Jᵀ)")
+    return layout
+
+
+def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mixed",
            shapes: Sequence[str] = (), free_dims: bool = False, order: int = 1,
            wrt2: str | None = None):
     """Differentiate the cell's target by the differential method.
@@ -387,8 +431,7 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
     if wrt2 is not None and order != 2:
         raise MatdiffError("wrt2 names the second variable of a mixed second derivative: "
                            "give order=2 as well")
-    if layout not in LAYOUTS:
-        raise MatdiffError(f"layout must be 'numerator' or 'denominator', got {layout!r}")
+    check_layout(layout)
     if isinstance(shapes, str):
         shapes = [shapes]
     if not isinstance(shapes, (list, tuple)):
@@ -414,3 +457,16 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "num
     if isinstance(wrt, str) and "," not in wrt or wrt is None:
         return out[0]
     return out
+
+
+def assert_derivative(cell: str, wrt: str, claim: str, layout: str = "mixed",
+                      shapes: Sequence[str] = ()) -> None:
+    """Raise AssertionError with the verdict's message unless ``claim`` is the derivative of
+    the cell's target with respect to ``wrt`` in ``layout`` (for pytest and autograding).
+    Bad input (the cell or the claim) raises MatdiffError."""
+    d = derive(cell, wrt=wrt, layout=layout, shapes=shapes)
+    if isinstance(d, list):
+        raise MatdiffError("assert_derivative takes one variable in wrt")
+    v = d.compare(claim)
+    if not v.correct:
+        raise AssertionError(f"{v.diagnosis}: {v.message}")

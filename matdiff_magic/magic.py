@@ -24,7 +24,7 @@ from .errors import MatdiffError
 # "X - -Y" is never mistaken for options.
 _OPTION = re.compile(
     r"(?:^|(?<=\s))(?:--(?:wrt|wrt2|order|check|seed|dims|layout|steps|no-steps|out|values|"
-    r"shape|help)"
+    r"shape|claim|help)"
     r"(?=[\s=]|$)|-h(?=\s|$))")
 
 
@@ -51,9 +51,10 @@ class MatdiffMagics(Magics):
               help="check at the NumPy arrays of the same names in the user namespace "
                    "(their shapes are checked against the declarations); variables with no "
                    "array are drawn at random. Implies --check")
-    @argument("--layout", choices=("numerator", "denominator"), default="numerator",
-              help="Jacobian layout: numerator, d vec(F)/d vec(X)' (default), or its "
-                   "transpose, denominator. A gradient is shaped like X in either.")
+    @argument("--layout", choices=("mixed", "numerator", "denominator"), default="mixed",
+              help="mixed (default): a gradient G shaped like X and the Jacobian "
+                   "J = d vec(F)/d vec(X)'; numerator: G' and J (Minka); denominator: G and "
+                   "J' (many statistics texts)")
     @argument("--steps", action=argparse.BooleanOptionalAction, default=True,
               help="show every step (default) or, with --no-steps, only the result")
     @argument("--out", default=None, metavar="NAME",
@@ -62,6 +63,11 @@ class MatdiffMagics(Magics):
     @argument("--shape", action="append", default=[], metavar="DECL",
               help="a declaration such as \"X: m x n\" or \"A: n x n spd\", added before the "
                    "cell; repeatable. The way to declare shapes in the one-line form.")
+    @argument("--claim", default=None, metavar="ANSWER",
+              help="a claimed derivative, in quotes (cell language or LaTeX, the cell's "
+                   "symbols, the chosen layout): a badge says whether it is right and, if not, "
+                   "names the slip (transposed, scaled, missing or extra term, needs "
+                   "symmetry, shape)")
     @argument("--order", type=int, default=1,
               help="2: the Hessian ∂²f/∂(vec X)∂(vec X)ᵀ of a scalar target, by the second "
                    "differential")
@@ -83,6 +89,10 @@ class MatdiffMagics(Magics):
 
             %matdiff tr(A X B) --wrt X
             %matdiff x' A x --wrt x --shape "A: n x n symmetric" --shape "x: n"
+
+        Checking a claimed answer: --claim "2 A x" adds a badge with the verdict
+        (correct, or the slip: transposed, scaled, missing-term, extra-term,
+        needs-symmetry, shape, wrong) and a sentence about it.
 
         Shows an interactive stepper (previous / next, a slider over the steps, show all
         steps, the rule applied at each step, the numerical check) and, in the same output,
@@ -129,6 +139,11 @@ class MatdiffMagics(Magics):
             check_kwargs = {"seed": 0 if args.seed is None else args.seed, "dims": dims}
             if args.values:
                 check_kwargs["values"] = self._namespace_values(derivations, dims)
+        verdict = None
+        if args.claim is not None:
+            if len(derivations) != 1:
+                raise MatdiffError("--claim needs one variable in --wrt")
+            verdict = derivations[0].compare(args.claim)
         from .widget import MatdiffDisplay
         displays = []
         for d in derivations:
@@ -139,7 +154,8 @@ class MatdiffMagics(Magics):
                 except MatdiffError as exc:  # the derivation stands; say why it is unchecked
                     _error(f"numerical check: {exc}")
             displays.append(MatdiffDisplay(d, check=res, show_steps=args.steps,
-                                           check_kwargs=check_kwargs))
+                                           check_kwargs=check_kwargs, verdict=verdict,
+                                           claim=args.claim))
         if args.out is not None:
             self.shell.user_ns[args.out] = result
         from IPython.display import display

@@ -16,6 +16,8 @@ Grammar, loosest to tightest (one statement a line, '#' starts a comment)::
             | function '(' expr ')' | 'kron(' expr ',' expr ')' | '(' expr ')'
 
 The parser is a hand-written recursive-descent parser: user text is never evaluated.
+LaTeX spellings (SPEC §9: \\frac, \\|..\\|_F, \\mathbf{x}, ...) become these tokens in
+latex_input.py, with their columns kept.
 """
 
 from __future__ import annotations
@@ -43,18 +45,11 @@ def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
     return memo[k]
 RESERVED = set(E.FUNCTIONS) | {"kron", "I", "ones", "scalar", "diagof", "K"}
 
-_LATEX_WORDS = {
-    "otimes": ("op", "⊗"), "circ": ("op", "∘"), "odot": ("op", "∘"), "cdot": ("op", "*"),
-    "top": ("name", "T"), "intercal": ("name", "T"), "det": ("name", "det"),
-    "exp": ("name", "exp"), "log": ("name", "log"), "sin": ("name", "sin"),
-    "cos": ("name", "cos"), "tanh": ("name", "tanh"), "tr": ("name", "tr"),
-    "left": ("skip", ""), "right": ("skip", ""), "times": ("op", "*"),
-    "tan": ("name", "tan"),
-}
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
 # '2.' is not a number here: in 'X^2.*Y' the dot belongs to the operator '.*'
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+_TEX_SUB = re.compile(r"_\{\s*([A-Za-z0-9]+)\s*\}")
 _OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
         ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
 
@@ -92,27 +87,10 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             continue
         if ch == "#":
             break
-        if ch == "\\":
-            m = re.compile(r"\\([A-Za-z]+|[,;! ])").match(line, i)
-            if not m:
-                raise err("unexpected '\\'", i + 1)
-            word = m.group(1)
-            if word in (",", ";", "!", " "):
-                i = m.end()
-                continue
-            if word in ("operatorname", "mathrm", "text", "mathbf"):
-                m2 = re.compile(r"\s*\{\s*([A-Za-z0-9]+)\s*\}").match(line, m.end())
-                if not m2:
-                    raise err(f"expected '{{name}}' after \\{word}", m.end() + 1)
-                toks.append(Tok("name", m2.group(1), i + 1))
-                i = m2.end()
-                continue
-            if word not in _LATEX_WORDS:
-                raise err(f"unknown LaTeX command '\\{word}'", i + 1)
-            kind, text = _LATEX_WORDS[word]
-            if kind != "skip":
-                toks.append(Tok(kind, text, i + 1))
-            i = m.end()
+        if ch == "\\":   # LaTeX as papers write it (SPEC §9): see latex_input.py
+            from .latex_input import command
+            more, i = command(line, i, err)
+            toks.extend(more)
             continue
         if line.startswith(("I_{", "K_{", "1_{", "D_{", "L_{"), i):
             j = line.find("}", i)
@@ -142,6 +120,11 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
                 if c in _HOMOGLYPHS:
                     raise err(f"{_describe(c)} looks like the Latin '{_HOMOGLYPHS[c]}': write the "
                               "Latin letter (or another Greek one)", i + j + 1)
+            sub = _TEX_SUB.match(line, m.end()) if "\\" in line else None
+            if sub:   # LaTeX: s_{2}, x_{ij}
+                toks.append(Tok("name", f"{m.group(0)}_{sub.group(1)}", i + 1, "tex"))
+                i = sub.end()
+                continue
             toks.append(Tok("name", m.group(0), i + 1))
             i = m.end()
             continue
@@ -160,6 +143,9 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
                           "cell language", i + 1)
             raise err(f"unexpected character {_describe(ch)}", i + 1)
     toks.append(Tok("end", "", len(line) + 1))
+    if "\\" in line:   # \frac, \sqrt, norms and braces that group become plain tokens
+        from .latex_input import rewrite
+        toks = rewrite(toks, err)
     return toks
 
 
@@ -395,7 +381,7 @@ class _Line:
             return e
         if t.kind == "name":
             self.i += 1
-            name = t.text
+            name = self.p.tex_name(t) if t.extra == "tex" else t.text
             if self.at("op", "(") and name not in self.p.env and name not in self.p.symbols \
                     and name not in ("I", "ones") and not name.startswith("I_"):
                 return self.function(t)
@@ -419,7 +405,9 @@ class _Line:
         def derr(msg: str) -> MatdiffError:
             return self.err(msg, t.col)
         if t.text == "K":
-            parts = t.extra.split(",")
+            # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one character
+            parts = list(t.extra) if re.fullmatch(r"[A-Za-z0-9]{2}", t.extra) else \
+                t.extra.split(",")
             if len(parts) != 2:
                 raise derr("the commutation matrix is written K_{m,n}")
             return E.comm(parse_dim(parts[0], derr), parse_dim(parts[1], derr))
@@ -430,7 +418,13 @@ class _Line:
         return E.identity(d) if t.text == "I" else E.ones(d)
 
     def function(self, t: Tok) -> E.Expr:
-        name = t.text
+        name = _FUNCTION_ALIASES.get(t.text, t.text)
+        if name == "‖":   # \|x\| without a subscript: the Euclidean norm of a vector,
+            self.expect("(")   # the Frobenius norm of a matrix
+            arg = self.expr()
+            self.expect(")")
+            vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
+            return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
         if name not in E.FUNCTIONS and name != "kron":
             known = ", ".join(sorted(E.FUNCTIONS + ("kron",)))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)
@@ -467,6 +461,9 @@ class _Line:
         return self.build(E.call, t.col, name, arg)
 
 
+# σ(...) is how the Unicode printer and papers write the logistic sigmoid
+_FUNCTION_ALIASES = {"σ": "sigmoid"}
+
 FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
 
 
@@ -479,6 +476,16 @@ class Parser:
         self.first_use: dict[str, tuple[int, int]] = {}
         self.declared: set[str] = set()
         self.env: dict[str, E.Expr] = {}
+
+    def tex_name(self, t: Tok) -> str:
+        """A LaTeX name with a subscript, s_{2}, is the cell's s2 when there is no s_2 (the
+        LaTeX printer writes s2 as s_{2})."""
+        name = t.text
+        if "_" in name and name not in self.env and name not in self.symbols:
+            alt = name.replace("_", "", 1)
+            if alt in self.env or alt in self.symbols:
+                return alt
+        return name
 
     def lookup(self, name: str, t: Tok, lineno: int) -> E.Expr:
         if name in self.env:
@@ -495,6 +502,9 @@ class Parser:
         names = []
         for m in re.finditer(r"[^,\s]+", line[:colon]):
             name = m.group(0)
+            if name.startswith("\\"):   # \Sigma : n x n spd
+                from .latex_input import declared_name
+                name = declared_name(name)
             if not _NAME.fullmatch(name):
                 raise err(f"'{name}' is not a valid name", m.start() + 1)
             for j, c in enumerate(name):

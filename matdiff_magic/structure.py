@@ -151,7 +151,7 @@ class StructuredDerivation(Derivation):
     """A derivative with respect to the free entries of a structured variable: vech(X) for a
     symmetric X, vech(L) for a lower-triangular L, diag(X) for a diagonal X."""
 
-    def __init__(self, cell: Cell, structure: Structure, layout: str = "numerator") -> None:
+    def __init__(self, cell: Cell, structure: Structure, layout: str = "mixed") -> None:
         self.structure = structure
         self.wrt_spec = structure.spec
         self.free_matrix: E.Expr | None = None      # G (gradient) or J (Jacobian) w.r.t. X

@@ -2,8 +2,8 @@
 
 :class:`Stepper` shows the problem, then one step at a time (previous / next, a slider, or
 all at once), the rule applied in words under each equation, the result in a box at the end,
-the numerical check as a pass/fail badge, and a layout switch that re-derives a Jacobian in
-the other layout.
+the numerical check as a pass/fail badge, and a layout switch (mixed, numerator,
+denominator) with a conventions table one click away.
 
 :class:`MatdiffDisplay` is what the magic displays: one output with two faces, the live
 widget (``application/vnd.jupyter.widget-view+json``) for frontends that run widgets and a
@@ -68,12 +68,51 @@ def badge_html(check: Any) -> str:
             f"{html.escape(check_summary(check))}</span>")
 
 
+def conventions_table() -> str:
+    """A small HTML table: what each layout shows and who uses it (SPEC §2)."""
+    from .derivation import LAYOUT_FORMS, LAYOUT_USERS
+    rows = "".join(
+        f"<tr><td><code>{name}</code>{' (default)' if name == 'mixed' else ''}</td>"
+        f"<td>{LAYOUT_FORMS[name][0]}</td><td>{LAYOUT_FORMS[name][1]}</td>"
+        f"<td>{html.escape(LAYOUT_USERS[name])}</td></tr>" for name in LAYOUT_FORMS)
+    return ('<table class="matdiff-conventions-table"><thead><tr><th>layout</th>'
+            "<th>scalar f</th><th>matrix F</th><th>who uses it</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            "<div><small>G[i, j] = ∂f/∂X[i, j] is shaped like X; "
+            "J = ∂vec F/∂(vec X)ᵀ, column-major vec.</small></div>")
+
+
+_TEX_SPECIAL = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "_": "\\_",
+                "^": "\\^{}", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&",
+                "~": "\\~{}"}
+
+
+def _tex_text(text: str) -> str:
+    """Plain text made safe inside \\text{...}."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def verdict_badge_html(v: Any) -> str:
+    """The badge for a claimed answer: green when correct, red with the slip otherwise."""
+    if isinstance(v, BaseException):
+        return (f'<span class="matdiff-claim matdiff-fail" style="{_BADGE_STYLE}{_FAIL_STYLE}">'
+                f"the claim could not be judged: {html.escape(str(v))}</span>")
+    ok = bool(v.correct)
+    label = "✔ claim correct" if ok else f"✘ claim {v.diagnosis}"
+    return (f'<span class="matdiff-claim {"matdiff-pass" if ok else "matdiff-fail"}" '
+            f'style="{_BADGE_STYLE}{_PASS_STYLE if ok else _FAIL_STYLE}">'
+            f"{html.escape(label)}</span> <span class=\"matdiff-claim-text\">"
+            f"<code>{html.escape(v.claim)}</code>: {html.escape(v.message)}</span>")
+
+
 def _title(d) -> str:
     wrt, name = d.wrt.name, d.name
     spec = getattr(d, "wrt_spec", None)   # a structured variable: vech(X), diag(X)
     if spec is not None:
         what = (f"derivative of {name} with respect to {spec} (a column)" if d.kind == "gradient"
                 else f"Jacobian of vec {name} with respect to {spec}, {d.layout} layout")
+    elif d.kind == "gradient" and d.layout == "numerator":
+        what = f"gradient of {name} with respect to {wrt}, transposed (numerator layout)"
     elif d.kind == "gradient":
         what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
     elif d.kind == "hessian":
@@ -101,11 +140,15 @@ class Stepper:
 
     def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
                  checker: Callable[[Any], Any] | None = None,
-                 derive: Callable[..., Any] | None = None) -> None:
+                 derive: Callable[..., Any] | None = None, verdict: Any = None,
+                 claim: str | None = None) -> None:
         import ipywidgets as w
 
         self.derivation = derivation
         self.check = check
+        self.verdict = verdict
+        self.claim = claim
+        self._verdicts = {derivation.layout: verdict}
         self.show_steps = show_steps
         self._checker = checker
         self._derive = derive
@@ -142,12 +185,24 @@ class Stepper:
 
         jac = derivation.kind == "jacobian"
         self.layout_toggle = w.ToggleButtons(
-            options=["numerator", "denominator"], value=derivation.layout,
-            description="layout", disabled=not jac,
-            tooltips=["∂vec F/∂(vec X)ᵀ", "∂(vec F)ᵀ/∂vec X: the transpose"] if jac else
-            ["a gradient is shaped like the variable in either layout"] * 2,
+            options=["mixed", "numerator", "denominator"], value=derivation.layout,
+            description="layout",
+            tooltips=["J = ∂vec F/∂(vec X)ᵀ", "J = ∂vec F/∂(vec X)ᵀ",
+                      "Jᵀ = ∂(vec F)ᵀ/∂vec X: the transpose"] if jac else
+            ["G, shaped like the variable", "Gᵀ: the transpose", "G, shaped like the variable"],
             style={"button_width": "auto"})
         self.layout_toggle.add_class("matdiff-layout")
+        self.conventions_button = w.ToggleButton(value=False, description="conventions",
+                                                 tooltip="which layout books and tools use",
+                                                 layout=w.Layout(width="auto"))
+        self.conventions_button.add_class("matdiff-conventions-button")
+        self.conventions_html = w.HTML(conventions_table())
+        self.conventions_html.add_class("matdiff-conventions")
+        _show(self.conventions_html, False)
+        self.conventions_button.observe(
+            lambda ch: _show(self.conventions_html, bool(ch["new"])), names="value")
+        self.layout_row = w.HBox([self.layout_toggle, self.conventions_button],
+                                 layout=w.Layout(align_items="center", flex_flow="row wrap"))
 
         self.step_html = w.HTMLMath("")
         self.step_html.add_class("matdiff-step")
@@ -161,10 +216,14 @@ class Stepper:
         self.result_html.add_class("matdiff-result")
         self.badge = w.HTML("")
         self.badge.add_class("matdiff-badge")
+        self.claim_badge = w.HTML("")
+        self.claim_badge.add_class("matdiff-claim-badge")
 
         self.widget = w.VBox([self.title_html, self.problem_html, self.controls,
-                              self.layout_toggle, self.step_html, self.all_html,
-                              self.result_html, self.rule_html, self.badge])
+                              self.layout_row, self.conventions_html, self.step_html,
+                              self.all_html,
+                              self.result_html, self.rule_html, self.badge,
+                              self.claim_badge])
         self.widget.add_class("matdiff-stepper")
 
         self.prev_button.on_click(lambda _: self._move(-1))
@@ -235,11 +294,18 @@ class Stepper:
         if self.check is not None:
             ok = not isinstance(self.check, BaseException) and self.check.passed
             self.badge.add_class("matdiff-pass" if ok else "matdiff-fail")
+        _show(self.claim_badge, self.verdict is not None)
+        self.claim_badge.value = "" if self.verdict is None else verdict_badge_html(self.verdict)
+        for cls in ("matdiff-pass", "matdiff-fail"):
+            self.claim_badge.remove_class(cls)
+        if self.verdict is not None:
+            ok = not isinstance(self.verdict, BaseException) and self.verdict.correct
+            self.claim_badge.add_class("matdiff-pass" if ok else "matdiff-fail")
 
     def shown_html(self) -> str:
         """The HTML of every visible part, top to bottom (what a reader sees)."""
         parts = [self.title_html, self.problem_html, self.step_html, self.all_html,
-                 self.result_html, self.rule_html, self.badge]
+                 self.result_html, self.rule_html, self.badge, self.claim_badge]
         return "\n".join(p.value for p in parts if p.layout.display != "none")
 
     @property
@@ -249,7 +315,7 @@ class Stepper:
     # --- the layout switch ---------------------------------------------------------------------
     def _on_layout(self, change) -> None:
         layout = change["new"]
-        if layout == self.derivation.layout or self.derivation.kind != "jacobian":
+        if layout == self.derivation.layout:
             return
         if layout not in self._cache:
             if self._derive is None:
@@ -267,10 +333,17 @@ class Stepper:
             elif self.check is not None:
                 check = self.check
             self._cache[layout] = (d, check)
+        if self.claim is not None and layout not in self._verdicts:
+            # the claim is judged again in the layout now shown
+            try:
+                self._verdicts[layout] = self._cache[layout][0].compare(self.claim)
+            except Exception as exc:  # shown in the badge, the widget stays usable
+                self._verdicts[layout] = exc
         at_end = self.index == self.last
         self._busy = True
         try:
             self.derivation, self.check = self._cache[layout]
+            self.verdict = self._verdicts.get(layout, self.verdict)
             self.slider.max = self.last
             self.index = self.last if (at_end or not self.show_steps) else self.index
         finally:
@@ -294,11 +367,14 @@ class MatdiffDisplay:
     """
 
     def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
-                 check_kwargs: dict | None = None) -> None:
+                 check_kwargs: dict | None = None, verdict: Any = None,
+                 claim: str | None = None) -> None:
         self.derivation = derivation
         self.check = check
         self.show_steps = show_steps
         self.check_kwargs = check_kwargs
+        self.verdict = verdict
+        self.claim = claim
         self._stepper: Stepper | None = None
 
     @property
@@ -308,7 +384,7 @@ class MatdiffDisplay:
             kw = self.check_kwargs
             checker = None if kw is None else (lambda d: d.check(**kw))
             self._stepper = Stepper(self.derivation, self.check, show_steps=self.show_steps,
-                                    checker=checker)
+                                    checker=checker, verdict=self.verdict, claim=self.claim)
         return self._stepper
 
     # --- the static face ---------------------------------------------------------------------
@@ -318,11 +394,16 @@ class MatdiffDisplay:
         if self.check is not None:
             body += "\n" + (self.check.text() if hasattr(self.check, "text")
                             else check_summary(self.check))
+        if self.verdict is not None:
+            body += "\n" + str(self.verdict)
         return body
 
     def latex(self) -> str:
         steps = self.derivation.steps if self.show_steps else self.derivation.steps[-1:]
-        body = " \\\\\n".join(f"&{s.latex}" for s in steps)
+        lines = [f"&{s.latex}" for s in steps]
+        if self.verdict is not None:   # the claim's verdict, as text
+            lines.append(f"&\\text{{{_tex_text(str(self.verdict))}}}")
+        body = " \\\\\n".join(lines)
         return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
 
     def html(self) -> str:
@@ -334,6 +415,8 @@ class MatdiffDisplay:
                    f"</div>")
         if self.check is not None:
             out += f"<div>{badge_html(self.check)}</div>"
+        if self.verdict is not None:
+            out += f"<div>{verdict_badge_html(self.verdict)}</div>"
         return out
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):

@@ -89,7 +89,7 @@ def mutants(d) -> list[tuple[str, E.Expr]]:
         if isinstance(node, E.Comm):
             add(f"K removed{where}",
                 lambda p=path, n=node: _replace(J, p, E.identity(n.shape[0])))
-    if d.kind == "jacobian" and d.layout == "numerator":
+    if d.kind == "jacobian" and d.layout in ("mixed", "numerator"):
         (p, q), (m, n) = d.target.shape, d.wrt.shape
         if not (p.is_one or q.is_one):
             add("K inserted on the left", lambda: E.mul(E.comm(p, q), J))

@@ -1,9 +1,10 @@
 """End to end in a real browser: JupyterLab + the %%matdiff stepper + MathJax, in Chromium.
 
 Starts JupyterLab on 127.0.0.1 (free port, random token, everything in a temp dir), opens a
-notebook that runs `%%matdiff --wrt X --check` on X Y' X, drives Debian's Chromium headless
-with Playwright, clicks "next" until the result, and asserts on the rendered page: the
-MathJax output of the Kronecker result and the check badge. Saves a screenshot (set
+notebook that runs `%%matdiff --wrt X --check` on X Y' X and a `--claim` cell, drives
+Debian's Chromium headless with Playwright, clicks "next" until the result, and asserts on
+the rendered page: the MathJax output of the Kronecker result, the check badge and the
+claim's verdict badge. Saves a screenshot (set
 MATDIFF_SCREENSHOT=path to keep it; docs/screenshot.png in the README comes from here).
 
 Skipped, with the reason, only when no Chromium (or JupyterLab / Playwright) is found
@@ -62,6 +63,7 @@ pytestmark = pytest.mark.skipif(_missing is not None, reason=_missing or "")
 CELLS = [
     "%load_ext matdiff_magic",
     "%%matdiff --wrt X --check\nX, Y : m x n\nZ = X Y' X",
+    "%%matdiff --wrt x --claim \"2 A x\"\nx : n\nA : n x n\nx' A x",
 ]
 
 
@@ -182,7 +184,7 @@ def test_stepper_renders_in_jupyterlab(lab, tmp_path):
             page.evaluate("() => window.jupyterapp.commands.execute("
                           "'notebook:run-all-cells')")
 
-            stepper = page.locator(".jp-OutputArea-output .matdiff-stepper")
+            stepper = page.locator(".jp-OutputArea-output .matdiff-stepper").first
             expect(stepper).to_be_visible(timeout=UI_TIMEOUT)
             # the problem statement is typeset by MathJax, not shown as raw TeX
             expect(stepper.locator(".matdiff-problem mjx-container").first).to_be_visible()
@@ -214,6 +216,14 @@ def test_stepper_renders_in_jupyterlab(lab, tmp_path):
             assert "2297" in chars, chars        # ⊗ typeset by MathJax
             assert "22A4" in chars, chars        # ⊤ (Xᵀ)
             expect(result).not_to_contain_text("\\otimes")
+            # the --claim cell: its stepper carries a verdict badge naming the slip
+            claimed = page.locator(".jp-OutputArea-output .matdiff-stepper").nth(1)
+            expect(claimed).to_be_visible(timeout=UI_TIMEOUT)
+            verdict = claimed.locator("div.matdiff-claim-badge")
+            expect(verdict).to_be_visible()
+            expect(verdict).to_contain_text("claim needs-symmetry")
+            expect(verdict).to_contain_text("A were symmetric")
+            expect(verdict.locator(".matdiff-claim.matdiff-fail")).to_be_visible()
             shot = Path(os.environ.get("MATDIFF_SCREENSHOT", tmp_path / "screenshot.png"))
             stepper.scroll_into_view_if_needed()
             page.screenshot(path=str(shot), full_page=True)

@@ -243,7 +243,7 @@ def test_wrt_missing_when_ambiguous():
     assert "wrt" in err.message
 
 
-@pytest.mark.parametrize("layout", ["Numerator", "denom", "", None, 1, "mixed"])
+@pytest.mark.parametrize("layout", ["Numerator", "denom", "", None, 1, "Mixed"])
 def test_bad_layout(layout):
     err = error_of("X : m x n\nX'", wrt="X", layout=layout)
     assert "layout" in err.message

@@ -449,6 +449,15 @@ def test_cli_order_2(capsys):
     assert main(["tr(X)", "--shape", "X: n x n", "--order", "3"]) == 2
 
 
+def test_claims_about_a_hessian():
+    h = derive("x : n\nA : n x n\nx' A x", wrt="x", order=2)
+    assert h.compare("A + A'").correct
+    v = h.compare("2 A")
+    assert not v.correct and v.diagnosis == "needs-symmetry"
+    assert main(["x' A x", "--wrt", "x", "--shape", "x: n", "--shape", "A: n x n",
+                 "--order", "2", "--no-steps", "--claim", "A' + A"]) == 0
+
+
 def test_magic_order_2():
     from conftest import global_ipython
     from IPython.utils.capture import capture_output

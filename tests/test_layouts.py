@@ -1,4 +1,4 @@
-"""Numerator and denominator layouts: shapes, and denominator = numeratorᵀ for Jacobians."""
+"""The three layouts (SPEC §2): shapes, and which of them transpose the gradient or the Jacobian."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def test_jacobian_shapes_and_denominator_transpose(cell, wrt, spec, sym_shape, s
     num = derive(cell, wrt=wrt)
     den = derive(cell, wrt=wrt, layout="denominator")
     assert num.kind == den.kind == "jacobian"
-    assert num.layout == "numerator" and den.layout == "denominator"
+    assert num.layout == "mixed" and den.layout == "denominator"
+    # the numerator layout shows the Jacobian as the mixed one does
+    assert str(derive(cell, wrt=wrt, layout="numerator").result) == str(num.result)
     assert num.shape == sym_shape
     assert den.shape == sym_shape[::-1]
     Jn, Jd = num.evaluate(values), den.evaluate(values)
@@ -57,9 +59,10 @@ def test_jacobian_shapes_and_denominator_transpose(cell, wrt, spec, sym_shape, s
     np.testing.assert_allclose(Jn, fd_jacobian(f, values, wrt), rtol=1e-6, atol=1e-7)
 
 
-def test_default_layout_is_numerator():
+def test_default_layout_is_mixed():
     cell = "A : p x m\nX : m x n\nB : n x q\nA X B"
-    assert derive(cell, wrt="X").result == derive(cell, wrt="X", layout="numerator").result
+    assert derive(cell, wrt="X").layout == "mixed"
+    assert derive(cell, wrt="X").result == derive(cell, wrt="X", layout="mixed").result
 
 
 def test_denominator_layout_has_its_own_step():
@@ -90,7 +93,7 @@ GRADIENTS = [
 
 @pytest.mark.parametrize("cell, wrt, spec, sym_shape, shape", GRADIENTS,
                          ids=[c[0].splitlines()[-1] for c in GRADIENTS])
-@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+@pytest.mark.parametrize("layout", ["mixed", "denominator"])
 def test_gradient_is_shaped_like_the_variable(cell, wrt, spec, sym_shape, shape, layout, rng):
     values = make_values(rng, spec)
     d = derive(cell, wrt=wrt, layout=layout)
@@ -98,9 +101,23 @@ def test_gradient_is_shaped_like_the_variable(cell, wrt, spec, sym_shape, shape,
     assert d.shape == sym_shape
     g = d.evaluate(values)
     assert g.shape == shape == np.shape(values[wrt])
-    # the gradient does not depend on the layout
-    g_num = derive(cell, wrt=wrt).evaluate(values)
-    np.testing.assert_allclose(g, g_num, rtol=1e-12, atol=1e-12)
+    # mixed and denominator layouts show the same gradient
+    g_mixed = derive(cell, wrt=wrt).evaluate(values)
+    np.testing.assert_allclose(g, g_mixed, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell, wrt, spec, sym_shape, shape", GRADIENTS,
+                         ids=[c[0].splitlines()[-1] for c in GRADIENTS])
+def test_numerator_layout_gradient_is_transposed(cell, wrt, spec, sym_shape, shape, rng):
+    values = make_values(rng, spec)
+    d = derive(cell, wrt=wrt, layout="numerator")
+    assert d.kind == "gradient"
+    assert d.shape == sym_shape[::-1]
+    g = d.evaluate(values)
+    assert g.shape == shape[::-1]
+    np.testing.assert_allclose(g, derive(cell, wrt=wrt).evaluate(values).T, rtol=1e-12,
+                               atol=1e-12)
+    assert "numerator layout" in d.steps[-1].rule
 
 
 def test_shape_is_sympy():

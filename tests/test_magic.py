@@ -196,7 +196,7 @@ def test_out_stores_the_derivation(ip):
     run(ip, SEED_CELL.replace("--wrt X", "--wrt X --out dZ"))
     d = ip.user_ns["dZ"]
     assert d.result_unicode() == "XᵀY ⊗ I_m + I_n ⊗ XYᵀ"
-    assert d.wrt.name == "X" and d.layout == "numerator"
+    assert d.wrt.name == "X" and d.layout == "mixed"
 
 
 def test_out_stores_a_list_for_several_wrt(ip):

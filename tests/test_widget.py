@@ -171,7 +171,8 @@ def test_shown_html_is_one_step_at_a_time(stepper, jac):
 def test_layout_toggle_rederives_a_jacobian(stepper, jac):
     den = derive(JAC, wrt="X", layout="denominator")
     assert not stepper.layout_toggle.disabled
-    assert stepper.layout_toggle.value == "numerator"
+    assert stepper.layout_toggle.value == "mixed"
+    assert stepper.layout_toggle.options == ("mixed", "numerator", "denominator")
     stepper.index = stepper.last
     stepper.layout_toggle.value = "denominator"
     assert stepper.derivation.layout == "denominator"
@@ -181,7 +182,7 @@ def test_layout_toggle_rederives_a_jacobian(stepper, jac):
     assert "Y^{\\top} X \\otimes I_{m}" in stepper.result_html.value
     assert esc(jac.latex()) not in stepper.result_html.value
     assert "denominator layout" in stepper.title_html.value
-    stepper.layout_toggle.value = "numerator"
+    stepper.layout_toggle.value = "mixed"
     assert stepper.derivation is jac  # cached, not re-derived
     assert esc(jac.latex()) in stepper.result_html.value
 
@@ -192,12 +193,28 @@ def test_layout_toggle_keeps_the_position_inside(stepper):
     assert stepper.index == 2 and not stepper.result_visible
 
 
-def test_layout_toggle_disabled_for_a_gradient(grad):
+def test_layout_toggle_transposes_a_gradient_in_numerator_layout(grad):
     s = Stepper(grad)
-    assert s.layout_toggle.disabled
-    s.layout_toggle.value = "denominator"  # even if forced, nothing changes
+    assert not s.layout_toggle.disabled
+    s.layout_toggle.value = "numerator"
+    assert s.derivation.layout == "numerator"
+    assert "transposed (numerator layout)" in s.title_html.value
+    assert str(s.derivation.result) != str(grad.result)
+    s.layout_toggle.value = "mixed"
     assert s.derivation is grad
-    assert "gradient" in s.title_html.value
+    assert "shaped like" in s.title_html.value
+
+
+def test_conventions_table_is_one_click_away(grad):
+    s = Stepper(grad)
+    assert not visible(s.conventions_html)
+    s.conventions_button.value = True
+    assert visible(s.conventions_html)
+    table = s.conventions_html.value
+    for name in ("mixed", "numerator", "denominator", "Minka", "matrixcalculus.org"):
+        assert name in table
+    s.conventions_button.value = False
+    assert not visible(s.conventions_html)
 
 
 def test_layout_toggle_uses_the_given_derive(jac):
@@ -208,7 +225,7 @@ def test_layout_toggle_uses_the_given_derive(jac):
         return derive(source, wrt=wrt, layout=layout)
     s = Stepper(jac, derive=fake)
     s.layout_toggle.value = "denominator"
-    s.layout_toggle.value = "numerator"
+    s.layout_toggle.value = "mixed"
     s.layout_toggle.value = "denominator"
     assert calls == [("X", "denominator")]
 
@@ -247,7 +264,7 @@ def test_layout_toggle_reruns_the_check(jac):
     s = Stepper(jac, fake_check(True), checker=checker)
     s.layout_toggle.value = "denominator"
     assert seen == ["denominator"] and "matdiff-fail" in s.badge._dom_classes
-    s.layout_toggle.value = "numerator"
+    s.layout_toggle.value = "mixed"
     assert "matdiff-pass" in s.badge._dom_classes and seen == ["denominator"]
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from fractions import Fraction
 
 from .. import expr as E
-from .base import ATOM, MUL, POST, Printer
+from .base import ATOM, POST, Printer
 
 
 def _name(name: str) -> str:
@@ -17,6 +17,7 @@ def _name(name: str) -> str:
         base, sub = m.group(1), m.group(2)
     if len(base) == 1 and not base.isascii():
         word = unicodedata.name(base, "").split()[-1].lower()
+        word = {"lamda": "lambda"}.get(word, word)   # Unicode spells λ "LAMDA"
         base = "\\" + (word.capitalize() if base.isupper() else word)
     elif len(base) > 1:
         base = "\\mathit{" + base + "}"
@@ -110,8 +111,6 @@ class LatexPrinter(Printer):
         return self.sup(e.arg, str(e.p))
 
     def p_HadPow(self, e: E.HadPow) -> str:
-        if e.p == -1:
-            return "\\mathbf{1}" + self.div_op + self.at(e.arg, MUL + 1)
         return self.sup(e.arg, "\\circ " + str(e.p))
 
     def ones_matrix(self, e: E.Mul) -> str:
