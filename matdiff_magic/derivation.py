@@ -62,6 +62,28 @@ def _terms(e: E.Expr) -> tuple[E.Expr, ...]:
     return e.args if isinstance(e, E.Add) else (e,)
 
 
+def _latex_text(text: str) -> str:
+    """Plain text made safe for ``\\text{...}``: braces, dollars and backslashes escaped."""
+    out = text.replace("\\", "$\\backslash$").replace("{", "\\{").replace("}", "\\}")
+    return out.replace("$\\backslash$", "\0").replace("$", "\\$").replace("\0", "$\\backslash$")
+
+
+def steps_latex_rows(steps: Sequence[Step]) -> list[str]:
+    """The rows of ``steps_latex``: each step's number and rule in words, then its formula."""
+    rows = []
+    for i, s in enumerate(steps, 1):
+        rows.append(f"&\\text{{{i}. {_latex_text(s.rule)}}}")
+        rows.append(f"&\\quad {s.latex}")
+    return rows
+
+
+def steps_latex(steps: Sequence[Step]) -> str:
+    """All the steps as one LaTeX ``aligned`` block: each step's number and rule in words
+    (``\\text{...}``), then its formula on the next line, as ``text()`` lays them out."""
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(steps_latex_rows(steps)) + \
+        "\n\\end{aligned}$$"
+
+
 class Derivation:
     """The derivative of a cell's target with respect to one variable, with its steps."""
 
@@ -300,8 +322,7 @@ class Derivation:
         return self.text()
 
     def _repr_latex_(self) -> str:
-        body = " \\\\\n".join(f"&{s.latex}" for s in self.steps)
-        return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+        return steps_latex(self.steps)
 
     def _repr_html_(self) -> str:
         return self.html()

@@ -42,9 +42,10 @@ def _dims_text(dims: Any) -> str:
 
 
 def check_summary(check: Any) -> str:
-    """One line about a CheckResult: pass/fail, the largest relative error, where."""
+    """One line about a CheckResult: pass/fail, its errors (check.error_phrase), where."""
     verdict = "passed" if check.passed else "FAILED"
-    parts = [f"max relative error {check.max_rel_error:.1e}"]
+    from .check import error_phrase
+    parts = [error_phrase(check, tolerance=False)]
     method = getattr(check, "method", None)
     details = [str(x) for x in (f"method {method}" if method else None,
                                 _dims_text(getattr(check, "dims", None)),
@@ -399,8 +400,11 @@ class MatdiffDisplay:
         return body
 
     def latex(self) -> str:
-        steps = self.derivation.steps if self.show_steps else self.derivation.steps[-1:]
-        lines = [f"&{s.latex}" for s in steps]
+        if self.show_steps:   # every step with its rule in words
+            from .derivation import steps_latex_rows
+            lines = steps_latex_rows(self.derivation.steps)
+        else:
+            lines = [f"&{s.latex}" for s in self.derivation.steps[-1:]]
         if self.verdict is not None:   # the claim's verdict, as text
             lines.append(f"&\\text{{{_tex_text(str(self.verdict))}}}")
         body = " \\\\\n".join(lines)
