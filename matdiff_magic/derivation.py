@@ -481,11 +481,11 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
 
 
 def assert_derivative(cell: str, wrt: str, claim: str, layout: str = "mixed",
-                      shapes: Sequence[str] = ()) -> None:
+                      shapes: Sequence[str] = (), order: int = 1) -> None:
     """Raise AssertionError with the verdict's message unless ``claim`` is the derivative of
-    the cell's target with respect to ``wrt`` in ``layout`` (for pytest and autograding).
-    Bad input (the cell or the claim) raises MatdiffError."""
-    d = derive(cell, wrt=wrt, layout=layout, shapes=shapes)
+    the cell's target with respect to ``wrt`` in ``layout`` (``order=2``: the Hessian), for
+    pytest and autograding. Bad input (the cell or the claim) raises MatdiffError."""
+    d = derive(cell, wrt=wrt, layout=layout, shapes=shapes, order=order)
     if isinstance(d, list):
         raise MatdiffError("assert_derivative takes one variable in wrt")
     v = d.compare(claim)
