@@ -443,12 +443,12 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
     """
     if isinstance(order, bool) or order not in (1, 2):
         raise MatdiffError(f"order must be 1 (first derivative) or 2 (Hessian), got {order!r}")
-    if order == 2 and any(isinstance(w, str) and "(" in w
-                          for w in ([wrt] if isinstance(wrt, str) else list(wrt or ()))
-                          + [wrt2]):
-        raise MatdiffError("second derivatives are taken with respect to a variable's entries, "
-                           f"not a structured coordinate such as vech(X): got wrt={wrt!r}"
-                           + (f", wrt2={wrt2!r}" if wrt2 else "") + "; give the variable's name")
+    if order == 2 and (isinstance(wrt2, str) and "(" in wrt2 or wrt2 is not None and any(
+            isinstance(w, str) and "(" in w
+            for w in ([wrt] if isinstance(wrt, str) else list(wrt or ())))):
+        raise MatdiffError("a mixed second derivative is taken with respect to two variables' "
+                           f"entries, not a structured coordinate such as vech(X): got "
+                           f"wrt={wrt!r}, wrt2={wrt2!r}; give the variables' names")
     if wrt2 is not None and order != 2:
         raise MatdiffError("wrt2 names the second variable of a mixed second derivative: "
                            "give order=2 as well")
@@ -464,7 +464,12 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
     try:
         if order == 2:
             from .hessian import hessians
-            out = hessians(parsed, names, wrt2, layout)
+            plain = iter(hessians(parsed, [w for w in names if w not in structures], wrt2,
+                                  layout))
+            if structures:   # H in the free coordinates: Mᵀ H M
+                from .structured_hessian import StructuredHessian
+            out = [StructuredHessian(parsed, structures[w], layout) if w in structures
+                   else next(plain) for w in names]
         else:
             out = [StructuredDerivation(parsed, structures[w], layout) if w in structures else
                    Derivation(parsed, parsed.symbols[w], layout) for w in names]

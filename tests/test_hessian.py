@@ -419,9 +419,10 @@ def test_bad_requests(kw, words):
         derive("X : m x n\nA : m x m\ntr(X' A X)", **kw)
 
 
-def test_structured_coordinate_is_refused():
+def test_structured_coordinate_is_refused_in_a_mixed_block():
     with pytest.raises(MatdiffError, match="structured coordinate"):
-        derive("S : n x n spd\nlogdet(S)", wrt="vech(S)", order=2)
+        derive("S : n x n spd\nA : n x n\nlogdet(S) + tr(A S)", wrt="vech(S)", wrt2="A",
+               order=2)
 
 
 def test_matrix_target_suggests_a_scalar():
