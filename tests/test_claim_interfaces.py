@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import global_ipython
+from display_pairs import paired
 from IPython.utils.capture import capture_output
 
 from matdiff_magic.cli import main
@@ -25,7 +26,8 @@ def ip():
 def run(ip, src: str):
     with capture_output() as cap:
         ip.run_cell(src)
-    return [o.data for o in cap.outputs], cap.stdout, cap.stderr
+    # one dict per derivation: its widget output and its static output merged
+    return paired([o.data for o in cap.outputs]), cap.stdout, cap.stderr
 
 
 def test_magic_claim_wrong_shows_derivation_and_badge(ip):

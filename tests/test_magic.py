@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 from conftest import global_ipython
+from display_pairs import paired
 from IPython.utils.capture import capture_output
 
 from matdiff_magic import MatdiffError, derive
@@ -32,10 +33,11 @@ def ip():
 
 
 def run(ip, src: str):
-    """Run a cell; return (outputs' data dicts, stdout, stderr, ExecutionResult)."""
+    """Run a cell; return (one data dict per derivation: its widget output and its static
+    output merged, see display_pairs), stdout, stderr, ExecutionResult)."""
     with capture_output() as cap:
         res = ip.run_cell(src)
-    return [o.data for o in cap.outputs], cap.stdout, cap.stderr, res
+    return paired([o.data for o in cap.outputs]), cap.stdout, cap.stderr, res
 
 
 def plain(ip, src: str) -> str:
@@ -122,7 +124,16 @@ def test_cell_displays_widget_and_static_text(ip):
     assert text.startswith("1. the problem")
     assert d.latex() in data["text/latex"]
     assert "\\begin{aligned}" in data["text/latex"]
-    assert "<ol>" in data["text/html"] and "the problem" in data["text/html"]
+    assert "matdiff-result-box" in data["text/html"] and "the problem" in data["text/html"]
+    assert data["text/html"].count("matdiff-step-item") == len(d.steps)
+
+
+def test_cell_gives_a_widget_output_then_a_static_output(ip):
+    with capture_output() as cap:
+        ip.run_cell(SEED_CELL)
+    kinds = [WIDGET_MIME in o.data for o in cap.outputs]
+    assert kinds == [True, False]       # exporters render the static one on its own
+    assert "text/html" not in cap.outputs[0].data
 
 
 def test_magic_returns_none(ip):
@@ -253,10 +264,21 @@ def test_bad_input_prints_a_short_error_and_no_traceback(ip, src, needle):
 def test_parse_error_shows_source_line_and_caret(ip):
     _, _, err, _ = run(ip, "%%matdiff --wrt X\nX : m x n\nX +* X")
     lines = err.rstrip("\n").split("\n")
-    assert "line 2" in lines[0]
+    assert "line 3" in lines[0]    # the editor's line: the %%matdiff line is line 1
     assert lines[1].strip() == "X +* X"
     assert lines[2].strip() == "^"
     assert lines[2].index("^") == lines[1].index("*")
+
+
+def test_error_lines_count_the_magic_line(ip):
+    # "X X" on the editor's line 4 (declarations on 2 and 3), with --shape added too
+    src = "%%matdiff --wrt X --shape \"B: n x n\"\nX : m x n\nY : m x m\nZ = X X"
+    _, _, err, _ = run(ip, src)
+    assert "(line 4, column 7)" in err and "Z = X X" in err
+    assert src.split("\n")[3] == "Z = X X"
+    # the line form has one line: its positions are left alone
+    _, _, err, _ = run(ip, "%matdiff X +* X --wrt X --shape \"X: n x n\"")
+    assert "line 1" in err
 
 
 def test_error_does_not_store_out(ip):
