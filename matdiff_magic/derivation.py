@@ -357,6 +357,19 @@ class Derivation:
         from .codegen import to_sympy
         return to_sympy(self)
 
+    def index_form(self):
+        """The result entry by entry with Kronecker deltas: every ∂F_ij/∂X_kl (or ∂f/∂X_kl),
+        e.g. ∂Z_ij/∂X_kl = δ_ik (YᵀX)_lj + (XYᵀ)_ik δ_jl; an IndexForm with ``text``,
+        ``latex`` and ``evaluate``. Raises MatdiffError for a form it cannot write."""
+        from .render.index import index_form
+        return index_form(self)
+
+    def picture(self, seed: int = 0, dims: dict | None = None) -> str:
+        """SVG of the derivative's entries at random small matrices (``seed``, ``dims``):
+        a diverging colour scale, zeros blank, lines at the Kronecker blocks."""
+        from .render.picture import picture_svg
+        return picture_svg(self, seed=seed, dims=dims)
+
 
 def _paren_u(e: E.Expr) -> str:
     s = to_unicode(e)
