@@ -347,7 +347,7 @@ class IndexForm:
         for t in self.terms:
             letters: dict[str, str] = {}
 
-            def letter(n: str) -> str:
+            def letter(n: str, letters: dict = letters) -> str:
                 if n not in letters:
                     letters[n] = "abcdefghijklmnopqrstuvwxyz"[len(letters)]
                 return letters[n]
