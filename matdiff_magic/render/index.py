@@ -77,7 +77,24 @@ def _same(a, b) -> bool:
 
 
 def _same_split(a: Split, b: Split) -> bool:
-    return _same(a[0], b[0]) and _same(a[1], b[1])
+    """The same index pair; (n, 1) and (1, n) are one index either way."""
+    if _same(a[0], b[0]) and _same(a[1], b[1]):
+        return True
+    ka = a[1] if a[0].is_one else a[0] if a[1].is_one else None
+    kb = b[1] if b[0].is_one else b[0] if b[1].is_one else None
+    return ka is not None and kb is not None and _same(ka, kb)
+
+
+def _fit(pair: tuple, split) -> tuple:
+    """An index pair with a size-1 side, placed the way a factor's own split has it."""
+    if split is None or split == FLAT:
+        return pair
+    a, b = pair
+    if split[0].is_one and a is not None and b is None:
+        return (None, a)
+    if split[1].is_one and b is not None and a is None:
+        return (b, None)
+    return pair
 
 
 class _Names:
@@ -228,7 +245,17 @@ def _factor(e: E.Expr, rows: tuple, cols: tuple) -> list:
     b = k if l is None else (l if k is None else None)
     if (i is not None and j is not None) or (k is not None and l is not None):
         raise _fail(f"the matrix {to_unicode(e)} between index pairs with no size-1 side")
-    return [_entry(e, a, b)]
+    return _entries(e, a, b)
+
+
+def _entries(e: E.Expr, a, b) -> list:
+    """The factors of a plain matrix's entry (a, b): diag(v)_ab = v_a δ_ab."""
+    if isinstance(e, E.Call) and e.name == "diag" and e.arg.shape[1].is_one \
+            and not e.arg.shape[0].is_one and a is not None and b is not None \
+            and not (isinstance(e.arg, E.Call) and e.arg.name == "vec"):
+        return [_entry(e.arg, a, None), Delta(a, b)]
+    got = _entry(e, a, b)
+    return [] if got is None else [got]
 
 
 def _chain(e: E.Expr, rsplit: Split, csplit: Split, rows: tuple, cols: tuple,
@@ -269,7 +296,9 @@ def _chain(e: E.Expr, rsplit: Split, csplit: Split, rows: tuple, cols: tuple,
     pairs = [rows] + [_pair(names, b) for b in bounds[1:-1]] + [cols]
     sums = [x for p in pairs[1:-1] for x in p if x is not None]
     for t, p in enumerate(chain):
-        factors += [f for f in _factor(p, pairs[t], pairs[t + 1]) if f is not None]
+        r, c = splits[t]
+        rows_t, cols_t = _fit(pairs[t], r), _fit(pairs[t + 1], c)
+        factors += [f for f in _factor(p, rows_t, cols_t) if f is not None]
     return _reduce(Term(Fraction(coef), factors, sums))
 
 
