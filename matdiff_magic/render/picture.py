@@ -26,7 +26,7 @@ ZERO = 1e-12         # relative to the largest entry: drawn blank
 def _colour(v: float, scale: float) -> str:
     """A diverging colour: white at 0, red for positive, blue for negative values."""
     t = min(abs(v) / scale, 1.0) if scale > 0 else 0.0
-    fade = round(255 * (1 - 0.85 * t))
+    fade = 255 - max(1, round(255 * 0.85 * t))   # a nonzero entry is never white
     return f"rgb(255,{fade},{fade})" if v > 0 else f"rgb({fade},{fade},255)"
 
 
