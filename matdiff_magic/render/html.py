@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import weakref
 
 # the CSS of both views; the last rule hides the static output of a cell in front ends that
 # render the live stepper just before it (JupyterLab, Notebook 7, the classic notebook),
@@ -111,13 +112,31 @@ def result_plain(d) -> str:
     return f"{last}    ({size})"
 
 
+_INDEX_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def index_html(d) -> str:
+    """The entry-wise form under the result, or nothing where there is none."""
+    if d not in _INDEX_CACHE:
+        from ..errors import MatdiffError
+        try:
+            form = d.index_form()
+            _INDEX_CACHE[d] = (f'<div class="matdiff-index"><div class="matdiff-rule-text">'
+                               f"entry by entry (Kronecker deltas δ):</div>"
+                               f"{equation_html(form.latex)}</div>")
+        except (MatdiffError, AttributeError):
+            _INDEX_CACHE[d] = ""
+    return _INDEX_CACHE[d]
+
+
 def result_box_html(d, prefix: str = "") -> str:
-    """The last step in a highlighted box: its rule above, the equation, the plain line."""
+    """The last step in a highlighted box: its rule above, the equation, the plain line,
+    and the result entry by entry."""
     last = d.steps[-1]
     return (f'<div class="matdiff-result-box">{rule_html(last.rule, prefix)}'
             f"{equation_html(last.latex)}"
             f'<div class="matdiff-result-plain">{html.escape(result_plain(d), quote=False)}'
-            f"</div></div>")
+            f"</div>{index_html(d)}</div>")
 
 
 def steps_html(steps, start: int = 1) -> str:
