@@ -1,9 +1,9 @@
 """Kernel-side timing of the magic: from running a %%matdiff cell to the stepper built.
 
 Runs the cell in an in-process IPython shell (the displayed outputs are captured, which is
-when the widget and the static output next to it get built), repeats it like %timeit and prints a markdown table of the
-median. The first cell of a fresh process is timed on its own: it pays for importing the
-engine and ipywidgets.
+when the widget and the static output next to it get built), repeats it like %timeit and
+prints a markdown table of the median. The first cell of a fresh process is timed on its
+own: it pays for importing the engine and ipywidgets.
 
     python benchmarks/bench_magic.py [--repeat 30]
 """

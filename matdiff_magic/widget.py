@@ -206,13 +206,15 @@ class Stepper:
         jac = derivation.kind == "jacobian"
         self.layout_toggle = w.ToggleButtons(
             options=["mixed", "numerator", "denominator"], value=derivation.layout,
-            description="layout",
+            description="",
             tooltips=["J = ∂vec F/∂(vec X)ᵀ", "J = ∂vec F/∂(vec X)ᵀ",
                       "Jᵀ = ∂(vec F)ᵀ/∂vec X: the transpose"] if jac else
             ["G, shaped like the variable", "Gᵀ: the transpose", "G, shaped like the variable"],
-            style={"button_width": "auto", "description_width": "initial"},
-            layout=w.Layout(width="auto", flex="0 1 auto"))
+            style={"button_width": "auto"}, layout=w.Layout(width="auto"))
         self.layout_toggle.add_class("matdiff-layout")
+        # the label in the row of the buttons (a description would sit above them)
+        self.layout_label = w.Label("layout", layout=w.Layout(width="auto"))
+        self.layout_label.add_class("matdiff-layout-label")
         self.conventions_button = w.ToggleButton(value=False, description="conventions",
                                                  tooltip="which layout books and tools use",
                                                  layout=w.Layout(width="auto"))
@@ -229,7 +231,7 @@ class Stepper:
         self.picture_button.add_class("matdiff-picture-button")
         self.picture_html = w.HTML("")
         self.picture_html.add_class("matdiff-picture")
-        self.layout_row = w.HBox([self.layout_toggle, self.conventions_button,
+        self.layout_row = w.HBox([self.layout_label, self.layout_toggle, self.conventions_button,
                                   self.picture_button],
                                  layout=w.Layout(align_items="center", flex_flow="row wrap"))
         self.layout_row.add_class("matdiff-layout-row")

@@ -71,6 +71,9 @@ def test_structure_and_css_classes(stepper):
     # the rule is written above the equation it produces, as in the plain text
     assert kids.index(s.rule_html) < kids.index(s.step_html)
     assert "<style>" in kids[0].value and "overflow-x: auto" in kids[0].value
+    # the layout toggle's label is in the row of its buttons, not a description above them
+    assert s.layout_row.children[:2] == (s.layout_label, s.layout_toggle)
+    assert s.layout_label.value == "layout" and s.layout_toggle.description == ""
 
 
 def test_problem_is_always_at_the_top(stepper, jac):
