@@ -205,6 +205,10 @@ def _in_cell(exc: MatdiffError, cell: str | None) -> MatdiffError:
     (the magic's body starts on the cell's second line); the line form is left alone."""
     if cell is None or exc.line is None:
         return exc
+    lines = cell.split("\n")
+    if exc.source_line is not None and (exc.line > len(lines)
+                                        or lines[exc.line - 1] != exc.source_line):
+        return exc   # not a line of the cell (a --shape declaration): left as it is
     moved = MatdiffError(exc.message, exc.line + 1, exc.col)
     moved.source_line = exc.source_line   # the same text, now on the editor's line
     moved.args = (moved.render(),)

@@ -466,8 +466,13 @@ class MatdiffDisplay:
         if self.verdict is not None:
             out.append(f"<div>{verdict_badge_html(self.verdict)}</div>")
         if self.picture:
+            from .errors import MatdiffError
             from .render.picture import picture_svg
-            out.append(f'<div class="matdiff-picture">{picture_svg(d)}</div>')
+            try:
+                svg = picture_svg(d)
+            except MatdiffError as exc:   # the derivation stands; say why there is no picture
+                svg = f"no picture: {html.escape(str(exc))}"
+            out.append(f'<div class="matdiff-picture">{svg}</div>')
         if self.show_steps and len(d.steps) > 1:
             out.append(f'<div class="matdiff-steps-static"><b>the steps</b>'
                        f"{steps_html(d.steps, 1)}</div>")

@@ -276,6 +276,12 @@ def test_error_lines_count_the_magic_line(ip):
     _, _, err, _ = run(ip, src)
     assert "(line 4, column 7)" in err and "Z = X X" in err
     assert src.split("\n")[3] == "Z = X X"
+    # a blank line in the cell counts too
+    _, _, err, _ = run(ip, "%%matdiff --wrt X\n\nX : m x n\nZ = X X")
+    assert "(line 4, column 7)" in err
+    # an error in a --shape declaration is on the %%matdiff line: line 1
+    _, _, err, _ = run(ip, "%%matdiff --wrt X --shape \"Y: q x\"\nX : m x n\nZ = X")
+    assert "(line 1, column 7)" in err and "Y: q x" in err
     # the line form has one line: its positions are left alone
     _, _, err, _ = run(ip, "%matdiff X +* X --wrt X --shape \"X: n x n\"")
     assert "line 1" in err
