@@ -19,7 +19,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from .render.html import STYLE, equation_html, result_box_html, rule_html, steps_html
+from .render.html import STYLE, equation_html, result_box_html, rule_html, step_html, steps_html
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # the text/plain of the widget's own output (the static output next to it holds the text)
@@ -313,7 +313,7 @@ class Stepper:
         self.problem_html.value = _math(steps[0].latex)
         self.result_html.value = result_box_html(d)
         self.rule_html.value = _rule(steps[i].rule)
-        self.step_html.value = _math(steps[i].latex)
+        self.step_html.value = step_html(steps[i])
         self.all_html.value = steps_html(steps[:last], 1) if everything else ""
         self.counter.value = (f"all {last + 1} steps" if everything else
                               f"step {i + 1} of {last + 1}")

@@ -33,6 +33,7 @@ STYLE = """<style>
   max-width: 100%; }
 .matdiff-badge-box .matdiff-badge-text { white-space: normal; overflow-wrap: anywhere; }
 .matdiff-steps-static ol { padding-left: 1.6em; }
+.matdiff-rule-pictures { display: flex; flex-wrap: wrap; gap: 12px; margin: 2px 0 6px; }
 .jp-OutputArea-child:has(.matdiff-stepper) + .jp-OutputArea-child:has(.matdiff-static),
 .output_area:has(.matdiff-stepper) + .output_area:has(.matdiff-static) { display: none; }
 </style>"""
@@ -139,9 +140,16 @@ def result_box_html(d, prefix: str = "") -> str:
             f"</div>{index_html(d)}</div>")
 
 
+def step_html(step) -> str:
+    """A step's equation, then small pictures of a commutation matrix or diag(vec A) when
+    its rule introduces one."""
+    from .picture import rule_pictures
+    return equation_html(step.latex) + rule_pictures(step.rule)
+
+
 def steps_html(steps, start: int = 1) -> str:
     """Numbered steps, each with its rule above its equation."""
     return "".join(
         f'<div class="matdiff-step-item">'
         f"{rule_html(s.rule, f'<span class=matdiff-stepno>step {k}</span> · ')}"
-        f"{equation_html(s.latex)}</div>" for k, s in enumerate(steps, start))
+        f"{step_html(s)}</div>" for k, s in enumerate(steps, start))

@@ -105,3 +105,55 @@ def picture_svg(d, seed: int = 0, dims: dict | None = None) -> str:
                'stroke="#999" stroke-width="1"/>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _pattern_svg(cells: list[tuple[int, int, str]], size: int, caption: str) -> str:
+    """A small size×size 0/1 pattern: the listed cells filled and labelled, others blank."""
+    c, pad, top = 16, 3, 16
+    width = max(size * c + 2 * pad, 6 * len(caption) + 2 * pad)
+    height = size * c + top + pad
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="matdiff-pattern-svg" '
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+           f"<title>{html.escape(caption)}</title>",
+           f'<text x="{pad}" y="11" font-size="10" font-family="sans-serif">'
+           f"{html.escape(caption)}</text>"]
+    filled = {(i, j): label for i, j, label in cells}
+    for i in range(size):
+        for j in range(size):
+            label = filled.get((i, j))
+            out.append(f'<rect class="cell" x="{pad + j * c}" y="{top + i * c}" width="{c}" '
+                       f'height="{c}" fill="{"#c6dafc" if label else "#ffffff"}" '
+                       f'stroke="#ddd" data-row="{i}" data-col="{j}" '
+                       f'data-value="{1 if label else 0}"/>')
+            if label:
+                out.append(f'<text x="{pad + j * c + 2}" y="{top + i * c + 11}" '
+                           f'font-size="8" font-family="sans-serif">{label}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def commutation_svg(r: int = 2, c: int = 3) -> str:
+    """K_{r,c} at small sizes: K vec A = vec Aᵀ for A of shape r×c (a permutation)."""
+    cells = []
+    for i in range(r):
+        for j in range(c):
+            cells.append((j + c * i, i + r * j, "1"))   # vec(Aᵀ)[j + c i] = vec(A)[i + r j]
+    return _pattern_svg(cells, r * c, f"K_{r},{c}: vec A ↦ vec Aᵀ for A {r}×{c}")
+
+
+def diag_vec_svg(r: int = 2, c: int = 3) -> str:
+    """diag(vec A) at small sizes: the entries of A, column by column, on the diagonal."""
+    cells = [(i + r * j, i + r * j, f"a{i + 1}{j + 1}") for j in range(c) for i in range(r)]
+    return _pattern_svg(cells, r * c, f"diag(vec A) for A {r}×{c}")
+
+
+def rule_pictures(rule: str) -> str:
+    """Small pictures of the special matrices a rule introduces (K, diag(vec A))."""
+    out = []
+    if "= K vec" in rule:
+        out.append(commutation_svg())
+    if "diag(vec A)" in rule:
+        out.append(diag_vec_svg())
+    if not out:
+        return ""
+    return f'<div class="matdiff-rule-pictures">{"".join(out)}</div>'
