@@ -22,8 +22,9 @@ from typing import Any
 from .render.html import STYLE, equation_html, result_box_html, rule_html, step_html, steps_html
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-# the text/plain of the widget's own output (the static output next to it holds the text)
-WIDGET_PLAIN = "matdiff stepper (the derivation as text is in the next output)"
+# the text/plain of the widget's own output: empty, the static output next to it holds the
+# text (so stored notebooks and exports without widgets show no stray line)
+WIDGET_PLAIN = ""
 
 _PASS_STYLE = "background:#e6f4ea;color:#1e6b34;border:1px solid #34a853"
 _FAIL_STYLE = "background:#fce8e6;color:#a50e0e;border:1px solid #d93025"
@@ -133,7 +134,19 @@ def _title(d) -> str:
         what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
     else:
         what = f"Jacobian of vec {name} with respect to vec {wrt}, {d.layout} layout"
+        size = _result_size(d)
+        if size:
+            what += f", {size}"
     return f'<div class="matdiff-title-text"><b>{html.escape(what)}</b></div>'
+
+
+def _result_size(d) -> str:
+    """The size of the result shown (the Jacobian's, e.g. mn×mn), or ''."""
+    shape = getattr(getattr(d, "result", None), "shape", None)
+    if shape is None:
+        return ""
+    r, c = shape
+    return f"{r.pretty()}×{c.pretty()}"
 
 
 class Stepper:

@@ -177,6 +177,7 @@ def test_result_box_stays_while_stepping(stepper, jac):
     assert "matdiff-result" in stepper.result_html._dom_classes
     assert "matdiff-result-box" in stepper.result_html.value  # highlighted: a bordered box
     assert "mn×mn" in stepper.result_html.value               # with the Jacobian's size
+    assert "mn×mn" in stepper.title_html.value                # and in the title
     assert not visible(stepper.step_html)  # the result is shown once, in its box
 
 
