@@ -3,7 +3,6 @@ recording every transformation as a Step a student can follow."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -287,11 +286,10 @@ class Derivation:
         return "\n".join(lines)
 
     def html(self) -> str:
-        """A static HTML rendering of all steps (MathJax-ready LaTeX)."""
-        items = "".join(
-            f"<li><div>\\[{html.escape(s.latex)}\\]</div><div><em>{html.escape(s.rule)}"
-            f"</em></div></li>" for s in self.steps)
-        return f'<div class="matdiff"><ol>{items}</ol></div>'
+        """A static HTML rendering (MathJax-ready LaTeX): the result in a box first, then
+        every step with its rule above its equation, as the magic's static output."""
+        from .render.html import derivation_html
+        return derivation_html(self)
 
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt.name}: {self.result}>"

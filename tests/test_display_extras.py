@@ -60,3 +60,15 @@ def test_result_box_holds_the_entry_wise_form():
     # a result with no entry-wise form: the box just has none
     k = derive("A : p x q\nX : m x n\nkron(A, X)", wrt="X")
     assert "matdiff-index" not in MatdiffDisplay(k).html()
+
+
+def test_derivation_html_is_the_same_story():
+    from matdiff_magic.render.html import rule_markup
+    d = derive(JAC, wrt="X")
+    page = d.html()
+    assert page == d._repr_html_()
+    assert page.index("matdiff-result-box") < page.index("the steps")
+    for step in d.steps:   # each rule above its equation, no raw text in italics
+        assert page.index(rule_markup(step.rule)) < page.rindex(html.escape(step.latex,
+                                                                           quote=False))
+    assert "<em>" not in page and "matdiff-static" not in page   # never hidden

@@ -153,3 +153,14 @@ def steps_html(steps, start: int = 1) -> str:
         f'<div class="matdiff-step-item">'
         f"{rule_html(s.rule, f'<span class=matdiff-stepno>step {k}</span> · ')}"
         f"{step_html(s)}</div>" for k, s in enumerate(steps, start))
+
+
+def derivation_html(d) -> str:
+    """A Derivation on its own: the problem, the result box, then every step."""
+    body = [STYLE, '<div class="matdiff matdiff-view">', equation_html(d.steps[0].latex),
+            result_box_html(d)]
+    if len(d.steps) > 1:
+        body.append(f'<div class="matdiff-steps-static"><b>the steps</b>{steps_html(d.steps)}'
+                    "</div>")
+    body.append("</div>")
+    return "".join(body)
