@@ -71,4 +71,5 @@ def test_derivation_html_is_the_same_story():
     for step in d.steps:   # each rule above its equation, no raw text in italics
         assert page.index(rule_markup(step.rule)) < page.rindex(html.escape(step.latex,
                                                                            quote=False))
-    assert "<em>" not in page and "matdiff-static" not in page   # never hidden
+    assert "<em>" not in page
+    assert 'class="matdiff matdiff-view"' in page and "matdiff-static " not in page  # shown
