@@ -242,6 +242,10 @@ def test_stepper_renders_in_jupyterlab(lab, tmp_path):
             expect(result).to_be_visible()            # the answer stays while stepping
             stepper.locator(".matdiff-show-all button, button.matdiff-show-all").first.click()
             expect(counter).to_have_text("all 6 steps")
+            # every equation and every rule formula typesets (no MathJax error boxes)
+            expect(stepper.locator(".matdiff-all mjx-container").first).to_be_visible()
+            assert stepper.locator("mjx-merror").count() == 0
+            assert stepper.locator(".matdiff-all .matdiff-rule-text mjx-container").count() >= 3
             expect(stepper.locator(".matdiff-slider")).to_be_hidden()
             # the layout toggle: its label on the row of its buttons
             label = stepper.locator(".matdiff-layout-label").first.bounding_box()

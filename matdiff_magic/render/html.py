@@ -41,13 +41,13 @@ STYLE = """<style>
 # Unicode of the rule formulas -> LaTeX; anything else keeps a clause as upright text
 _TEX = {"ᵀ": "^{\\top}", "⊗": " \\otimes ", "∘": " \\circ ", "⊘": " \\oslash ",
         "∂": "\\partial ", "σ": "\\sigma", "λ": "\\lambda", "·": " \\cdot ", "−": "-",
-        "×": " \\times ", "⁻¹": "^{-1}", "²": "^{2}", "ᵢ": "_{i}", "ⱼ": "_{j}", "ₙ": "_{n}",
-        "ₘ": "_{m}", "≠": " \\neq ", "≥": " \\geq ", "≤": " \\leq "}
+        "×": " \\times ", "⁻¹": "^{-1}", "⁻ᵀ": "^{-\\top}", "²": "^{2}", "ᵢ": "_{i}",
+        "ⱼ": "_{j}", "ₙ": "_{n}", "ₘ": "_{m}", "≠": " \\neq ", "≥": " \\geq ", "≤": " \\leq "}
 _WORDS = ("vec", "tr", "diag", "det", "logdet", "exp", "log", "sin", "cos", "tanh", "sqrt",
           "sum", "fro", "vech", "sigmoid", "softplus", "relu", "step", "tan", "abs",
           "log1p", "expm1", "unvec", "norm2")
 _SAFE = re.compile(r"^[A-Za-z0-9 ()\[\]+\-=,.'/*_|ᵀ⊗∘⊘∂σλ·−×⁻¹²ᵢⱼₙₘ≠≥≤]+$")
-_TOKEN = re.compile(r"⁻¹|[A-Za-z]+|.", re.S)
+_TOKEN = re.compile(r"⁻¹|⁻ᵀ|[A-Za-z]+|.", re.S)
 
 
 def _formula_latex(text: str) -> str | None:
@@ -61,6 +61,8 @@ def _formula_latex(text: str) -> str | None:
         elif tok.isalpha() and tok.isascii():
             if tok in _WORDS:
                 out.append(f"\\operatorname{{{tok}}} ")
+            elif tok == "d":          # the differential: d(AB), d log det(A)
+                out.append("\\mathrm{d}")
             elif len(tok) == 2 and tok[0] == "d" and tok[1].isupper():
                 out.append(f"\\mathrm{{d}}{tok[1]}")
             elif len(tok) > 1 and not tok.isupper() and not (tok[0] == "d" and tok[1:].isupper()):
