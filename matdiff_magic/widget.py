@@ -19,7 +19,15 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from .render.html import STYLE, equation_html, result_box_html, rule_html, step_html, steps_html
+from .render.html import (
+    STYLE,
+    entrywise,
+    equation_html,
+    result_box_html,
+    rule_html,
+    step_html,
+    steps_html,
+)
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # the text/plain of the widget's own output: empty, the static output next to it holds the
@@ -451,6 +459,9 @@ class MatdiffDisplay:
     def text(self) -> str:
         d = self.derivation
         body = d.text() if self.show_steps else d.steps[-1].text
+        form = entrywise(d)
+        if form is not None:   # as in the result box of the HTML
+            body += "\n" + ("   " if self.show_steps else "") + f"entry by entry: {form.text}"
         if self.check is not None:
             body += "\n" + (self.check.text() if hasattr(self.check, "text")
                             else check_summary(self.check))
@@ -461,6 +472,9 @@ class MatdiffDisplay:
     def latex(self) -> str:
         steps = self.derivation.steps if self.show_steps else self.derivation.steps[-1:]
         lines = [f"&{s.latex}" for s in steps]
+        form = entrywise(self.derivation)
+        if form is not None:
+            lines.append(f"&\\text{{entry by entry: }} {form.latex}")
         if self.verdict is not None:   # the claim's verdict, as text
             lines.append(f"&\\text{{{_tex_text(str(self.verdict))}}}")
         body = " \\\\\n".join(lines)

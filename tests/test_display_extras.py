@@ -60,6 +60,8 @@ def test_result_box_holds_the_entry_wise_form():
     # a result with no entry-wise form: the box just has none
     k = derive("A : p x q\nX : m x n\nkron(A, X)", wrt="X")
     assert "matdiff-index" not in MatdiffDisplay(k).html()
+    assert "entry by entry" not in MatdiffDisplay(k).text()
+    assert "entry by entry: ∂Z_ij/∂X_kl" in MatdiffDisplay(d).text()   # one story
 
 
 def test_derivation_html_is_the_same_story():

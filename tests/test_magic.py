@@ -196,7 +196,8 @@ def test_several_wrt_give_one_display_each(ip):
 
 def test_no_steps_shows_only_the_result(ip):
     text = plain(ip, SEED_CELL.replace("--wrt X", "--wrt X --no-steps"))
-    assert text == "∂vec Z/∂(vec X)ᵀ = XᵀY ⊗ I_m + I_n ⊗ XYᵀ"
+    assert text == ("∂vec Z/∂(vec X)ᵀ = XᵀY ⊗ I_m + I_n ⊗ XYᵀ\n"
+                    "entry by entry: ∂Z_ij/∂X_kl = δ_ik (XᵀY)_jl + (XYᵀ)_ik δ_jl")
 
 
 def test_steps_is_the_default(ip):
@@ -417,6 +418,7 @@ def test_check_with_several_wrt(ip):
 
 def test_check_no_steps(ip):
     text = plain(ip, SEED_CELL.replace("--wrt X", "--wrt X --no-steps --check"))
-    first, second = text.split("\n")
+    first, entrywise, second = text.split("\n")
     assert first == "∂vec Z/∂(vec X)ᵀ = XᵀY ⊗ I_m + I_n ⊗ XYᵀ"
+    assert entrywise.startswith("entry by entry: ∂Z_ij/∂X_kl = δ_ik")
     assert second.startswith("numerical check PASSED")

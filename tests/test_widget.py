@@ -345,8 +345,10 @@ def test_display_bundle_has_widget_and_static_faces(jac):
     disp = MatdiffDisplay(jac)
     data = disp._repr_mimebundle_()
     assert data[WIDGET_MIME]["model_id"] == disp.stepper.widget.model_id
-    assert data["text/plain"] == jac.text()
+    entry = f"   entry by entry: {jac.index_form().text}"
+    assert data["text/plain"] == jac.text() + "\n" + entry       # the result box's line too
     assert "\\begin{aligned}" in data["text/latex"] and jac.latex() in data["text/latex"]
+    assert jac.index_form().latex in data["text/latex"]
     assert data["text/html"] == disp.html()
     assert esc(jac.latex()) in data["text/html"] and "matdiff-result-box" in data["text/html"]
     assert disp._repr_mimebundle_()[WIDGET_MIME] == data[WIDGET_MIME]  # one widget
@@ -356,7 +358,7 @@ def test_widget_and_static_bundles_are_separate_outputs(jac):
     disp = MatdiffDisplay(jac)
     widget, static = disp.widget_bundle(), disp.static_bundle()
     assert set(widget) == {WIDGET_MIME, "text/plain"} and widget["text/plain"] == WIDGET_PLAIN
-    assert WIDGET_MIME not in static and static["text/plain"] == jac.text()
+    assert WIDGET_MIME not in static and static["text/plain"].startswith(jac.text() + "\n")
     html_ = static["text/html"]
     # the static view: answer first, highlighted, each rule above its equation
     assert html_.index("matdiff-result-box") < html_.index("the steps")
@@ -382,7 +384,8 @@ def test_display_include_exclude(jac):
 
 def test_display_no_steps(jac):
     data = MatdiffDisplay(jac, show_steps=False)._repr_mimebundle_()
-    assert data["text/plain"] == jac.steps[-1].text
+    assert data["text/plain"] == jac.steps[-1].text + "\nentry by entry: " + \
+        jac.index_form().text
     assert jac.steps[1].latex not in data["text/latex"]
 
 
@@ -395,7 +398,8 @@ def test_display_with_check(jac):
 def test_display_with_real_check(jac):
     res = jac.check(seed=0)
     data = MatdiffDisplay(jac, res, check_kwargs={"seed": 0})._repr_mimebundle_()
-    assert data["text/plain"] == jac.text() + "\n" + res.text()
+    entry = f"   entry by entry: {jac.index_form().text}"
+    assert data["text/plain"] == jac.text() + "\n" + entry + "\n" + res.text()
 
 
 def test_widget_module_does_not_import_ipywidgets():

@@ -118,18 +118,24 @@ def result_plain(d) -> str:
 _INDEX_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def index_html(d) -> str:
-    """The entry-wise form under the result, or nothing where there is none."""
+def entrywise(d):
+    """``d.index_form()``, or None where the result has no entry-wise form (cached)."""
     if d not in _INDEX_CACHE:
         from ..errors import MatdiffError
         try:
-            form = d.index_form()
-            _INDEX_CACHE[d] = (f'<div class="matdiff-index"><div class="matdiff-rule-text">'
-                               f"entry by entry (Kronecker deltas δ):</div>"
-                               f"{equation_html(form.latex)}</div>")
+            _INDEX_CACHE[d] = d.index_form()
         except (MatdiffError, AttributeError):
-            _INDEX_CACHE[d] = ""
+            _INDEX_CACHE[d] = None
     return _INDEX_CACHE[d]
+
+
+def index_html(d) -> str:
+    """The entry-wise form under the result, or nothing where there is none."""
+    form = entrywise(d)
+    if form is None:
+        return ""
+    return (f'<div class="matdiff-index"><div class="matdiff-rule-text">'
+            f"entry by entry (Kronecker deltas δ):</div>{equation_html(form.latex)}</div>")
 
 
 def result_box_html(d, prefix: str = "") -> str:
