@@ -267,6 +267,14 @@ def test_stepper_renders_in_jupyterlab(lab, tmp_path):
                                                      && !scrolls))
                         out.push(el.textContent.slice(0, 60));
                 }
+                for (const el of document.querySelectorAll(
+                        '.matdiff-stepper .matdiff-badge-box, .matdiff-stepper .matdiff-controls,'
+                        + ' .matdiff-stepper .matdiff-layout-row')) {
+                    if (el.offsetParent === null) continue;
+                    const area = el.closest('.jp-OutputArea-output').getBoundingClientRect();
+                    if (el.getBoundingClientRect().right > area.right + 1)
+                        out.push(el.className);   // wraps inside the output instead
+                }
                 return out; }""")
             assert cut == [], cut
             # the layout switch re-derives and re-checks

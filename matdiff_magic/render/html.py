@@ -29,8 +29,10 @@ STYLE = """<style>
   margin: 6px 0; max-width: 100%; box-sizing: border-box; }
 .matdiff-result-plain { font-family: monospace; color: #333; white-space: pre-wrap;
   overflow-wrap: anywhere; font-size: 90%; }
-.matdiff-badge-box { display: flex; flex-wrap: wrap; gap: 4px; align-items: baseline;
-  max-width: 100%; }
+.matdiff-badge-box { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: baseline;
+  max-width: 100%; line-height: 1.4; }
+.matdiff-stepper .widget-html-content, .matdiff-stepper .widget-htmlmath-content {
+  line-height: 1.4; }
 .matdiff-badge-box .matdiff-badge-text { white-space: normal; overflow-wrap: anywhere; }
 .matdiff-steps-static ol { padding-left: 1.6em; }
 .matdiff-rule-pictures { display: flex; flex-wrap: wrap; gap: 12px; margin: 2px 0 6px; }
