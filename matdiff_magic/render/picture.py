@@ -68,7 +68,8 @@ def picture_svg(d, seed: int = 0, dims: dict | None = None) -> str:
     pad, top = 4, 18
     where = ", ".join(f"{k}={v}" for k, v in sizes.items()) or "no symbolic sizes"
     what = "Jacobian" if d.kind == "jacobian" else "gradient"
-    caption = f"{what} of {d.name} w.r.t. {d.wrt.name}, {d.layout} layout, {rows}×{cols} " \
+    wrt = getattr(d, "wrt_spec", None) or d.wrt.name   # vech(S) for structured coordinates
+    caption = f"{what} of {d.name} w.r.t. {wrt}, {d.layout} layout, {rows}×{cols} " \
               f"({where}; seed {seed})"
     width = max(cols * CELL + 2 * pad, 6 * len(caption) + 2 * pad)
     height = rows * CELL + top + pad
