@@ -66,8 +66,7 @@ class CheckResult:
     def text(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
         dims = ", ".join(f"{k}={v}" for k, v in self.dims.items()) or "no symbolic sizes"
-        out = (f"numerical check {verdict}: max relative error {self.max_rel_error:.1e} "
-               f"(tolerance {self.tol:.0e}), max absolute error {self.max_abs_error:.1e}; "
+        out = (f"numerical check {verdict}: {error_phrase(self)}; "
                f"method {self.method}, seed {self.seed}, {dims}")
         if not self.passed and self.where:
             out += f"; worst at {self.where}"
@@ -91,6 +90,21 @@ class CheckResult:
         mark = "\\checkmark" if self.passed else "\\times"
         return (f"${mark}$ numerical check {'passed' if self.passed else 'failed'}: "
                 f"max relative error ${self.max_rel_error:.1e}$")
+
+
+def error_phrase(check, tolerance: bool = True) -> str:
+    """The errors of a check in words. The relative error divides the largest difference by
+    max(1, largest finite difference); when no finite difference exceeds 1 in size the two
+    errors are the same number (when the largest is close to 1, the same to two digits): it
+    is printed once, and the reason is said, rather than two equal numbers."""
+    tol = f"tolerance {check.tol:.0e}" if tolerance else ""
+    rel, err = check.max_rel_error, getattr(check, "max_abs_error", None)
+    if err is None or f"{err:.1e}" == f"{rel:.1e}":
+        note = ("absolute = relative: no finite difference exceeds 1 in size" if err == rel else
+                "absolute ≈ relative: the largest finite difference is close to 1")
+        return f"max error {rel:.1e} ({tol + '; ' if tol else ''}{note})"
+    return (f"max relative error {rel:.1e}{f' ({tol})' if tol else ''}, "
+            f"max absolute error {err:.1e}")
 
 
 # --- random instances (matdiff_magic.sample) --------------------------------------------------

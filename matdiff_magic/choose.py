@@ -24,6 +24,7 @@ from fractions import Fraction
 from math import gcd
 
 from . import expr as E
+from .canonical import base_exp, elementwise_rule, hadamard_canonical, is_ones, tpush
 from .expr import F0, F1
 from .render.text import to_text
 
@@ -81,11 +82,6 @@ def shortest(e: E.Expr, fix: Callable[[E.Expr], E.Expr]) -> E.Expr:
 Monomial = tuple[Fraction, tuple[E.Expr, ...], dict]    # coefficient, scalars, base -> exponent
 
 
-def _is_ones(e: E.Expr) -> bool:
-    from .simplify import _is_ones as ones
-    return ones(e)
-
-
 def _monomials(t: E.Expr) -> list[Monomial] | None:
     c, rest = E.split_coef(t)
     scalars: tuple[E.Expr, ...] = ()
@@ -99,11 +95,10 @@ def _monomials(t: E.Expr) -> list[Monomial] | None:
     factors = body.args if isinstance(body, E.Hadamard) else (body,)
     out: list[Monomial] = [(c, scalars, {})]
     for f in factors:
-        if _is_ones(f):
+        if is_ones(f):
             continue
         base, p = (f.arg, f.p) if isinstance(f, E.HadPow) else (f, F1)
         if isinstance(base, E.Call) and base.name in E.ELEMENTWISE:
-            from .simplify import elementwise_rule
             base = elementwise_rule(base)        # σ(-u) = 1 - σ(u): canonical before expanding
         if isinstance(base, E.Add) and p == 1:
             parts = _expand_sum(base.args)
@@ -138,7 +133,6 @@ def _times(a: Monomial, b: Monomial) -> Monomial:
 
 
 def _build(m: Monomial, shape) -> E.Expr:
-    from .simplify import hadamard_canonical
     c, scalars, exps = m
     body = hadamard_canonical(tuple(E.hadpow(b, p) for b, p in exps.items() if p != 0), shape)
     return E.mul(E.num(c), *scalars, body)
@@ -181,7 +175,6 @@ def _factor_hadamard(e: E.Expr, fix: Callable[[E.Expr], E.Expr], depth: int = 0)
         factors = list(rest.args) if isinstance(rest, E.Hadamard) else [rest]
         factors.remove(f)
         inner.append(E.scale(c, E.hadamard(*factors) if factors else E.ones_like(e.shape)))
-    from .simplify import hadamard_canonical
     pulled = hadamard_canonical((f, _factor_hadamard(fix(E.add(*inner)), fix, depth + 1)),
                                 e.shape)
     others = [t for i, t in enumerate(e.args) if i not in idx]
@@ -242,7 +235,6 @@ def _lcm_all(xs) -> int:
 
 def pull_transpose(e: E.Add, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
     """Σ Tᵢᵀ = (Σ Tᵢ)ᵀ, when every term is a matrix."""
-    from .simplify import tpush
     if e.is_scalar or E.is_one(e.shape[0]) or E.is_one(e.shape[1]):
         return None
     if not any(isinstance(f, E.Transpose) for t in e.args for f in _factors(t)):
@@ -347,7 +339,6 @@ def collect_bare(e: E.Add) -> E.Expr | None:
 def transpose_repeated(e: E.Mul, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
     """A sum that is the transpose of another factor of the product is shown as that:
     (x - μ)(xᵀ - μᵀ) = (x - μ)(x - μ)ᵀ."""
-    from .simplify import tpush
     args = list(e.args)
     sums = [i for i, f in enumerate(args) if isinstance(f, E.Add) and not f.is_scalar]
     for i in sums:
@@ -359,7 +350,7 @@ def transpose_repeated(e: E.Mul, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | No
 
 def sigmoid_of_negative(e: E.Add, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
     """1 - σ(u) = σ(-u)."""
-    if len(e.args) != 2 or not _is_ones(e.args[0]):
+    if len(e.args) != 2 or not is_ones(e.args[0]):
         return None
     c, rest = E.split_coef(e.args[1])
     if c == -1 and isinstance(rest, E.Call) and rest.name == "sigmoid":
@@ -383,10 +374,9 @@ def sigmoid_derivative(e: E.Hadamard, fix: Callable[[E.Expr], E.Expr]) -> E.Expr
 
 def det_of_inverse(e: E.Call, fix: Callable[[E.Expr], E.Expr]) -> E.Expr | None:
     """det(A⁻ᵏ) = det(A)⁻ᵏ."""
-    from .simplify import _base_exp
     if e.name != "det" or not isinstance(e.arg, E.Inverse):
         return None
-    base, k = _base_exp(e.arg)
+    base, k = base_exp(e.arg)
     return E.power(E.call("det", base), k)
 
 

@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dims", default=None, help="sizes for the check, e.g. m=3,n=4")
     p.add_argument("--claim", default=None, metavar="ANSWER",
                    help="a claimed derivative to judge (exit status 1 when it is wrong)")
+    p.add_argument("--order", type=int, default=1,
+                   help="2: the Hessian d2f/d(vec X)d(vec X)' of a scalar target")
+    p.add_argument("--wrt2", default=None, metavar="Y",
+                   help="with --order 2: the mixed block d2f/d(vec X)d(vec Y)'")
     return p
 
 
@@ -55,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import derive
     text = sys.stdin.read() if args.expression == "-" else args.expression
     try:
-        ds = derive(text, wrt=args.wrt, layout=args.layout, shapes=args.shape)
+        ds = derive(text, wrt=args.wrt, layout=args.layout, shapes=args.shape,
+                    order=args.order, wrt2=args.wrt2)
         ds = ds if isinstance(ds, list) else [ds]
         status = 0
         for d in ds:

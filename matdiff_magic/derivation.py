@@ -61,6 +61,28 @@ def _terms(e: E.Expr) -> tuple[E.Expr, ...]:
     return e.args if isinstance(e, E.Add) else (e,)
 
 
+def _latex_text(text: str) -> str:
+    """Plain text made safe for ``\\text{...}``: braces, dollars and backslashes escaped."""
+    out = text.replace("\\", "$\\backslash$").replace("{", "\\{").replace("}", "\\}")
+    return out.replace("$\\backslash$", "\0").replace("$", "\\$").replace("\0", "$\\backslash$")
+
+
+def steps_latex_rows(steps: Sequence[Step]) -> list[str]:
+    """The rows of ``steps_latex``: each step's number and rule in words, then its formula."""
+    rows = []
+    for i, s in enumerate(steps, 1):
+        rows.append(f"&\\text{{{i}. {_latex_text(s.rule)}}}")
+        rows.append(f"&\\quad {s.latex}")
+    return rows
+
+
+def steps_latex(steps: Sequence[Step]) -> str:
+    """All the steps as one LaTeX ``aligned`` block: each step's number and rule in words
+    (``\\text{...}``), then its formula on the next line, as ``text()`` lays them out."""
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(steps_latex_rows(steps)) + \
+        "\n\\end{aligned}$$"
+
+
 class Derivation:
     """The derivative of a cell's target with respect to one variable, with its steps."""
 
@@ -298,8 +320,7 @@ class Derivation:
         return self.text()
 
     def _repr_latex_(self) -> str:
-        body = " \\\\\n".join(f"&{s.latex}" for s in self.steps)
-        return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+        return steps_latex(self.steps)
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -420,14 +441,28 @@ def check_layout(layout: object) -> str:
 
 
 def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mixed",
-           shapes: Sequence[str] = (), free_dims: bool = False):
+           shapes: Sequence[str] = (), free_dims: bool = False, order: int = 1,
+           wrt2: str | None = None):
     """Differentiate the cell's target by the differential method.
 
     ``shapes`` adds declarations ('X: m x n') before the cell; ``free_dims`` names
     undetermined dimensions instead of raising (handy for one-line input).
+    ``order=2`` (scalar targets) gives the Hessian ∂²f/∂(vec X)∂(vec X)ᵀ by the second
+    differential; with ``wrt2="Y"`` as well, the mixed block ∂²f/∂(vec X)∂(vec Y)ᵀ.
     Returns a :class:`Derivation` (a list of them when ``wrt`` names several variables).
     Raises :class:`MatdiffError`, and only it, for bad input.
     """
+    if isinstance(order, bool) or order not in (1, 2):
+        raise MatdiffError(f"order must be 1 (first derivative) or 2 (Hessian), got {order!r}")
+    if order == 2 and (isinstance(wrt2, str) and "(" in wrt2 or wrt2 is not None and any(
+            isinstance(w, str) and "(" in w
+            for w in ([wrt] if isinstance(wrt, str) else list(wrt or ())))):
+        raise MatdiffError("a mixed second derivative is taken with respect to two variables' "
+                           f"entries, not a structured coordinate such as vech(X): got "
+                           f"wrt={wrt!r}, wrt2={wrt2!r}; give the variables' names")
+    if wrt2 is not None and order != 2:
+        raise MatdiffError("wrt2 names the second variable of a mixed second derivative: "
+                           "give order=2 as well")
     check_layout(layout)
     if isinstance(shapes, str):
         shapes = [shapes]
@@ -438,8 +473,17 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
     wrt, structures = split_wrt(parsed, wrt)   # vech(X), diag(X): structured coordinates
     names = _wrt_names(parsed, wrt)
     try:
-        out = [StructuredDerivation(parsed, structures[w], layout) if w in structures else
-               Derivation(parsed, parsed.symbols[w], layout) for w in names]
+        if order == 2:
+            from .hessian import hessians
+            plain = iter(hessians(parsed, [w for w in names if w not in structures], wrt2,
+                                  layout))
+            if structures:   # H in the free coordinates: Mᵀ H M
+                from .structured_hessian import StructuredHessian
+            out = [StructuredHessian(parsed, structures[w], layout) if w in structures
+                   else next(plain) for w in names]
+        else:
+            out = [StructuredDerivation(parsed, structures[w], layout) if w in structures else
+                   Derivation(parsed, parsed.symbols[w], layout) for w in names]
     except RecursionError:
         raise MatdiffError("the expression is too large to differentiate",
                            parsed.target_line, 1, parsed.source) from None
@@ -453,11 +497,11 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
 
 
 def assert_derivative(cell: str, wrt: str, claim: str, layout: str = "mixed",
-                      shapes: Sequence[str] = ()) -> None:
+                      shapes: Sequence[str] = (), order: int = 1) -> None:
     """Raise AssertionError with the verdict's message unless ``claim`` is the derivative of
-    the cell's target with respect to ``wrt`` in ``layout`` (for pytest and autograding).
-    Bad input (the cell or the claim) raises MatdiffError."""
-    d = derive(cell, wrt=wrt, layout=layout, shapes=shapes)
+    the cell's target with respect to ``wrt`` in ``layout`` (``order=2``: the Hessian), for
+    pytest and autograding. Bad input (the cell or the claim) raises MatdiffError."""
+    d = derive(cell, wrt=wrt, layout=layout, shapes=shapes, order=order)
     if isinstance(d, list):
         raise MatdiffError("assert_derivative takes one variable in wrt")
     v = d.compare(claim)

@@ -358,6 +358,10 @@ def _seq(toks: list[Tok], i: int, stop, err: Err) -> tuple[list[Tok], int]:
             if toks[j].kind == "end":
                 raise err("missing '}'", t.col)
             keep = bool(out) and out[-1].kind == "op" and out[-1].text in ("^", ".^")
+            if _unvec_rows(out):   # unvec(v, {m*n}): the rows, as in a plain cell
+                out += [t, *inner, toks[j]]
+                i = j + 1
+                continue
             if keep and inner and inner[0].kind == "op" and inner[0].text == "∘":
                 # X^{\circ 2}: the Hadamard power X .^ 2
                 out[-1] = Tok("op", ".^", out[-1].col)
@@ -377,6 +381,22 @@ def _seq(toks: list[Tok], i: int, stop, err: Err) -> tuple[list[Tok], int]:
             continue
         out.append(t)
         i += 1
+
+
+def _unvec_rows(out: list[Tok]) -> bool:
+    """True when the next token is the rows argument of unvec: out ends with 'unvec(v,'."""
+    if not out or out[-1].kind != "op" or out[-1].text != ",":
+        return False
+    depth = 0
+    for k in range(len(out) - 2, -1, -1):
+        t = out[k]
+        if t.kind == "op" and t.text == ")":
+            depth += 1
+        elif t.kind == "op" and t.text == "(":
+            if depth == 0:
+                return k > 0 and out[k - 1].kind == "name" and out[k - 1].text == "unvec"
+            depth -= 1
+    return False
 
 
 def _arg(toks: list[Tok], i: int, cmd: Tok, err: Err) -> tuple[list[Tok], int]:

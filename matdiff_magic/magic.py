@@ -23,7 +23,8 @@ from .errors import MatdiffError
 # An option starts where one of *our* option names does, so an expression such as
 # "X - -Y" is never mistaken for options.
 _OPTION = re.compile(
-    r"(?:^|(?<=\s))(?:--(?:wrt|check|seed|dims|layout|steps|no-steps|out|values|shape|claim|picture|help)"
+    r"(?:^|(?<=\s))(?:--(?:wrt|wrt2|order|check|seed|dims|layout|steps|no-steps|out|values|"
+    r"shape|claim|picture|help)"
     r"(?=[\s=]|$)|-h(?=\s|$))")
 
 
@@ -67,6 +68,11 @@ class MatdiffMagics(Magics):
                    "symbols, the chosen layout): a badge says whether it is right and, if not, "
                    "names the slip (transposed, scaled, missing or extra term, needs "
                    "symmetry, shape)")
+    @argument("--order", type=int, default=1,
+              help="2: the Hessian ∂²f/∂(vec X)∂(vec X)ᵀ of a scalar target, by the second "
+                   "differential")
+    @argument("--wrt2", default=None, metavar="Y",
+              help="with --order 2: the mixed block ∂²f/∂(vec X)∂(vec Y)ᵀ")
     @argument("--picture", action="store_true",
               help="add a picture of the derivative's entries at random small matrices "
                    "(SVG; in the widget, the picture button shows it)")
@@ -129,7 +135,7 @@ class MatdiffMagics(Magics):
         # the one-line form has no declarations: undetermined sizes get fresh names
         try:
             result = derive(body, wrt=args.wrt, layout=args.layout, shapes=args.shape,
-                            free_dims=cell is None)
+                            free_dims=cell is None, order=args.order, wrt2=args.wrt2)
         except MatdiffError as exc:   # positions in the cell, as the editor numbers lines
             raise _in_cell(exc, cell) from None
         derivations = result if isinstance(result, list) else [result]

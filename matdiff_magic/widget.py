@@ -56,16 +56,11 @@ def _dims_text(dims: Any) -> str:
 
 
 def check_summary(check: Any, layout: str | None = None) -> str:
-    """One line about a CheckResult: pass/fail, the largest relative error against the
-    tolerance, the largest absolute error, the layout checked, where (sizes, seed)."""
+    """One line about a CheckResult: pass/fail, its errors against the tolerance
+    (check.error_phrase), the layout checked, where (sizes, seed)."""
     verdict = "passed" if check.passed else "FAILED"
-    rel = f"max relative error {check.max_rel_error:.1e}"
-    tol = getattr(check, "tol", None)
-    if tol is not None:
-        rel += f" (tolerance {tol:.0e})"
-    parts = [rel]
-    if getattr(check, "max_abs_error", None) is not None:
-        parts.append(f"max absolute error {check.max_abs_error:.1e}")
+    from .check import error_phrase
+    parts = [error_phrase(check, tolerance=getattr(check, "tol", None) is not None)]
     method = getattr(check, "method", None)
     details = [str(x) for x in (f"{layout} layout" if layout else None,
                                 f"method {method}" if method else None,
@@ -140,6 +135,11 @@ def _title(d) -> str:
         what = f"gradient of {name} with respect to {wrt}, transposed (numerator layout)"
     elif d.kind == "gradient":
         what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
+    elif d.kind == "hessian":
+        what = f"Hessian of {name} with respect to vec {wrt} (second differential)"
+    elif d.kind == "mixed":
+        what = (f"mixed second derivative of {name} with respect to vec {wrt} and "
+                f"vec {d.wrt2.name}")
     else:
         what = f"Jacobian of vec {name} with respect to vec {wrt}, {d.layout} layout"
         size = _result_size(d)
@@ -470,8 +470,11 @@ class MatdiffDisplay:
         return body
 
     def latex(self) -> str:
-        steps = self.derivation.steps if self.show_steps else self.derivation.steps[-1:]
-        lines = [f"&{s.latex}" for s in steps]
+        if self.show_steps:   # every step with its rule in words
+            from .derivation import steps_latex_rows
+            lines = steps_latex_rows(self.derivation.steps)
+        else:
+            lines = [f"&{s.latex}" for s in self.derivation.steps[-1:]]
         form = entrywise(self.derivation)
         if form is not None:
             lines.append(f"&\\text{{entry by entry: }} {form.latex}")

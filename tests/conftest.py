@@ -114,6 +114,15 @@ def global_ipython():
     return globalipapp.start_ipython() or globalipapp.get_ipython()
 
 
+@pytest.fixture(scope="module")
+def ip():
+    """The IPython test shell with the extension loaded, for the tests of a module."""
+    shell = global_ipython()
+    shell.run_line_magic("load_ext", "matdiff_magic")
+    yield shell
+    shell.run_line_magic("unload_ext", "matdiff_magic")
+
+
 class Hang(Exception):
     """Raised by guard() when the guarded call runs too long."""
 

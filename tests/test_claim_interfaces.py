@@ -4,7 +4,6 @@ and text/html that nbval and nbconvert see) and in the command line (exit status
 from __future__ import annotations
 
 import pytest
-from conftest import global_ipython
 from display_pairs import paired
 from IPython.utils.capture import capture_output
 
@@ -13,14 +12,6 @@ from matdiff_magic.widget import MatdiffDisplay
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 XAX = "x : n\nA : n x n\nx' A x"
-
-
-@pytest.fixture(scope="module")
-def ip():
-    shell = global_ipython()
-    shell.run_line_magic("load_ext", "matdiff_magic")
-    yield shell
-    shell.run_line_magic("unload_ext", "matdiff_magic")
 
 
 def run(ip, src: str):

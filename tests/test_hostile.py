@@ -84,14 +84,6 @@ def test_cli_subprocess_exits_2_without_traceback(cell):
 
 # --- the magic --------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def ip():
-    from conftest import global_ipython
-    shell = global_ipython()
-    shell.run_line_magic("load_ext", "matdiff_magic")
-    yield shell
-
-
 def _run(ip, src: str):
     from IPython.utils.capture import capture_output
     with capture_output() as cap:

@@ -118,3 +118,34 @@ def test_random_cells_give_a_right_formula_or_a_refusal():
         assert np.allclose(got, want, rtol=1e-8, atol=1e-10 * scale), (str(case), form.text)
         written += 1
     assert written >= 150 and written > 5 * refused, (written, refused)
+
+
+HESSIANS = [
+    ("X : n x n spd\nlogdet(X)", "X", None),
+    ("A : m x m\nX : m x n\ntr(X' A X)", "X", None),
+    ("X : m x n\nA : m x p\nY : p x n\ntr(X' A Y)", "X", "Y"),
+    ("x : n\nA : n x n\nx' A x", "x", None),
+    ("X : m x n\nfro(X)^2", "X", None),
+    ("W : m x n\nx : n\nsum(exp(W x))", "W", None),
+    ("X : n x n invertible\ntr(inv(X))", "X", None),
+    ("A : q x m\nX : m x n\nB : q x n\nfro(A X - B)^2", "X", None),
+]
+
+
+@pytest.mark.parametrize("cell,wrt,wrt2", HESSIANS)
+def test_hessian_index_form_matches_evaluate(cell, wrt, wrt2):
+    d = derive(cell, wrt=wrt, order=2, wrt2=wrt2)
+    form = d.index_form()
+    vector = wrt.islower()   # one index per vector
+    lhs = f"∂²f/∂{wrt}_i∂{wrt}_k" if vector else f"∂²f/∂{wrt}_ij∂{wrt2 or wrt}_kl"
+    assert form.text.startswith(lhs + " = ")
+    for seed, descending in ((0, False), (1, True)):
+        values, sizes = draw_values(d, None, seed, descending=descending)
+        want, got = d.evaluate(values, sizes), form.evaluate(values, sizes)
+        assert got.shape == want.shape
+        assert np.allclose(got, want, rtol=1e-10, atol=1e-12), form.text
+
+
+def test_hessian_of_logdet_reads_as_taught():
+    d = derive("X : n x n spd\nlogdet(X)", wrt="X", order=2)
+    assert d.index_form().text == "∂²f/∂X_ij∂X_kl = -(X⁻¹)_jk (X⁻ᵀ)_il"

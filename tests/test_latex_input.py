@@ -145,3 +145,10 @@ def test_fuzzed_latex_cells_raise_only_matdiff_error():
                 assert exc.line is not None or "empty" in exc.message or \
                     "wrt" in exc.message or "depend" in exc.message, str(exc)
     run()
+
+
+def test_unvec_rows_in_braces_on_a_latex_line():
+    """A line with a LaTeX command kept unvec(v, {m*n})'s rows as a group: the soak found it."""
+    cell = "c : 3*n*q\nB : 3 x m\nf = unvec(c, {n*q}) * (B \\odot B)"
+    plain = "c : 3*n*q\nB : 3 x m\nf = unvec(c, {n*q}) * (B .* B)"
+    assert str(derive(cell, wrt="B").result) == str(derive(plain, wrt="B").result)

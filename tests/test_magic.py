@@ -11,7 +11,6 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import global_ipython
 from display_pairs import paired
 from IPython.utils.capture import capture_output
 
@@ -22,14 +21,6 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 SEED_CELL = "%%matdiff --wrt X\nX, Y : m x n\nZ = X Y' X"
 OPTIONS = ["--wrt", "--check", "--seed", "--dims", "--values", "--layout", "--steps",
            "--no-steps", "--out", "--shape", "--help"]
-
-
-@pytest.fixture(scope="module")
-def ip():
-    shell = global_ipython()
-    shell.run_line_magic("load_ext", "matdiff_magic")
-    yield shell
-    shell.run_line_magic("unload_ext", "matdiff_magic")
 
 
 def run(ip, src: str):

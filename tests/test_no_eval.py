@@ -105,15 +105,6 @@ def test_codegen_returns_text_and_runs_nothing():
 
 # --- the magic does not expand variables ------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def ip():
-    from IPython.testing import globalipapp
-    # start_ipython() returns the shell on its first call only; get_ipython() afterwards
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
-    shell.run_line_magic("load_ext", "matdiff_magic")
-    return shell
-
-
 @pytest.mark.parametrize("template", [
     "%matdiff tr({{__import__('pathlib').Path('{m}').touch()}} X) --wrt X",
     "%matdiff tr(X) --wrt {{__import__('pathlib').Path('{m}').touch()}}",

@@ -498,6 +498,28 @@ def _tidy(term: Term, taken: set[str]) -> Term:
     return Term(term.coef, factors, [ren[x] for x in seen])
 
 
+def _second(d, names: _Names) -> IndexForm:
+    """A Hessian H = ∂²f/∂(vec X)∂(vec Y)ᵀ: H[(i, j), (k, l)] = ∂²f/∂X_ij∂Y_kl."""
+    x, y, fn = d.wrt, d.wrt2, d.name
+    (m, n), (r, c) = x.shape, y.shape
+    i, j, k, l = _idx("i", m), _idx("j", n), _idx("k", r), _idx("l", c)
+    H = d.result
+    terms = []
+    for t0 in (H.args if isinstance(H, E.Add) else (H,)):
+        for t in _distribute(t0):
+            if not E.is_zero(t):
+                terms.append(_chain(t, (m, n), (r, c), (i, j), (k, l), names))
+    taken = {z for z in (i, j, k, l) if z is not None}
+    terms = [_tidy(t, taken) for t in terms]
+    lhs = (f"∂²{fn}/∂{x.name}{_sub(i, j, False)}∂{y.name}{_sub(k, l, False)}",
+           f"\\frac{{\\partial^2 {fn}}}{{\\partial {to_latex(x)}{_sub(i, j, True)}\\,"
+           f"\\partial {to_latex(y)}{_sub(k, l, True)}}}")
+    form = IndexForm(d, terms, {}, lhs, "jacobian")
+    form.free_names = (i, j, k, l)
+    form.free = {n_: dm for n_, dm in ((i, m), (j, n), (k, r), (l, c)) if n_ is not None}
+    return form
+
+
 def index_form(d) -> IndexForm:
     """The entry-wise form of ``d``'s result (see the module docstring)."""
     if getattr(d, "wrt_spec", None) is not None:
@@ -528,6 +550,8 @@ def index_form(d) -> IndexForm:
         form.free_names = (k, l)
         form.free = {n_: dm for n_, dm in ((k, m), (l, n)) if n_ is not None}
         return form
+    if d.kind in ("hessian", "mixed"):
+        return _second(d, names)
     p, q = f.shape
     i, j = _idx("i", p), _idx("j", q)
     rsplit, csplit = (p, q), (m, n)

@@ -67,7 +67,8 @@ def picture_svg(d, seed: int = 0, dims: dict | None = None) -> str:
     scale = float(np.max(np.abs(values))) if values.size else 0.0
     pad, top = 4, 18
     where = ", ".join(f"{k}={v}" for k, v in sizes.items()) or "no symbolic sizes"
-    what = "Jacobian" if d.kind == "jacobian" else "gradient"
+    what = {"jacobian": "Jacobian", "gradient": "gradient", "hessian": "Hessian",
+            "mixed": "mixed second derivative"}.get(d.kind, d.kind)
     wrt = getattr(d, "wrt_spec", None) or d.wrt.name   # vech(S) for structured coordinates
     caption = f"{what} of {d.name} w.r.t. {wrt}, {d.layout} layout, {rows}×{cols} " \
               f"({where}; seed {seed})"
