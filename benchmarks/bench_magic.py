@@ -1,9 +1,9 @@
 """Kernel-side timing of the magic: from running a %%matdiff cell to the stepper built.
 
-Runs the cell in an in-process IPython shell (the displayed output is captured, which is
-when the widget gets built), repeats it like %timeit and prints a markdown table of the
-median. The first cell of a fresh process is timed on its own: it pays for importing the
-engine and ipywidgets.
+Runs the cell in an in-process IPython shell (the displayed outputs are captured, which is
+when the widget and the static output next to it get built), repeats it like %timeit and
+prints a markdown table of the median. The first cell of a fresh process is timed on its
+own: it pays for importing the engine and ipywidgets.
 
     python benchmarks/bench_magic.py [--repeat 30]
 """
@@ -58,6 +58,7 @@ def main() -> None:
                  [(time.perf_counter() - t) * 1e3]))
     rows.append(("`%%matdiff --wrt X`", timed(cell("--wrt X"), repeat)))
     rows.append(("`%%matdiff --wrt X --no-steps`", timed(cell("--wrt X --no-steps"), repeat)))
+    rows.append(("`%%matdiff --wrt X --picture`", timed(cell("--wrt X --picture"), repeat)))
 
     from matdiff_magic import derive
     d = derive(SEED, wrt="X")
@@ -74,6 +75,8 @@ def main() -> None:
     if has_check:
         rows.append(("part: `d.check()`", timed(lambda: d.check(), repeat)))
     rows.append(("part: `Stepper(d)` (widget built)", timed(lambda: Stepper(d), repeat)))
+    rows.append(("part: `d.index_form()`", timed(lambda: d.index_form(), repeat)))
+    rows.append(("part: `d.picture()`", timed(lambda: d.picture(), repeat)))
 
     def toggle():
         s = Stepper(d)

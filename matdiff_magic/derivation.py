@@ -3,7 +3,6 @@ recording every transformation as a Step a student can follow."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -309,11 +308,10 @@ class Derivation:
         return "\n".join(lines)
 
     def html(self) -> str:
-        """A static HTML rendering of all steps (MathJax-ready LaTeX)."""
-        items = "".join(
-            f"<li><div>\\[{html.escape(s.latex)}\\]</div><div><em>{html.escape(s.rule)}"
-            f"</em></div></li>" for s in self.steps)
-        return f'<div class="matdiff"><ol>{items}</ol></div>'
+        """A static HTML rendering (MathJax-ready LaTeX): the result in a box first, then
+        every step with its rule above its equation, as the magic's static output."""
+        from .render.html import derivation_html
+        return derivation_html(self)
 
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt.name}: {self.result}>"
@@ -377,6 +375,19 @@ class Derivation:
         """The result as a SymPy matrix expression."""
         from .codegen import to_sympy
         return to_sympy(self)
+
+    def index_form(self):
+        """The result entry by entry with Kronecker deltas: every ∂F_ij/∂X_kl (or ∂f/∂X_kl),
+        e.g. ∂Z_ij/∂X_kl = δ_ik (YᵀX)_lj + (XYᵀ)_ik δ_jl; an IndexForm with ``text``,
+        ``latex`` and ``evaluate``. Raises MatdiffError for a form it cannot write."""
+        from .render.index import index_form
+        return index_form(self)
+
+    def picture(self, seed: int = 0, dims: dict | None = None) -> str:
+        """SVG of the derivative's entries at random small matrices (``seed``, ``dims``):
+        a diverging colour scale, zeros blank, lines at the Kronecker blocks."""
+        from .render.picture import picture_svg
+        return picture_svg(self, seed=seed, dims=dims)
 
 
 def _paren_u(e: E.Expr) -> str:

@@ -24,7 +24,7 @@ from .errors import MatdiffError
 # "X - -Y" is never mistaken for options.
 _OPTION = re.compile(
     r"(?:^|(?<=\s))(?:--(?:wrt|wrt2|order|check|seed|dims|layout|steps|no-steps|out|values|"
-    r"shape|claim|help)"
+    r"shape|claim|picture|help)"
     r"(?=[\s=]|$)|-h(?=\s|$))")
 
 
@@ -73,6 +73,9 @@ class MatdiffMagics(Magics):
                    "differential")
     @argument("--wrt2", default=None, metavar="Y",
               help="with --order 2: the mixed block ∂²f/∂(vec X)∂(vec Y)ᵀ")
+    @argument("--picture", action="store_true",
+              help="add a picture of the derivative's entries at random small matrices "
+                   "(SVG; in the widget, the picture button shows it)")
     @argument("-h", "--help", action="store_true", help="show this help")
     def matdiff(self, line: str, cell: str | None = None):
         """Differentiate a matrix expression by the differential method, step by step.
@@ -130,8 +133,11 @@ class MatdiffMagics(Magics):
         check = args.check or args.values or args.seed is not None or dims is not None
         from .derivation import derive
         # the one-line form has no declarations: undetermined sizes get fresh names
-        result = derive(body, wrt=args.wrt, layout=args.layout, shapes=args.shape,
-                        free_dims=cell is None, order=args.order, wrt2=args.wrt2)
+        try:
+            result = derive(body, wrt=args.wrt, layout=args.layout, shapes=args.shape,
+                            free_dims=cell is None, order=args.order, wrt2=args.wrt2)
+        except MatdiffError as exc:   # positions in the cell, as the editor numbers lines
+            raise _in_cell(exc, cell) from None
         derivations = result if isinstance(result, list) else [result]
 
         check_kwargs: dict | None = None
@@ -155,12 +161,11 @@ class MatdiffMagics(Magics):
                     _error(f"numerical check: {exc}")
             displays.append(MatdiffDisplay(d, check=res, show_steps=args.steps,
                                            check_kwargs=check_kwargs, verdict=verdict,
-                                           claim=args.claim))
+                                           claim=args.claim, picture=args.picture))
         if args.out is not None:
             self.shell.user_ns[args.out] = result
-        from IPython.display import display
         for disp in displays:
-            display(disp)
+            disp.show()
 
     def _namespace_values(self, derivations, dims) -> dict:
         """NumPy arrays (and numbers, for scalars) named like the cell's variables."""
@@ -199,6 +204,21 @@ def parse_line(line: str) -> tuple[str, argparse.Namespace]:
         raise UsageError(f"cannot split the options: {exc}") from None
     args = MatdiffMagics.matdiff.parser.parse_args(argv)
     return expr.strip(), args
+
+
+def _in_cell(exc: MatdiffError, cell: str | None) -> MatdiffError:
+    """The error with its line counted from the %%matdiff line, as the editor numbers it
+    (the magic's body starts on the cell's second line); the line form is left alone."""
+    if cell is None or exc.line is None:
+        return exc
+    lines = cell.split("\n")
+    if exc.source_line is not None and (exc.line > len(lines)
+                                        or lines[exc.line - 1] != exc.source_line):
+        return exc   # not a line of the cell (a --shape declaration): left as it is
+    moved = MatdiffError(exc.message, exc.line + 1, exc.col)
+    moved.source_line = exc.source_line   # the same text, now on the editor's line
+    moved.args = (moved.render(),)
+    return moved
 
 
 def _error(message: str, prefix: str = "matdiff: error: ") -> None:

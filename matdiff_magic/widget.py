@@ -1,14 +1,16 @@
 """The notebook face of a Derivation: an ipywidgets stepper and its static fallback.
 
-:class:`Stepper` shows the problem, then one step at a time (previous / next, a slider, or
-all at once), the rule applied in words under each equation, the result in a box at the end,
-the numerical check as a pass/fail badge, and a layout switch (mixed, numerator,
-denominator) with a conventions table one click away.
+:class:`Stepper` opens on the answer: the problem, the result in a box (its rule above it)
+and the numerical check as a badge; stepping is optional (previous / next, a slider, or all
+at once, each rule above the equation it produces), with a layout switch (mixed, numerator,
+denominator), a conventions table and a picture of the derivative one click away.
 
-:class:`MatdiffDisplay` is what the magic displays: one output with two faces, the live
-widget (``application/vnd.jupyter.widget-view+json``) for frontends that run widgets and a
-static, deterministic ``text/plain`` + ``text/latex`` + ``text/html`` rendering of all the
-steps for nbconvert, GitHub and nbval. ipywidgets is imported only when a widget is built.
+:class:`MatdiffDisplay` is what the magic displays, as two outputs: the live widget
+(``application/vnd.jupyter.widget-view+json``) and a static, deterministic ``text/plain`` +
+``text/latex`` + ``text/html`` rendering of the result and all the steps, for nbconvert
+(which renders one mimetype per output and prefers the widget's), GitHub and nbval. Front
+ends that render the widget hide the static output next to it. ipywidgets is imported only
+when a widget is built.
 """
 
 from __future__ import annotations
@@ -17,7 +19,20 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from .render.html import (
+    STYLE,
+    entrywise,
+    equation_html,
+    result_box_html,
+    rule_html,
+    step_html,
+    steps_html,
+)
+
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+# the text/plain of the widget's own output: empty, the static output next to it holds the
+# text (so stored notebooks and exports without widgets show no stray line)
+WIDGET_PLAIN = ""
 
 _PASS_STYLE = "background:#e6f4ea;color:#1e6b34;border:1px solid #34a853"
 _FAIL_STYLE = "background:#fce8e6;color:#a50e0e;border:1px solid #d93025"
@@ -26,13 +41,12 @@ _RESULT_BORDER = "2px solid #1a73e8"
 
 
 def _math(latex: str) -> str:
-    """Display math for HTMLMath / MathJax; the TeX is escaped as HTML text."""
-    return f"$${html.escape(latex, quote=False)}$$"
+    """Display math for HTMLMath / MathJax, in a container that scrolls when too wide."""
+    return equation_html(latex)
 
 
 def _rule(text: str, prefix: str = "") -> str:
-    return (f'<div class="matdiff-rule-text">{prefix}<em>{html.escape(text, quote=False)}'
-            f"</em></div>")
+    return rule_html(text, prefix)
 
 
 def _dims_text(dims: Any) -> str:
@@ -41,13 +55,15 @@ def _dims_text(dims: Any) -> str:
     return "" if dims is None else str(dims)
 
 
-def check_summary(check: Any) -> str:
-    """One line about a CheckResult: pass/fail, its errors (check.error_phrase), where."""
+def check_summary(check: Any, layout: str | None = None) -> str:
+    """One line about a CheckResult: pass/fail, its errors against the tolerance
+    (check.error_phrase), the layout checked, where (sizes, seed)."""
     verdict = "passed" if check.passed else "FAILED"
     from .check import error_phrase
-    parts = [error_phrase(check, tolerance=False)]
+    parts = [error_phrase(check, tolerance=getattr(check, "tol", None) is not None)]
     method = getattr(check, "method", None)
-    details = [str(x) for x in (f"method {method}" if method else None,
+    details = [str(x) for x in (f"{layout} layout" if layout else None,
+                                f"method {method}" if method else None,
                                 _dims_text(getattr(check, "dims", None)),
                                 f"seed {check.seed}" if getattr(check, "seed", None)
                                 is not None else None) if x]
@@ -56,17 +72,20 @@ def check_summary(check: Any) -> str:
     return f"numerical check {verdict}: " + "; ".join(parts)
 
 
-def badge_html(check: Any) -> str:
-    """The pass/fail badge (green or red) for a CheckResult, or an error message."""
+def badge_html(check: Any, layout: str | None = None) -> str:
+    """The pass/fail badge (green or red) for a CheckResult, or an error message; it wraps
+    inside its box when the notebook is narrow."""
     if isinstance(check, BaseException):
         return (f'<span class="matdiff-badge matdiff-fail" style="{_BADGE_STYLE}{_FAIL_STYLE}">'
                 f"numerical check could not run: {html.escape(str(check))}</span>")
     ok = bool(check.passed)
     cls = "matdiff-pass" if ok else "matdiff-fail"
     mark = "✔" if ok else "✘"
-    return (f'<span class="matdiff-badge {cls}" style="{_BADGE_STYLE}'
-            f'{_PASS_STYLE if ok else _FAIL_STYLE}">{mark} '
-            f"{html.escape(check_summary(check))}</span>")
+    verdict = "checked" if ok else "check FAILED"
+    summary = check_summary(check, layout)
+    return (f'<div class="matdiff-badge-box"><span class="matdiff-badge {cls}" '
+            f'style="{_BADGE_STYLE}{_PASS_STYLE if ok else _FAIL_STYLE}">{mark} {verdict}'
+            f'</span><span class="matdiff-badge-text">{html.escape(summary)}</span></div>')
 
 
 def conventions_table() -> str:
@@ -123,17 +142,36 @@ def _title(d) -> str:
                 f"vec {d.wrt2.name}")
     else:
         what = f"Jacobian of vec {name} with respect to vec {wrt}, {d.layout} layout"
+        size = _result_size(d)
+        if size:
+            what += f", {size}"
     return f'<div class="matdiff-title-text"><b>{html.escape(what)}</b></div>'
 
 
-class Stepper:
-    """An ipywidgets stepper over the steps of a Derivation.
+def _result_size(d) -> str:
+    """The size of the result shown (the Jacobian's, e.g. mn×mn), or ''."""
+    shape = getattr(getattr(d, "result", None), "shape", None)
+    if shape is None:
+        return ""
+    r, c = shape
+    return f"{r.pretty()}×{c.pretty()}"
 
-    State for tests and scripts: ``index`` (the step shown, 0 = the problem),
-    ``show_all``, ``derivation`` (the one shown, which the layout switch replaces),
+
+class Stepper:
+    """An ipywidgets stepper over the steps of a Derivation, the answer first.
+
+    It opens on the result (a box holding the last step, its rule above it, the check badge
+    under it); stepping is optional: previous / next and a slider walk the steps from the
+    problem (index 0) to the result (``last``), each rule written above the equation it
+    produces, and "show all steps" lists them all. One counter says "step k of N" (or
+    "all N steps").
+
+    State for tests and scripts: ``index`` (the step shown, 0 = the problem, ``last`` at the
+    start), ``show_all``, ``derivation`` (the one shown, which the layout switch replaces),
     ``check``; widgets: ``problem_html``, ``step_html``, ``rule_html``, ``all_html``,
     ``result_html``, ``badge``, ``prev_button``, ``next_button``, ``slider``,
-    ``show_all_button``, ``layout_toggle``, ``counter``; the root VBox is ``widget``.
+    ``show_all_button``, ``layout_toggle``, ``counter``, ``picture_button``,
+    ``picture_html``; the root VBox is ``widget``.
 
     ``checker(derivation)`` recomputes the check after a layout switch; ``derive`` (the
     engine's by default) re-derives in the other layout.
@@ -142,7 +180,7 @@ class Stepper:
     def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
                  checker: Callable[[Any], Any] | None = None,
                  derive: Callable[..., Any] | None = None, verdict: Any = None,
-                 claim: str | None = None) -> None:
+                 claim: str | None = None, picture: bool = False) -> None:
         import ipywidgets as w
 
         self.derivation = derivation
@@ -154,9 +192,11 @@ class Stepper:
         self._checker = checker
         self._derive = derive
         self._cache = {derivation.layout: (derivation, check)}
+        self._pictures: dict[str, str] = {}
         self._busy = False
         n = len(derivation.steps)
 
+        self.style_html = w.HTML(STYLE)
         self.title_html = w.HTML(_title(derivation))
         self.title_html.add_class("matdiff-title")
         self.problem_html = w.HTMLMath(_math(derivation.steps[0].latex))
@@ -169,9 +209,9 @@ class Stepper:
         self.next_button = w.Button(description="next", icon="arrow-right",
                                     tooltip="the next step", layout=w.Layout(width="auto"))
         self.next_button.add_class("matdiff-next")
-        self.slider = w.IntSlider(value=0, min=0, max=max(n - 1, 0), step=1,
-                                  description="step", readout=False,
-                                  layout=w.Layout(width="220px"))
+        self.slider = w.IntSlider(value=max(n - 1, 0), min=0, max=max(n - 1, 0), step=1,
+                                  description="", readout=False,
+                                  layout=w.Layout(width="180px"))
         self.slider.add_class("matdiff-slider")
         self.counter = w.Label("")
         self.counter.add_class("matdiff-counter")
@@ -187,12 +227,15 @@ class Stepper:
         jac = derivation.kind == "jacobian"
         self.layout_toggle = w.ToggleButtons(
             options=["mixed", "numerator", "denominator"], value=derivation.layout,
-            description="layout",
+            description="",
             tooltips=["J = ∂vec F/∂(vec X)ᵀ", "J = ∂vec F/∂(vec X)ᵀ",
                       "Jᵀ = ∂(vec F)ᵀ/∂vec X: the transpose"] if jac else
             ["G, shaped like the variable", "Gᵀ: the transpose", "G, shaped like the variable"],
-            style={"button_width": "auto"})
+            style={"button_width": "auto"}, layout=w.Layout(width="auto"))
         self.layout_toggle.add_class("matdiff-layout")
+        # the label in the row of the buttons (a description would sit above them)
+        self.layout_label = w.Label("layout", layout=w.Layout(width="auto"))
+        self.layout_label.add_class("matdiff-layout-label")
         self.conventions_button = w.ToggleButton(value=False, description="conventions",
                                                  tooltip="which layout books and tools use",
                                                  layout=w.Layout(width="auto"))
@@ -202,38 +245,46 @@ class Stepper:
         _show(self.conventions_html, False)
         self.conventions_button.observe(
             lambda ch: _show(self.conventions_html, bool(ch["new"])), names="value")
-        self.layout_row = w.HBox([self.layout_toggle, self.conventions_button],
+        self.picture_button = w.ToggleButton(value=picture, description="picture",
+                                             tooltip="the entries of the derivative at "
+                                                     "random small matrices",
+                                             layout=w.Layout(width="auto"))
+        self.picture_button.add_class("matdiff-picture-button")
+        self.picture_html = w.HTML("")
+        self.picture_html.add_class("matdiff-picture")
+        self.layout_row = w.HBox([self.layout_label, self.layout_toggle, self.conventions_button,
+                                  self.picture_button],
                                  layout=w.Layout(align_items="center", flex_flow="row wrap"))
+        self.layout_row.add_class("matdiff-layout-row")
 
+        self.rule_html = w.HTMLMath("")
+        self.rule_html.add_class("matdiff-rule")
         self.step_html = w.HTMLMath("")
         self.step_html.add_class("matdiff-step")
-        self.rule_html = w.HTML("")
-        self.rule_html.add_class("matdiff-rule")
         self.all_html = w.HTMLMath("")
         self.all_html.add_class("matdiff-all")
-        self.result_html = w.HTMLMath("", layout=w.Layout(border=_RESULT_BORDER,
-                                                          padding="2px 12px",
-                                                          margin="6px 0"))
+        self.result_html = w.HTMLMath("")
         self.result_html.add_class("matdiff-result")
         self.badge = w.HTML("")
         self.badge.add_class("matdiff-badge")
         self.claim_badge = w.HTML("")
         self.claim_badge.add_class("matdiff-claim-badge")
 
-        self.widget = w.VBox([self.title_html, self.problem_html, self.controls,
-                              self.layout_row, self.conventions_html, self.step_html,
-                              self.all_html,
-                              self.result_html, self.rule_html, self.badge,
-                              self.claim_badge])
+        # the answer first: title, problem, result and its badges; then the optional parts
+        self.widget = w.VBox([self.style_html, self.title_html, self.problem_html,
+                              self.result_html, self.badge, self.claim_badge,
+                              self.layout_row, self.conventions_html, self.picture_html,
+                              self.controls, self.rule_html, self.step_html, self.all_html],
+                             layout=w.Layout(max_width="100%", overflow="hidden"))
         self.widget.add_class("matdiff-stepper")
+        self.widget.add_class("matdiff-view")
 
         self.prev_button.on_click(lambda _: self._move(-1))
         self.next_button.on_click(lambda _: self._move(+1))
         self.slider.observe(lambda _: self._render(), names="value")
         self.show_all_button.observe(lambda _: self._render(), names="value")
         self.layout_toggle.observe(self._on_layout, names="value")
-        if not show_steps:
-            self.slider.value = self.last
+        self.picture_button.observe(lambda _: self._render(), names="value")
         self._render()
 
     # --- state -------------------------------------------------------------------------------
@@ -261,35 +312,48 @@ class Stepper:
     def _move(self, delta: int) -> None:
         self.index = self.index + delta
 
+    def _picture(self) -> str:
+        d = self.derivation
+        if d.layout not in self._pictures:
+            try:
+                from .render.picture import picture_svg
+                self._pictures[d.layout] = picture_svg(d)
+            except Exception as exc:  # shown in place of the picture, the widget stays usable
+                self._pictures[d.layout] = (f'<div class="matdiff-picture-error">no picture: '
+                                            f"{html.escape(str(exc))}</div>")
+        return self._pictures[d.layout]
+
     # --- drawing -----------------------------------------------------------------------------
     def _render(self) -> None:
         if self._busy:
             return
         d, i = self.derivation, self.index
         steps, last = d.steps, self.last
-        everything = self.show_all or not self.show_steps
+        everything = self.show_all
         self.title_html.value = _title(d)
-        self.problem_html.value = _math(steps[0].latex) + _rule(steps[0].rule)
-        self.step_html.value = _math(steps[i].latex)
-        self.rule_html.value = _rule(steps[i].rule, f"<b>step {i + 1} of {last + 1}</b> · ")
-        self.all_html.value = "".join(
-            f'<div class="matdiff-all-step">{_math(s.latex)}'
-            f"{_rule(s.rule, f'<b>step {k + 1}</b> · ')}</div>"
-            for k, s in enumerate(steps[1:last], 1))
-        self.result_html.value = _math(steps[last].latex) + _rule(
-            steps[last].rule, f"<b>step {last + 1}</b> · " if self.show_steps else "")
-        self.counter.value = f"step {i + 1} of {last + 1}"
+        self.problem_html.value = _math(steps[0].latex)
+        self.result_html.value = result_box_html(d)
+        self.rule_html.value = _rule(steps[i].rule)
+        self.step_html.value = step_html(steps[i])
+        self.all_html.value = steps_html(steps[:last], 1) if everything else ""
+        self.counter.value = (f"all {last + 1} steps" if everything else
+                              f"step {i + 1} of {last + 1}")
 
-        self.prev_button.disabled = everything or i <= 0
-        self.next_button.disabled = everything or i >= last
-        self.slider.disabled = everything
+        self.prev_button.disabled = i <= 0
+        self.next_button.disabled = i >= last
+        for part in (self.prev_button, self.next_button, self.slider):
+            _show(part, not everything)
         _show(self.controls, self.show_steps)
-        _show(self.step_html, not everything and i < last)
-        _show(self.rule_html, not everything and i < last)
-        _show(self.all_html, self.show_all and self.show_steps)
-        _show(self.result_html, everything or i == last)
+        # the step under the controls; at the last step the result box above is that step
+        _show(self.step_html, self.show_steps and not everything and 0 < i < last)
+        _show(self.rule_html, self.show_steps and not everything and 0 < i < last)
+        _show(self.all_html, self.show_steps and everything)
+        _show(self.result_html, True)
+        picture = bool(self.picture_button.value)
+        self.picture_html.value = self._picture() if picture else ""
+        _show(self.picture_html, picture)
         _show(self.badge, self.check is not None)
-        self.badge.value = "" if self.check is None else badge_html(self.check)
+        self.badge.value = "" if self.check is None else badge_html(self.check, d.layout)
         for cls in ("matdiff-pass", "matdiff-fail"):
             self.badge.remove_class(cls)
         if self.check is not None:
@@ -305,8 +369,9 @@ class Stepper:
 
     def shown_html(self) -> str:
         """The HTML of every visible part, top to bottom (what a reader sees)."""
-        parts = [self.title_html, self.problem_html, self.step_html, self.all_html,
-                 self.result_html, self.rule_html, self.badge, self.claim_badge]
+        parts = [self.title_html, self.problem_html, self.result_html, self.badge,
+                 self.claim_badge, self.picture_html, self.rule_html, self.step_html,
+                 self.all_html]
         return "\n".join(p.value for p in parts if p.layout.display != "none")
 
     @property
@@ -369,8 +434,9 @@ class MatdiffDisplay:
 
     def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
                  check_kwargs: dict | None = None, verdict: Any = None,
-                 claim: str | None = None) -> None:
+                 claim: str | None = None, picture: bool = False) -> None:
         self.derivation = derivation
+        self.picture = picture
         self.check = check
         self.show_steps = show_steps
         self.check_kwargs = check_kwargs
@@ -385,13 +451,17 @@ class MatdiffDisplay:
             kw = self.check_kwargs
             checker = None if kw is None else (lambda d: d.check(**kw))
             self._stepper = Stepper(self.derivation, self.check, show_steps=self.show_steps,
-                                    checker=checker, verdict=self.verdict, claim=self.claim)
+                                    checker=checker, verdict=self.verdict, claim=self.claim,
+                                    picture=self.picture)
         return self._stepper
 
     # --- the static face ---------------------------------------------------------------------
     def text(self) -> str:
         d = self.derivation
         body = d.text() if self.show_steps else d.steps[-1].text
+        form = entrywise(d)
+        if form is not None:   # as in the result box of the HTML
+            body += "\n" + ("   " if self.show_steps else "") + f"entry by entry: {form.text}"
         if self.check is not None:
             body += "\n" + (self.check.text() if hasattr(self.check, "text")
                             else check_summary(self.check))
@@ -405,23 +475,68 @@ class MatdiffDisplay:
             lines = steps_latex_rows(self.derivation.steps)
         else:
             lines = [f"&{s.latex}" for s in self.derivation.steps[-1:]]
+        form = entrywise(self.derivation)
+        if form is not None:
+            lines.append(f"&\\text{{entry by entry: }} {form.latex}")
         if self.verdict is not None:   # the claim's verdict, as text
             lines.append(f"&\\text{{{_tex_text(str(self.verdict))}}}")
         body = " \\\\\n".join(lines)
         return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
 
     def html(self) -> str:
+        """The static page: title, problem, the result in a box with its badges, then the
+        steps (each rule above its equation); deterministic."""
         d = self.derivation
+        out = [STYLE, '<div class="matdiff matdiff-static matdiff-view">', _title(d)]
         if self.show_steps:
-            out = d.html()
-        else:
-            out = (f'<div class="matdiff"><div>\\[{html.escape(d.steps[-1].latex)}\\]</div>'
-                   f"</div>")
+            out.append(_math(d.steps[0].latex))
+        out.append(result_box_html(d))
         if self.check is not None:
-            out += f"<div>{badge_html(self.check)}</div>"
+            out.append(badge_html(self.check, d.layout))
         if self.verdict is not None:
-            out += f"<div>{verdict_badge_html(self.verdict)}</div>"
-        return out
+            out.append(f"<div>{verdict_badge_html(self.verdict)}</div>")
+        if self.picture:
+            from .errors import MatdiffError
+            from .render.picture import picture_svg
+            try:
+                svg = picture_svg(d)
+            except MatdiffError as exc:   # the derivation stands; say why there is no picture
+                svg = f"no picture: {html.escape(str(exc))}"
+            out.append(f'<div class="matdiff-picture">{svg}</div>')
+        if self.show_steps and len(d.steps) > 1:
+            out.append(f'<div class="matdiff-steps-static"><b>the steps</b>'
+                       f"{steps_html(d.steps, 1)}</div>")
+        out.append("</div>")
+        return "".join(out)
+
+    def static_bundle(self) -> dict[str, Any]:
+        """The static face alone: text/plain (nbval), text/latex and text/html."""
+        return {"text/plain": self.text(), "text/latex": self.latex(),
+                "text/html": self.html()}
+
+    def widget_bundle(self) -> dict[str, Any] | None:
+        """The live widget alone, with a fixed text/plain; None without ipywidgets."""
+        try:
+            data = dict(self.stepper._repr_mimebundle_() or {})
+        except ImportError:
+            return None
+        if WIDGET_MIME not in data:
+            return None
+        return {WIDGET_MIME: data[WIDGET_MIME], "text/plain": WIDGET_PLAIN}
+
+    def show(self) -> None:
+        """Display the widget and the static face as two outputs.
+
+        An exporter renders one mimetype per output and, with widget state stored, picks
+        the widget view, whose page needs JavaScript from the network; the static face in
+        its own output is always exported. Front ends that render the widget hide the
+        static output next to it (a CSS rule in it), so the notebook shows one view.
+        """
+        from IPython.display import display
+        widget = self.widget_bundle()
+        if widget is not None:
+            display(widget, raw=True)
+        display(self.static_bundle(), raw=True)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         data: dict[str, Any] = {}
@@ -430,9 +545,7 @@ class MatdiffDisplay:
         except ImportError:  # no ipywidgets: the static face alone
             pass
         data.pop("text/plain", None)  # the widget's repr is neither useful nor deterministic
-        data["text/plain"] = self.text()
-        data["text/latex"] = self.latex()
-        data["text/html"] = self.html()
+        data.update(self.static_bundle())
         if include:
             data = {k: v for k, v in data.items() if k in include}
         if exclude:

@@ -2,9 +2,11 @@
 
 Starts JupyterLab on 127.0.0.1 (free port, random token, everything in a temp dir), opens a
 notebook that runs `%%matdiff --wrt X --check` on X Y' X and a `--claim` cell, drives
-Debian's Chromium headless with Playwright, clicks "next" until the result, and asserts on
-the rendered page: the MathJax output of the Kronecker result, the check badge and the
-claim's verdict badge. Saves a screenshot (set
+Debian's Chromium headless with Playwright, and asserts on the rendered page: the result
+typeset by MathJax and its check badge visible without a click, the static output next to
+the widget hidden, "previous" back to step 1 with each rule above its equation and one
+counter, show-all, the layout label inline, no equation cut off at 820 px, the layout
+switch, the picture, and the claim's verdict badge. Saves a screenshot (set
 MATDIFF_SCREENSHOT=path to keep it; docs/screenshot.png in the README comes from here).
 
 Skipped, with the reason, only when no Chromium (or JupyterLab / Playwright) is found
@@ -188,34 +190,102 @@ def test_stepper_renders_in_jupyterlab(lab, tmp_path):
             expect(stepper).to_be_visible(timeout=UI_TIMEOUT)
             # the problem statement is typeset by MathJax, not shown as raw TeX
             expect(stepper.locator(".matdiff-problem mjx-container").first).to_be_visible()
+            # the answer without a click: the result box, typeset, with its badge
+            result = stepper.locator(".matdiff-result")
+            expect(result.locator("mjx-container").first).to_be_visible()
+            chars = _math_chars(page, ".matdiff-result")
+            assert "2297" in chars, chars        # ⊗ typeset by MathJax
+            assert "22A4" in chars, chars        # ⊤ (Xᵀ)
+            expect(result).not_to_contain_text("\\otimes")
             badge = stepper.locator("div.matdiff-badge")
             expect(badge).to_be_visible()
             expect(badge).to_contain_text("passed")
+            expect(badge).to_contain_text("tolerance")
+            expect(badge).to_contain_text("mixed layout")
+            # the static output next to the rendered widget is hidden (one view)
+            static = page.locator(".jp-OutputArea-output .matdiff-static").first
+            expect(static).to_be_attached()
+            expect(static).to_be_hidden()
+            counter = stepper.locator(".matdiff-counter")
+            expect(counter).to_have_text("step 6 of 6")
+            # what a reader sees first (docs/screenshot.png in the README comes from here)
+            shot = Path(os.environ.get("MATDIFF_SCREENSHOT", tmp_path / "screenshot.png"))
+            stepper.scroll_into_view_if_needed()
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
 
-            nxt = stepper.locator(".matdiff-next button, button.matdiff-next").first
-            result = stepper.locator(".matdiff-result")
+            prev = stepper.locator(".matdiff-prev button, button.matdiff-prev").first
             clicks = 0
-            while nxt.is_enabled() and clicks < 30:
+            while prev.is_enabled() and clicks < 30:
                 before = _math_chars(page, ".matdiff-step")
-                nxt.click()
+                prev.click()
                 clicks += 1
+                expect(counter).to_have_text(f"step {6 - clicks} of 6")
+                if clicks == 1 or clicks == 5:
+                    continue     # the first step shown, and step 1: the problem, at the top
                 # each step is typeset anew: wait until the MathJax output changed
                 page.wait_for_function(
                     """([b]) => {
-                        const r = document.querySelector('.matdiff-result mjx-container');
-                        if (r && r.offsetParent !== null) return true;
                         const cs = Array.from(document.querySelectorAll(
                             '.matdiff-step mjx-container mjx-c')).map(c =>
                             (c.className.match(/mjx-c([0-9A-F]+)/) || [])[1]);
                         return cs.length > 0 && cs.join() !== b.join(); }""",
                     arg=[before], timeout=STEP_TIMEOUT)
+                # the rule sits above the equation it produced
+                expect(stepper.locator(".matdiff-rule")).to_be_visible()
+                expect(stepper.locator(".matdiff-step")).to_be_visible()
+                rule_box = stepper.locator(".matdiff-rule").bounding_box()
+                step_box = stepper.locator(".matdiff-step").bounding_box()
+                assert rule_box["y"] + rule_box["height"] <= step_box["y"] + 1
             assert clicks >= 3, clicks
-            expect(result).to_be_visible()
-            expect(nxt).to_be_disabled()
-            chars = _math_chars(page, ".matdiff-result")
-            assert "2297" in chars, chars        # ⊗ typeset by MathJax
-            assert "22A4" in chars, chars        # ⊤ (Xᵀ)
-            expect(result).not_to_contain_text("\\otimes")
+            expect(counter).to_have_text("step 1 of 6")
+            expect(result).to_be_visible()            # the answer stays while stepping
+            stepper.locator(".matdiff-show-all button, button.matdiff-show-all").first.click()
+            expect(counter).to_have_text("all 6 steps")
+            # every equation and every rule formula typesets (no MathJax error boxes)
+            expect(stepper.locator(".matdiff-all mjx-container").first).to_be_visible()
+            assert stepper.locator("mjx-merror").count() == 0
+            assert stepper.locator(".matdiff-all .matdiff-rule-text mjx-container").count() >= 3
+            expect(stepper.locator(".matdiff-slider")).to_be_hidden()
+            # the layout toggle: its label on the row of its buttons
+            label = stepper.locator(".matdiff-layout-label").first.bounding_box()
+            first = stepper.locator(".matdiff-layout button").first.bounding_box()
+            assert abs((label["y"] + label["height"] / 2) -
+                       (first["y"] + first["height"] / 2)) < 12, (label, first)
+            assert label["x"] + label["width"] <= first["x"] + 1
+            # a narrow notebook: no equation cut off (they scroll sideways if too wide)
+            page.set_viewport_size({"width": 820, "height": 820})
+            page.wait_for_timeout(500)
+            cut = page.evaluate("""() => {
+                const out = [];
+                for (const el of document.querySelectorAll('.matdiff-stepper .matdiff-eq')) {
+                    if (el.offsetParent === null) continue;
+                    const area = el.closest('.jp-OutputArea-output').getBoundingClientRect();
+                    const r = el.getBoundingClientRect();
+                    const scrolls = getComputedStyle(el).overflowX === 'auto';
+                    if (r.right > area.right + 1 || (el.scrollWidth > el.clientWidth + 1
+                                                     && !scrolls))
+                        out.push(el.textContent.slice(0, 60));
+                }
+                for (const el of document.querySelectorAll(
+                        '.matdiff-stepper .matdiff-badge-box, .matdiff-stepper .matdiff-controls,'
+                        + ' .matdiff-stepper .matdiff-layout-row')) {
+                    if (el.offsetParent === null) continue;
+                    const area = el.closest('.jp-OutputArea-output').getBoundingClientRect();
+                    if (el.getBoundingClientRect().right > area.right + 1)
+                        out.push(el.className);   // wraps inside the output instead
+                }
+                return out; }""")
+            assert cut == [], cut
+            # the layout switch re-derives and re-checks
+            stepper.locator(".matdiff-layout button", has_text="denominator").click()
+            expect(stepper.locator(".matdiff-title")).to_contain_text("denominator layout")
+            expect(badge).to_contain_text("denominator layout")
+            # the picture, on request
+            stepper.locator(".matdiff-picture-button button, "
+                            "button.matdiff-picture-button").first.click()
+            expect(stepper.locator(".matdiff-picture svg")).to_be_visible()
+            page.set_viewport_size({"width": 1200, "height": 820})
             # the --claim cell: its stepper carries a verdict badge naming the slip
             claimed = page.locator(".jp-OutputArea-output .matdiff-stepper").nth(1)
             expect(claimed).to_be_visible(timeout=UI_TIMEOUT)
@@ -224,9 +294,8 @@ def test_stepper_renders_in_jupyterlab(lab, tmp_path):
             expect(verdict).to_contain_text("claim needs-symmetry")
             expect(verdict).to_contain_text("A were symmetric")
             expect(verdict.locator(".matdiff-claim.matdiff-fail")).to_be_visible()
-            shot = Path(os.environ.get("MATDIFF_SCREENSHOT", tmp_path / "screenshot.png"))
-            stepper.scroll_into_view_if_needed()
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
+            end = tmp_path / "end.png"
+            page.screenshot(path=str(end), full_page=True)
+            assert end.stat().st_size > 10_000
         finally:
             browser.close()

@@ -4,6 +4,7 @@ and text/html that nbval and nbconvert see) and in the command line (exit status
 from __future__ import annotations
 
 import pytest
+from display_pairs import paired
 from IPython.utils.capture import capture_output
 
 from matdiff_magic.cli import main
@@ -16,7 +17,8 @@ XAX = "x : n\nA : n x n\nx' A x"
 def run(ip, src: str):
     with capture_output() as cap:
         ip.run_cell(src)
-    return [o.data for o in cap.outputs], cap.stdout, cap.stderr
+    # one dict per derivation: its widget output and its static output merged
+    return paired([o.data for o in cap.outputs]), cap.stdout, cap.stderr
 
 
 def test_magic_claim_wrong_shows_derivation_and_badge(ip):

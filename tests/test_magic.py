@@ -11,6 +11,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from display_pairs import paired
 from IPython.utils.capture import capture_output
 
 from matdiff_magic import MatdiffError, derive
@@ -23,10 +24,11 @@ OPTIONS = ["--wrt", "--check", "--seed", "--dims", "--values", "--layout", "--st
 
 
 def run(ip, src: str):
-    """Run a cell; return (outputs' data dicts, stdout, stderr, ExecutionResult)."""
+    """Run a cell; return (one data dict per derivation: its widget output and its static
+    output merged, see display_pairs), stdout, stderr, ExecutionResult)."""
     with capture_output() as cap:
         res = ip.run_cell(src)
-    return [o.data for o in cap.outputs], cap.stdout, cap.stderr, res
+    return paired([o.data for o in cap.outputs]), cap.stdout, cap.stderr, res
 
 
 def plain(ip, src: str) -> str:
@@ -113,7 +115,16 @@ def test_cell_displays_widget_and_static_text(ip):
     assert text.startswith("1. the problem")
     assert d.latex() in data["text/latex"]
     assert "\\begin{aligned}" in data["text/latex"]
-    assert "<ol>" in data["text/html"] and "the problem" in data["text/html"]
+    assert "matdiff-result-box" in data["text/html"] and "the problem" in data["text/html"]
+    assert data["text/html"].count("matdiff-step-item") == len(d.steps)
+
+
+def test_cell_gives_a_widget_output_then_a_static_output(ip):
+    with capture_output() as cap:
+        ip.run_cell(SEED_CELL)
+    kinds = [WIDGET_MIME in o.data for o in cap.outputs]
+    assert kinds == [True, False]       # exporters render the static one on its own
+    assert "text/html" not in cap.outputs[0].data
 
 
 def test_magic_returns_none(ip):
@@ -176,7 +187,8 @@ def test_several_wrt_give_one_display_each(ip):
 
 def test_no_steps_shows_only_the_result(ip):
     text = plain(ip, SEED_CELL.replace("--wrt X", "--wrt X --no-steps"))
-    assert text == "∂vec Z/∂(vec X)ᵀ = XᵀY ⊗ I_m + I_n ⊗ XYᵀ"
+    assert text == ("∂vec Z/∂(vec X)ᵀ = XᵀY ⊗ I_m + I_n ⊗ XYᵀ\n"
+                    "entry by entry: ∂Z_ij/∂X_kl = δ_ik (XᵀY)_jl + (XYᵀ)_ik δ_jl")
 
 
 def test_steps_is_the_default(ip):
@@ -244,10 +256,27 @@ def test_bad_input_prints_a_short_error_and_no_traceback(ip, src, needle):
 def test_parse_error_shows_source_line_and_caret(ip):
     _, _, err, _ = run(ip, "%%matdiff --wrt X\nX : m x n\nX +* X")
     lines = err.rstrip("\n").split("\n")
-    assert "line 2" in lines[0]
+    assert "line 3" in lines[0]    # the editor's line: the %%matdiff line is line 1
     assert lines[1].strip() == "X +* X"
     assert lines[2].strip() == "^"
     assert lines[2].index("^") == lines[1].index("*")
+
+
+def test_error_lines_count_the_magic_line(ip):
+    # "X X" on the editor's line 4 (declarations on 2 and 3), with --shape added too
+    src = "%%matdiff --wrt X --shape \"B: n x n\"\nX : m x n\nY : m x m\nZ = X X"
+    _, _, err, _ = run(ip, src)
+    assert "(line 4, column 7)" in err and "Z = X X" in err
+    assert src.split("\n")[3] == "Z = X X"
+    # a blank line in the cell counts too
+    _, _, err, _ = run(ip, "%%matdiff --wrt X\n\nX : m x n\nZ = X X")
+    assert "(line 4, column 7)" in err
+    # an error in a --shape declaration is on the %%matdiff line: line 1
+    _, _, err, _ = run(ip, "%%matdiff --wrt X --shape \"Y: q x\"\nX : m x n\nZ = X")
+    assert "(line 1, column 7)" in err and "Y: q x" in err
+    # the line form has one line: its positions are left alone
+    _, _, err, _ = run(ip, "%matdiff X +* X --wrt X --shape \"X: n x n\"")
+    assert "line 1" in err
 
 
 def test_error_does_not_store_out(ip):
@@ -380,6 +409,7 @@ def test_check_with_several_wrt(ip):
 
 def test_check_no_steps(ip):
     text = plain(ip, SEED_CELL.replace("--wrt X", "--wrt X --no-steps --check"))
-    first, second = text.split("\n")
+    first, entrywise, second = text.split("\n")
     assert first == "∂vec Z/∂(vec X)ᵀ = XᵀY ⊗ I_m + I_n ⊗ XYᵀ"
+    assert entrywise.startswith("entry by entry: ∂Z_ij/∂X_kl = δ_ik")
     assert second.startswith("numerical check PASSED")

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from matdiff_magic import derive
-from matdiff_magic.widget import WIDGET_MIME, MatdiffDisplay, Stepper, badge_html
+from matdiff_magic.render.html import rule_markup
+from matdiff_magic.widget import WIDGET_MIME, WIDGET_PLAIN, MatdiffDisplay, Stepper, badge_html
 
 JAC = "X, Y : m x n\nZ = X Y' X"
 GRAD = "A : p x m\nX : m x n\nB : n x p\ntr(A X B)"
@@ -63,7 +64,16 @@ def test_structure_and_css_classes(stepper):
     import ipywidgets as widgets
     for w in (s.problem_html, s.step_html, s.all_html, s.result_html):
         assert isinstance(w, widgets.HTMLMath)
-    assert s.widget.children[0] is s.title_html and s.widget.children[1] is s.problem_html
+    kids = list(s.widget.children)
+    assert kids[1] is s.title_html and kids[2] is s.problem_html
+    # the answer first: the result box and its badges come before the stepping controls
+    assert kids.index(s.result_html) < kids.index(s.badge) < kids.index(s.controls)
+    # the rule is written above the equation it produces, as in the plain text
+    assert kids.index(s.rule_html) < kids.index(s.step_html)
+    assert "<style>" in kids[0].value and "overflow-x: auto" in kids[0].value
+    # the layout toggle's label is in the row of its buttons, not a description above them
+    assert s.layout_row.children[:2] == (s.layout_label, s.layout_toggle)
+    assert s.layout_label.value == "layout" and s.layout_toggle.description == ""
 
 
 def test_problem_is_always_at_the_top(stepper, jac):
@@ -74,28 +84,55 @@ def test_problem_is_always_at_the_top(stepper, jac):
         stepper.next_button.click()
 
 
-def test_initial_state(stepper, jac):
-    assert stepper.index == 0 and stepper.slider.value == 0
-    assert stepper.slider.min == 0 and stepper.slider.max == len(jac.steps) - 1
-    assert stepper.prev_button.disabled and not stepper.next_button.disabled
-    assert not stepper.result_visible
-    assert visible(stepper.step_html) and visible(stepper.rule_html)
+def test_initial_state_shows_the_answer(stepper, jac):
+    last = len(jac.steps) - 1
+    assert stepper.index == last and stepper.slider.value == last
+    assert stepper.slider.min == 0 and stepper.slider.max == last
+    assert not stepper.prev_button.disabled and stepper.next_button.disabled
+    assert stepper.result_visible                      # no click needed
+    assert esc(jac.latex()) in stepper.result_html.value
+    assert rule_markup(jac.steps[-1].rule) in stepper.result_html.value
+    assert not visible(stepper.step_html)              # the result is shown once
     assert not visible(stepper.all_html)
     assert not visible(stepper.badge)  # no check given
-    assert stepper.counter.value == f"step 1 of {len(jac.steps)}"
+    assert stepper.counter.value == f"step {last + 1} of {last + 1}"
 
 
-def test_each_equation_is_display_math_with_its_rule(stepper, jac):
+def test_each_equation_is_display_math_with_its_rule_above(stepper, jac):
+    stepper.index = 0
     for i, step in enumerate(jac.steps[:-1]):
         assert stepper.index == i
-        assert stepper.step_html.value == f"$${esc(step.latex)}$$"
-        assert esc(step.rule) in stepper.rule_html.value
+        assert stepper.step_html.value == (f'<div class="matdiff-eq">$${esc(step.latex)}$$'
+                                           "</div>")
+        assert rule_markup(step.rule) in stepper.rule_html.value
         stepper.next_button.click()
+
+
+def test_one_step_counter(stepper, jac):
+    stepper.index = 2
+    shown = stepper.shown_html()
+    assert "of " + str(len(jac.steps)) not in shown     # the counter is the only one
+    assert stepper.counter.value == f"step 3 of {len(jac.steps)}"
+    stepper.show_all = True
+    assert stepper.counter.value == f"all {len(jac.steps)} steps"   # nothing stale
+    assert not visible(stepper.slider) and not visible(stepper.prev_button)
+
+
+def test_rule_formulas_are_inline_math(jac):
+    markup = rule_markup("vec(XB) = (Bᵀ ⊗ I) vec X")
+    assert markup.startswith("\\(") and "\\otimes" in markup and "<em>" not in markup
+    prose = rule_markup("vec is linear: vec(A + B) = vec A + vec B")
+    assert prose.startswith("vec is linear: \\(")
+    assert rule_markup("the problem") == "the problem"
+    assert rule_markup("a < b & c: x = 1") .startswith("a &lt; b &amp; c: ")
 
 
 # --- navigation ----------------------------------------------------------------------------------
 
 def test_next_and_previous(stepper, jac):
+    stepper.prev_button.click()
+    assert stepper.index == stepper.last - 1
+    stepper.index = 0
     stepper.next_button.click()
     assert stepper.index == 1
     assert esc(jac.steps[1].latex) in stepper.step_html.value
@@ -116,6 +153,7 @@ def test_slider_moves_the_step(stepper, jac):
 
 def test_bounds(stepper, jac):
     last = len(jac.steps) - 1
+    stepper.index = 0
     stepper.prev_button.click()  # a click on a disabled button still does nothing harmful
     assert stepper.index == 0
     for _ in range(last + 5):
@@ -128,19 +166,19 @@ def test_bounds(stepper, jac):
     assert stepper.index == 0 and stepper.prev_button.disabled
 
 
-def test_result_box_appears_at_the_end(stepper, jac):
+def test_result_box_stays_while_stepping(stepper, jac):
     last = len(jac.steps) - 1
     stepper.index = last - 1
-    assert not stepper.result_visible
+    assert stepper.result_visible and visible(stepper.step_html)
     stepper.next_button.click()
     assert stepper.result_visible
     assert esc(jac.latex()) in stepper.result_html.value
-    assert esc(jac.steps[-1].rule) in stepper.result_html.value
+    assert rule_markup(jac.steps[-1].rule) in stepper.result_html.value
     assert "matdiff-result" in stepper.result_html._dom_classes
-    assert stepper.result_html.layout.border  # highlighted: a bordered box
+    assert "matdiff-result-box" in stepper.result_html.value  # highlighted: a bordered box
+    assert "mn×mn" in stepper.result_html.value               # with the Jacobian's size
+    assert "mn×mn" in stepper.title_html.value                # and in the title
     assert not visible(stepper.step_html)  # the result is shown once, in its box
-    stepper.prev_button.click()
-    assert not stepper.result_visible
 
 
 def test_show_all_shows_every_step(stepper, jac):
@@ -150,20 +188,23 @@ def test_show_all_shows_every_step(stepper, jac):
     shown = stepper.shown_html()
     for step in jac.steps:
         assert esc(step.latex) in shown
-        assert esc(step.rule) in shown
+        assert rule_markup(step.rule) in shown
     assert stepper.result_visible and visible(stepper.all_html)
     assert not visible(stepper.step_html)
-    assert stepper.prev_button.disabled and stepper.next_button.disabled
-    assert stepper.slider.disabled
+    assert not visible(stepper.prev_button) and not visible(stepper.next_button)
+    assert not visible(stepper.slider)
     stepper.show_all = False
-    assert stepper.index == 2 and not stepper.result_visible
-    assert not stepper.prev_button.disabled and not stepper.slider.disabled
+    assert stepper.index == 2 and visible(stepper.step_html)
+    assert not stepper.prev_button.disabled and visible(stepper.slider)
 
 
 def test_shown_html_is_one_step_at_a_time(stepper, jac):
     shown = stepper.shown_html()
-    assert esc(jac.steps[1].latex) not in shown
-    assert esc(jac.latex()) not in shown
+    assert esc(jac.steps[1].latex) not in shown and esc(jac.steps[2].latex) not in shown
+    assert esc(jac.latex()) in shown              # the answer
+    stepper.index = 2
+    shown = stepper.shown_html()
+    assert esc(jac.steps[2].latex) in shown and esc(jac.steps[1].latex) not in shown
 
 
 # --- layout --------------------------------------------------------------------------------------
@@ -190,7 +231,7 @@ def test_layout_toggle_rederives_a_jacobian(stepper, jac):
 def test_layout_toggle_keeps_the_position_inside(stepper):
     stepper.index = 2
     stepper.layout_toggle.value = "denominator"
-    assert stepper.index == 2 and not stepper.result_visible
+    assert stepper.index == 2 and visible(stepper.step_html)
 
 
 def test_layout_toggle_transposes_a_gradient_in_numerator_layout(grad):
@@ -235,6 +276,7 @@ def test_layout_toggle_uses_the_given_derive(jac):
 def fake_check(passed: bool):
     return SimpleNamespace(passed=passed, max_rel_error=3.2e-11 if passed else 0.25,
                            max_abs_error=1e-10, dims={"m": 3, "n": 4}, seed=0, method="full",
+                           tol=1e-6,
                            text=lambda: "numerical check (fake)")
 
 
@@ -244,6 +286,9 @@ def test_badge_pass_and_fail(jac):
     assert "matdiff-pass" in s.badge._dom_classes
     assert "passed" in s.badge.value and "3.2e-11" in s.badge.value
     assert "m=3, n=4" in s.badge.value and "seed 0" in s.badge.value
+    assert "tolerance 1e-06" in s.badge.value and "max absolute error 1.0e-10" in s.badge.value
+    assert "mixed layout" in s.badge.value          # which layout was checked
+    assert "matdiff-badge-box" in s.badge.value     # a flex box that wraps when narrow
     s = Stepper(jac, fake_check(False))
     assert "matdiff-fail" in s.badge._dom_classes and "matdiff-pass" not in s.badge._dom_classes
     assert "FAILED" in s.badge.value and "2.5e-01" in s.badge.value
@@ -280,7 +325,7 @@ def test_real_check_badge(jac):
     s = Stepper(jac, jac.check(seed=0), checker=lambda d: d.check(seed=0))
     assert "matdiff-pass" in s.badge._dom_classes
     s.layout_toggle.value = "denominator"
-    assert "matdiff-pass" in s.badge._dom_classes
+    assert "matdiff-pass" in s.badge._dom_classes and "denominator layout" in s.badge.value
 
 
 # --- no steps ------------------------------------------------------------------------------------
@@ -300,10 +345,27 @@ def test_display_bundle_has_widget_and_static_faces(jac):
     disp = MatdiffDisplay(jac)
     data = disp._repr_mimebundle_()
     assert data[WIDGET_MIME]["model_id"] == disp.stepper.widget.model_id
-    assert data["text/plain"] == jac.text()
+    entry = f"   entry by entry: {jac.index_form().text}"
+    assert data["text/plain"] == jac.text() + "\n" + entry       # the result box's line too
     assert "\\begin{aligned}" in data["text/latex"] and jac.latex() in data["text/latex"]
-    assert data["text/html"] == jac.html()
+    assert jac.index_form().latex in data["text/latex"]
+    assert data["text/html"] == disp.html()
+    assert esc(jac.latex()) in data["text/html"] and "matdiff-result-box" in data["text/html"]
     assert disp._repr_mimebundle_()[WIDGET_MIME] == data[WIDGET_MIME]  # one widget
+
+
+def test_widget_and_static_bundles_are_separate_outputs(jac):
+    disp = MatdiffDisplay(jac)
+    widget, static = disp.widget_bundle(), disp.static_bundle()
+    assert set(widget) == {WIDGET_MIME, "text/plain"} and widget["text/plain"] == WIDGET_PLAIN
+    assert WIDGET_MIME not in static and static["text/plain"].startswith(jac.text() + "\n")
+    html_ = static["text/html"]
+    # the static view: answer first, highlighted, each rule above its equation
+    assert html_.index("matdiff-result-box") < html_.index("the steps")
+    for step in jac.steps:
+        assert html_.index(rule_markup(step.rule)) < html_.rindex(esc(step.latex))
+    # and it hides itself next to a rendered stepper
+    assert ":has(.matdiff-stepper) + .jp-OutputArea-child:has(.matdiff-static)" in html_
 
 
 def test_display_static_face_is_deterministic(jac):
@@ -322,7 +384,8 @@ def test_display_include_exclude(jac):
 
 def test_display_no_steps(jac):
     data = MatdiffDisplay(jac, show_steps=False)._repr_mimebundle_()
-    assert data["text/plain"] == jac.steps[-1].text
+    assert data["text/plain"] == jac.steps[-1].text + "\nentry by entry: " + \
+        jac.index_form().text
     assert jac.steps[1].latex not in data["text/latex"]
 
 
@@ -335,7 +398,8 @@ def test_display_with_check(jac):
 def test_display_with_real_check(jac):
     res = jac.check(seed=0)
     data = MatdiffDisplay(jac, res, check_kwargs={"seed": 0})._repr_mimebundle_()
-    assert data["text/plain"] == jac.text() + "\n" + res.text()
+    entry = f"   entry by entry: {jac.index_form().text}"
+    assert data["text/plain"] == jac.text() + "\n" + entry + "\n" + res.text()
 
 
 def test_widget_module_does_not_import_ipywidgets():

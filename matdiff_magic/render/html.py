@@ -1,0 +1,176 @@
+"""HTML pieces shared by the widget and the static rendering: one story in both views.
+
+The rule applied at a step is written *above* the equation it produces (as in the plain
+text); formulas inside a rule are typeset as inline math (``\\(...\\)``) when they are made
+of symbols this module knows, and otherwise shown upright, never as raw text in italics.
+Equations sit in a left-aligned container that scrolls sideways instead of being cut off,
+and the result is highlighted in a box with its size and a plain Unicode line (readable
+even where MathJax does not load, e.g. an exported page opened offline).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import weakref
+
+# the CSS of both views; the last rule hides the static output of a cell in front ends that
+# render the live stepper just before it (JupyterLab, Notebook 7, the classic notebook),
+# while an exported page, where the widget does not run, keeps showing it
+STYLE = """<style>
+.matdiff-view { max-width: 100%; }
+.matdiff-eq { overflow-x: auto; overflow-y: hidden; max-width: 100%; text-align: left;
+  padding: 2px 0; }
+.matdiff-eq mjx-container[display="true"], .matdiff-eq .MathJax_Display,
+.matdiff-eq .MathJax_SVG_Display { text-align: left !important; margin: 0.3em 0 !important; }
+.matdiff-rule-text { color: #444; font-style: normal; margin-top: 0.6em; }
+.matdiff-rule-text .matdiff-stepno { font-weight: 600; }
+.matdiff-result-box { border: 2px solid #1a73e8; border-radius: 4px; padding: 2px 12px;
+  margin: 6px 0; max-width: 100%; box-sizing: border-box; }
+.matdiff-result-plain { font-family: monospace; color: #333; white-space: pre-wrap;
+  overflow-wrap: anywhere; font-size: 90%; }
+.matdiff-badge-box { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: baseline;
+  max-width: 100%; line-height: 1.4; }
+.matdiff-stepper .widget-html-content, .matdiff-stepper .widget-htmlmath-content {
+  line-height: 1.4; }
+.matdiff-badge-box .matdiff-badge-text { white-space: normal; overflow-wrap: anywhere; }
+.matdiff-steps-static ol { padding-left: 1.6em; }
+.matdiff-rule-pictures { display: flex; flex-wrap: wrap; gap: 12px; margin: 2px 0 6px; }
+.jp-OutputArea-child:has(.matdiff-stepper) + .jp-OutputArea-child:has(.matdiff-static),
+.output_area:has(.matdiff-stepper) + .output_area:has(.matdiff-static) { display: none; }
+</style>"""
+
+# Unicode of the rule formulas -> LaTeX; anything else keeps a clause as upright text
+_TEX = {"ᵀ": "^{\\top}", "⊗": " \\otimes ", "∘": " \\circ ", "⊘": " \\oslash ",
+        "∂": "\\partial ", "σ": "\\sigma", "λ": "\\lambda", "·": " \\cdot ", "−": "-",
+        "×": " \\times ", "⁻¹": "^{-1}", "⁻ᵀ": "^{-\\top}", "²": "^{2}", "ᵢ": "_{i}",
+        "ⱼ": "_{j}", "ₙ": "_{n}", "ₘ": "_{m}", "≠": " \\neq ", "≥": " \\geq ", "≤": " \\leq "}
+_WORDS = ("vec", "tr", "diag", "det", "logdet", "exp", "log", "sin", "cos", "tanh", "sqrt",
+          "sum", "fro", "vech", "sigmoid", "softplus", "relu", "step", "tan", "abs",
+          "log1p", "expm1", "unvec", "norm2")
+_SAFE = re.compile(r"^[A-Za-z0-9 ()\[\]+\-=,.'/*_|ᵀ⊗∘⊘∂σλ·−×⁻¹²ᵢⱼₙₘ≠≥≤]+$")
+_TOKEN = re.compile(r"⁻¹|⁻ᵀ|[A-Za-z]+|.", re.S)
+
+
+def _formula_latex(text: str) -> str | None:
+    """A rule formula ('vec(AXB) = (Bᵀ ⊗ A) vec X') as LaTeX, or None when unsure."""
+    if "=" not in text or not _SAFE.match(text) or text.count("(") != text.count(")"):
+        return None
+    out = []
+    for tok in _TOKEN.findall(text):
+        if tok in _TEX:
+            out.append(_TEX[tok])
+        elif tok.isalpha() and tok.isascii():
+            if tok in _WORDS:
+                out.append(f"\\operatorname{{{tok}}} ")
+            elif tok == "d":          # the differential: d(AB), d log det(A)
+                out.append("\\mathrm{d}")
+            elif len(tok) == 2 and tok[0] == "d" and tok[1].isupper():
+                out.append(f"\\mathrm{{d}}{tok[1]}")
+            elif len(tok) > 1 and not tok.isupper() and not (tok[0] == "d" and tok[1:].isupper()):
+                return None   # a word: the clause is prose
+            else:
+                out.append(" ".join(tok) if len(tok) > 1 else tok)
+            out.append(" ")
+        elif tok in "{}\\$%&#^~":
+            return None
+        else:
+            out.append(tok)
+    return "".join(out).strip()
+
+
+def _clause_html(clause: str) -> str:
+    """'prose: formula' -> the prose as text and the formula as inline math."""
+    head, sep, tail = clause.rpartition(": ")
+    if not sep:
+        head, tail = "", clause
+    tex = _formula_latex(tail.strip())
+    if tex is None:
+        return html.escape(clause, quote=False)
+    prose = html.escape(head + sep, quote=False)
+    return f"{prose}\\({html.escape(tex, quote=False)}\\)"
+
+
+def rule_markup(rule: str) -> str:
+    """The rule of a step as HTML: prose upright, formulas as MathJax inline math."""
+    return "; ".join(_clause_html(c) for c in rule.split("; "))
+
+
+def rule_html(rule: str, prefix: str = "") -> str:
+    """The rule line written above an equation."""
+    return f'<div class="matdiff-rule-text">{prefix}{rule_markup(rule)}</div>'
+
+
+def equation_html(latex: str) -> str:
+    """Display math in a left-aligned container that scrolls instead of overflowing."""
+    return f'<div class="matdiff-eq">$${html.escape(latex, quote=False)}$$</div>'
+
+
+def result_plain(d) -> str:
+    """The result as one line of Unicode with its size: readable without MathJax."""
+    last = d.steps[-1].text
+    shape = getattr(d.result, "shape", None)
+    if shape is None:
+        return last
+    r, c = shape
+    size = "scalar" if (r.is_one and c.is_one) else f"{r.pretty()}×{c.pretty()}"
+    return f"{last}    ({size})"
+
+
+_INDEX_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def entrywise(d):
+    """``d.index_form()``, or None where the result has no entry-wise form (cached)."""
+    if d not in _INDEX_CACHE:
+        from ..errors import MatdiffError
+        try:
+            _INDEX_CACHE[d] = d.index_form()
+        except (MatdiffError, AttributeError):
+            _INDEX_CACHE[d] = None
+    return _INDEX_CACHE[d]
+
+
+def index_html(d) -> str:
+    """The entry-wise form under the result, or nothing where there is none."""
+    form = entrywise(d)
+    if form is None:
+        return ""
+    return (f'<div class="matdiff-index"><div class="matdiff-rule-text">'
+            f"entry by entry (Kronecker deltas δ):</div>{equation_html(form.latex)}</div>")
+
+
+def result_box_html(d, prefix: str = "") -> str:
+    """The last step in a highlighted box: its rule above, the equation, the plain line,
+    and the result entry by entry."""
+    last = d.steps[-1]
+    return (f'<div class="matdiff-result-box">{rule_html(last.rule, prefix)}'
+            f"{equation_html(last.latex)}"
+            f'<div class="matdiff-result-plain">{html.escape(result_plain(d), quote=False)}'
+            f"</div>{index_html(d)}</div>")
+
+
+def step_html(step) -> str:
+    """A step's equation, then small pictures of a commutation matrix or diag(vec A) when
+    its rule introduces one."""
+    from .picture import rule_pictures
+    return equation_html(step.latex) + rule_pictures(step.rule)
+
+
+def steps_html(steps, start: int = 1) -> str:
+    """Numbered steps, each with its rule above its equation."""
+    return "".join(
+        f'<div class="matdiff-step-item">'
+        f"{rule_html(s.rule, f'<span class=matdiff-stepno>step {k}</span> · ')}"
+        f"{step_html(s)}</div>" for k, s in enumerate(steps, start))
+
+
+def derivation_html(d) -> str:
+    """A Derivation on its own: the problem, the result box, then every step."""
+    body = [STYLE, '<div class="matdiff matdiff-view">', equation_html(d.steps[0].latex),
+            result_box_html(d)]
+    if len(d.steps) > 1:
+        body.append(f'<div class="matdiff-steps-static"><b>the steps</b>{steps_html(d.steps)}'
+                    "</div>")
+    body.append("</div>")
+    return "".join(body)

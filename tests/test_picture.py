@@ -1,0 +1,122 @@
+"""Derivation.picture(): SVG of the derivative's entries; parsed and compared with evaluate."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from cases import REFERENCE
+
+from matdiff_magic import MatdiffError, derive
+from matdiff_magic.sample import draw_values
+
+SVG = "{http://www.w3.org/2000/svg}"
+JAC = "X, Y : m x n\nZ = X Y' X"
+
+
+def cells(svg: str) -> list[ET.Element]:
+    root = ET.fromstring(svg)
+    assert root.tag == SVG + "svg"
+    return [r for r in root.iter(SVG + "rect") if r.get("class") == "cell"]
+
+
+def rgb(fill: str) -> tuple[int, int, int]:
+    if fill == "#ffffff":
+        return (255, 255, 255)
+    r, g, b = map(int, re.fullmatch(r"rgb\((\d+),(\d+),(\d+)\)", fill).groups())
+    return r, g, b
+
+
+@pytest.mark.parametrize("cell,wrt", REFERENCE[:14])
+def test_cells_follow_evaluate(cell, wrt):
+    d = derive(cell, wrt=wrt)
+    svg = d.picture(seed=0)
+    values, sizes = draw_values(d, None, 0)
+    want = np.atleast_2d(d.evaluate(values, sizes))
+    got = cells(svg)
+    assert len(got) == want.size
+    scale = np.abs(want).max()
+    for c in got:
+        i, j, v = int(c.get("data-row")), int(c.get("data-col")), float(c.get("data-value"))
+        w = want[i, j]
+        r, g, b = rgb(c.get("fill"))
+        if abs(w) <= 1e-12 * scale:
+            assert v == 0 and (r, g, b) == (255, 255, 255)      # zeros blank
+            continue
+        assert v == pytest.approx(w, rel=1e-5, abs=1e-9 * scale)
+        if w > 0:
+            assert r == 255 and g == b < 255                      # red for positive
+        else:
+            assert b == 255 and r == g < 255                      # blue for negative
+        # the stronger the entry, the deeper the colour
+        assert 255 - min(r, g, b) == max(1, round(255 * 0.85 * min(abs(w) / scale, 1.0)))
+
+
+def test_kronecker_blocks_have_grid_lines():
+    d = derive(JAC, wrt="X")           # XᵀY ⊗ I_m + I_n ⊗ XYᵀ: blocks of m x m
+    root = ET.fromstring(d.picture())
+    lines = [e for e in root.iter(SVG + "line") if e.get("class") == "block"]
+    values, sizes = draw_values(d, None, 0)
+    m, n = sizes["m"], sizes["n"]
+    assert len(lines) == 2 * (n - 1)
+    xs = sorted({float(e.get("x1")) for e in lines if e.get("x1") == e.get("x2")})
+    assert np.allclose(np.diff(xs), 14 * m)
+    plain = derive("X : m x n\nX'", wrt="X")   # a commutation matrix: no blocks
+    assert not [e for e in ET.fromstring(plain.picture()).iter(SVG + "line")
+                if e.get("class") == "block"]
+
+
+def test_picture_is_deterministic_and_follows_layout_and_dims():
+    d = derive(JAC, wrt="X")
+    assert d.picture() == derive(JAC, wrt="X").picture()
+    den = derive(JAC, wrt="X", layout="denominator")
+    a = np.array([[float(c.get("data-value")) for c in cells(d.picture(dims={"m": 2, "n": 3}))]])
+    b = cells(den.picture(dims={"m": 2, "n": 3}))
+    assert len(b) == a.size == 36
+    g = derive("A : p x m\nX : m x n\nB : n x p\nf = tr(A X B)", wrt="X")
+    root = ET.fromstring(g.picture(dims={"m": 3, "n": 4, "p": 2}))
+    assert (root.get("data-rows"), root.get("data-cols")) == ("3", "4")   # shaped like X
+
+
+def test_too_large_is_refused():
+    d = derive(JAC, wrt="X")
+    with pytest.raises(MatdiffError, match="at most"):
+        d.picture(dims={"m": 10, "n": 10})
+
+
+def _matrix(svg: str) -> np.ndarray:
+    root = ET.fromstring(svg)
+    cs = [r for r in root.iter(SVG + "rect") if r.get("class") == "cell"]
+    n = int(round(len(cs) ** 0.5))
+    out = np.zeros((n, n))
+    for c in cs:
+        out[int(c.get("data-row")), int(c.get("data-col"))] = float(c.get("data-value"))
+    return out
+
+
+def test_commutation_picture_is_the_commutation_matrix():
+    from matdiff_magic.numeric import commutation
+    from matdiff_magic.render.picture import commutation_svg
+    K = _matrix(commutation_svg(2, 3))
+    assert np.array_equal(K, commutation(2, 3))
+    A = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(K @ A.reshape(-1, order="F"), A.T.reshape(-1, order="F"))
+
+
+def test_diag_vec_picture_and_steps_that_show_them():
+    from matdiff_magic.render.picture import diag_vec_svg
+    from matdiff_magic.widget import MatdiffDisplay, Stepper
+    assert np.array_equal(_matrix(diag_vec_svg(2, 3)), np.eye(6))
+    assert "a21" in diag_vec_svg(2, 3)         # vec order: a11, a21, a12, ...
+    t = derive("X : m x n\nX'", wrt="X")
+    page = MatdiffDisplay(t).html()
+    assert page.count('class="matdiff-pattern-svg"') == 1 and "K_2,3" in page
+    s = Stepper(t)
+    k = next(i for i, st in enumerate(t.steps) if "= K vec" in st.rule)
+    s.index = k
+    assert "matdiff-pattern-svg" in s.step_html.value
+    h = MatdiffDisplay(derive("X : m x n\nX .* X", wrt="X")).html()
+    assert "diag(vec A) for A 2×3" in h
+    assert "matdiff-pattern-svg" not in MatdiffDisplay(derive(JAC, wrt="X")).html()
