@@ -67,6 +67,23 @@ def _latex_text(text: str) -> str:
     return out.replace("$\\backslash$", "\0").replace("$", "\\$").replace("\0", "$\\backslash$")
 
 
+_GENERIC = "ABCDMUVWX"          # the letters the rule tables write their identities in
+_SPARE = "PQRSTNHJYZFUVWMABC"   # replacements, in order of preference
+
+
+def fresh_letters(rule: str, used: set[str]) -> str:
+    """The identity ``rule`` with each of its letters that is also a name in the cell renamed,
+    so that vec(AXB) = (Bᵀ ⊗ A) vec X, applied in a cell that has its own A, B and X, reads
+    vec(PQR) = (Rᵀ ⊗ P) vec Q and no letter means two things in one step."""
+    clash = [c for c in dict.fromkeys(rule) if c in _GENERIC and c in used]
+    if not clash:
+        return rule
+    taken = used | set(rule)
+    spare = [c for c in _SPARE if c not in taken]
+    mapping = {c: spare[i] for i, c in enumerate(clash) if i < len(spare)}
+    return "".join(mapping.get(c, c) for c in rule)
+
+
 def steps_latex_rows(steps: Sequence[Step]) -> list[str]:
     """The rows of ``steps_latex``: each step's number and rule in words, then its formula."""
     rows = []
@@ -167,11 +184,11 @@ class Derivation:
         dn_u, dn_l = f"d{n}", f"\\mathrm{{d}}{n}"
         if E.is_zero(df):
             flat = any(r.startswith("d step") for r in rules)   # piecewise constant
-            self._eq("the differential is zero: " + "; ".join(rules) if flat else
+            self._eq("the differential is zero: " + self._rules(rules) if flat else
                      "the target does not depend on " + x.name, dn_u, dn_l, df)
             return self._zero_result()
         shown_df = simplify(df, collect=False)   # every step is shown cleaned: σ ⊘ σ = 1
-        self._eq("take the differential: " + "; ".join(rules), dn_u, dn_l, shown_df)
+        self._eq("take the differential: " + self._rules(rules), dn_u, dn_l, shown_df)
         self._bound(_tree_size(df), "the differential")
         expanded = expand(df, budget=[MAX_DIFF_NODES])
         self._bound(_tree_size(expanded), "the expanded differential")
@@ -181,7 +198,8 @@ class Derivation:
                               "expression")
         tidy = expand(simplify(expanded, collect=False), budget=[MAX_DIFF_NODES])
         if tidy != shown_df:
-            self._eq("expand into terms with one dX each, collect like terms, push transposes "
+            self._eq(f"expand into terms with one d{x.name} each, collect like terms, push "
+                     "transposes "
                      "to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l, tidy)
         if E.is_zero(tidy):   # e.g. tr(X X⁻¹) = n: the terms cancel
             return self._zero_result()
@@ -191,6 +209,11 @@ class Derivation:
             result = self._jacobian(tidy)
         self._identify(result)
         return result
+
+    def _rules(self, rules: list[str]) -> str:
+        """The general identities used, joined, in letters that are not the cell's own."""
+        used = {n for n in self.cell.symbols if len(n) == 1}
+        return "; ".join(fresh_letters(r, used) for r in rules)
 
     def _error(self, message: str) -> MatdiffError:
         return MatdiffError(message, self.cell.target_line, 1, self.cell.source)
@@ -216,13 +239,13 @@ class Derivation:
             rules: list[str] = []
             j = simplify(jacobian_term(t, rules))
             parts.append(j)
-            self._step("; ".join(rules) or "vec(dX) = vec dX",
+            self._step(self._rules(rules) or f"vec(d{x.name}) = vec d{x.name}",
                        f"vec({to_unicode(t)}) = {_paren_u(j)} {vx_u}",
                        f"\\operatorname{{vec}}\\left({to_latex(t)}\\right) = "
                        f"{_paren_l(j)} {vx_l}")
         raw = E.add(*parts)
         if len(parts) > 1:
-            self._step("vec is linear: vec(A + B) = vec A + vec B",
+            self._step(self._rules(["vec is linear: vec(A + B) = vec A + vec B"]),
                        f"vec d{n} = {_paren_u(raw)} {vx_u}",
                        f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {vx_l}")
         j = simplify(raw)
@@ -241,13 +264,13 @@ class Derivation:
         form_u, form_l = f"d{n} = tr(Gᵀ {dx_u}),  G", f"\\mathrm{{d}}{n} = \\operatorname{{tr}}" \
             f"\\left(G^\\top {dx_l}\\right),\\quad G"
         shown = simplify(raw, collect=False)
-        self._eq("trace method: " + "; ".join(rules or ["df = tr(Gᵀ dX)"]), form_u, form_l,
+        self._eq("trace method: " + self._rules(rules or ["df = tr(Gᵀ dX)"]), form_u, form_l,
                  shown)
         g = simplify(raw)
         if g != shown:
             self._eq("simplify: transposes, properties, collect terms", form_u, form_l, g)
         vg = E.call("vec", g)
-        self._step("tr(AᵀX) = vec(A)ᵀ vec X",
+        self._step(self._rules(["tr(AᵀX) = vec(A)ᵀ vec X"]),
                    f"d{n} = ({to_unicode(vg)})ᵀ vec {dx_u}",
                    f"\\mathrm{{d}}{n} = \\left({to_latex(vg)}\\right)^\\top "
                    f"\\operatorname{{vec}} {dx_l}")

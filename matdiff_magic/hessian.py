@@ -149,7 +149,7 @@ class Hessian(Derivation):
                  f"d{x.name} constant, {y.name} varies")
         self._step(f"second differential: d(d{n}) with {const}: d{n} = tr(Gᵀ {dx_u}) gives "
                    f"{d2_u} = tr((d{'_' + y.name if self.mixed else ''}G)ᵀ {dx_u}); "
-                   + "; ".join(rules or [f"G does not depend on {y.name}"]),
+                   + (self._rules(rules) if rules else f"G does not depend on {y.name}"),
                    f"{d2_u} = tr((dG)ᵀ {dx_u}),  dG = {to_unicode(dg)}",
                    f"{d2_l} = \\operatorname{{tr}}\\left((\\mathrm{{d}}G)^\\top {dx_l}\\right),"
                    f"\\quad \\mathrm{{d}}G = {to_latex(dg)}")
@@ -182,7 +182,9 @@ class Hessian(Derivation):
             else:
                 bt = simplify(E.transpose(j))
                 form_u, form_l = _paren_u(bt), _paren_l(bt)
-            self._step("tr(Aᵀ dX) = vec(A)ᵀ vec dX; " + "; ".join(rules2 or ["vec dY"]) +
+            a = self._rules(["A"])   # a letter the cell does not use
+            self._step(f"tr({a}ᵀ d{x.name}) = vec({a})ᵀ vec d{x.name}; "
+                       + (self._rules(rules2) if rules2 else "vec dY") +
                        ("" if self.mixed else "; a scalar is its own transpose: "
                         "vec(dG)ᵀ vec dX = (J vec dX)ᵀ vec dX = (vec dX)ᵀ Jᵀ vec dX"),
                        f"tr(({tu})ᵀ {dx_u}) = ({_vec_u(x)})ᵀ {form_u} "

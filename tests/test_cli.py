@@ -28,7 +28,7 @@ def test_main_prints_steps_and_result(capsys):
     lines = out.strip().splitlines()
     assert lines[0].startswith("1. the problem")
     assert "take the differential" in out
-    assert "vec(XB) = (Bᵀ ⊗ I) vec X" in out
+    assert "vec(PB) = (Bᵀ ⊗ I) vec P" in out   # the identity's X renamed: the cell has one
     assert lines[-1].strip() == f"∂vec F/∂(vec X)ᵀ = {XYX_RESULT}"
 
 
