@@ -165,11 +165,16 @@ class Derivation:
         shown = written[-1][1] if self.cell.target_name and defs else f
         pre_u = "".join(f"{d} = {to_unicode(e)};  " for d, e in defs)
         pre_l = "".join(f"{d} = {to_latex(e)},\\quad " for d, e in defs)
+        others = [s for name, s in self.cell.symbols.items()
+                  if name != x.name and E.contains(f, lambda e, s=s: e == s)]
+        sizes_u = "".join(f", {s.name} {_shape_u(s.shape)}" for s in others)
+        sizes_l = "".join(f",\\ {to_latex(s)} \\ ({_shape_l(s.shape)})" for s in others)
         self._step("the problem",
                    f"{pre_u}{n} = {to_unicode(shown)}  ({fs}), differentiated with respect to "
-                   f"{x.name} ({xs})",
+                   f"{x.name} ({xs})" + (f"; sizes: {sizes_u[2:]}" if others else ""),
                    f"{pre_l}{n} = {to_latex(shown)} \\quad ({_shape_l(f.shape)}),\\ "
-                   f"\\text{{with respect to }} {to_latex(x)} \\ ({_shape_l(x.shape)})")
+                   f"\\text{{with respect to }} {to_latex(x)} \\ ({_shape_l(x.shape)})"
+                   + (f";\\ \\text{{sizes:}}{sizes_l[1:]}" if others else ""))
         if defs and shown != f:
             names = ", ".join(d for d, _ in defs)
             self._eq(f"substitute the definition{'s' if len(defs) > 1 else ''} of {names} "
@@ -239,7 +244,7 @@ class Derivation:
             rules: list[str] = []
             j = simplify(jacobian_term(t, rules))
             parts.append(j)
-            self._step(self._rules(rules) or f"vec(d{x.name}) = vec d{x.name}",
+            self._step((self._rules(rules) or f"vec(d{x.name}) = vec d{x.name}") + _kron_sizes(j),
                        f"vec({to_unicode(t)}) = {_paren_u(j)} {vx_u}",
                        f"\\operatorname{{vec}}\\left({to_latex(t)}\\right) = "
                        f"{_paren_l(j)} {vx_l}")
@@ -411,6 +416,19 @@ class Derivation:
         a diverging colour scale, zeros blank, lines at the Kronecker blocks."""
         from .render.picture import picture_svg
         return picture_svg(self, seed=seed, dims=dims)
+
+
+def _kron_sizes(e: E.Expr) -> str:
+    """The sizes of the Kronecker products in e, for the rule text: '; Cᵀ ⊗ B is sr×nm'."""
+    seen: dict[E.Expr, None] = {}
+
+    def walk(x: E.Expr) -> None:
+        if isinstance(x, E.Kron):
+            seen.setdefault(x)
+        for c in x.children:
+            walk(c)
+    walk(e)
+    return "".join(f"; {to_unicode(k)} is {_shape_u(k.shape)}" for k in seen)
 
 
 def _paren_u(e: E.Expr) -> str:

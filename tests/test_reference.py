@@ -211,3 +211,11 @@ def test_expansion_step_names_the_variable():
     d = derive("W : m x n\nX : n x q\ntr((W X)' (W X))", wrt="W")
     assert any("one dW each" in s.rule for s in d.steps)
     assert not any("one dX each" in s.rule for s in d.steps)
+
+
+def test_steps_give_the_sizes_a_student_needs():
+    d = derive("A : p x r\nB : r x m\nX : m x n\nC : n x s\nD : s x q\nF = A exp(B X C) D",
+               wrt="X")
+    assert d.steps[0].text.endswith("sizes: A p×r, B r×m, C n×s, D s×q")
+    vec_step = next(s for s in d.steps if s.rule.startswith("vec("))
+    assert "Dᵀ ⊗ A is pq×rs" in vec_step.rule and "Cᵀ ⊗ B is rs×mn" in vec_step.rule
