@@ -168,13 +168,11 @@ class Derivation:
         others = [s for name, s in self.cell.symbols.items()
                   if name != x.name and E.contains(f, lambda e, s=s: e == s)]
         sizes_u = "".join(f", {s.name} {_shape_u(s.shape)}" for s in others)
-        sizes_l = "".join(f",\\ {to_latex(s)} \\ ({_shape_l(s.shape)})" for s in others)
         self._step("the problem",
                    f"{pre_u}{n} = {to_unicode(shown)}  ({fs}), differentiated with respect to "
                    f"{x.name} ({xs})" + (f"; sizes: {sizes_u[2:]}" if others else ""),
                    f"{pre_l}{n} = {to_latex(shown)} \\quad ({_shape_l(f.shape)}),\\ "
-                   f"\\text{{with respect to }} {to_latex(x)} \\ ({_shape_l(x.shape)})"
-                   + (f";\\ \\text{{sizes:}}{sizes_l[1:]}" if others else ""))
+                   f"\\text{{with respect to }} {to_latex(x)} \\ ({_shape_l(x.shape)})")
         if defs and shown != f:
             names = ", ".join(d for d, _ in defs)
             self._eq(f"substitute the definition{'s' if len(defs) > 1 else ''} of {names} "
