@@ -112,6 +112,7 @@ class Derivation:
         self.name = cell.target_name or ("f" if cell.target.is_scalar else "F")
         self.steps: list[Step] = []
         self.kind = "gradient" if self.target.is_scalar else "jacobian"
+        self.backprop = None    # the gradient through the definitions (backprop.Backprop)
         # the mixed-layout result (G or J): the check, jvp and compare work from it
         self.mixed: E.Expr = self._derive()
         self.numerator: E.Expr = self.mixed   # the name the numeric code has always used
@@ -208,10 +209,37 @@ class Derivation:
             return self._zero_result()
         if self.kind == "gradient":
             result = self._gradient(tidy)
+            if defs and self.cell.target_name and written[-1][0] == self.cell.target_name:
+                self._backprop(defs, written[-1][1])
         else:
             result = self._jacobian(tidy)
         self._identify(result)
         return result
+
+    def _backprop(self, defs: list[tuple[str, E.Expr]], target: E.Expr) -> None:
+        """The same gradient through the definitions, backwards, in their names (two steps);
+        ``self.backprop`` keeps it. Nothing is shown when a definition cannot be followed."""
+        from .backprop import backprop
+        try:
+            bp = backprop(defs, target, self.wrt)
+        except (E.ShapeError, MatdiffError, AssertionError, RecursionError):
+            bp = None
+        self.backprop = bp
+        if bp is None:
+            return
+        x, n = self.wrt, self.name
+        self._step("the chain rule through the definitions: the differential of each one, in "
+                   "the differentials of the variable and of earlier definitions",
+                   ";  ".join(f"d{h} = {to_unicode(e)}" for h, e in bp.differentials),
+                   ",\\quad ".join(f"\\mathrm{{d}}{h} = {to_latex(e)}"
+                                    for h, e in bp.differentials))
+        grads = bp.adjoints + [(x.name, bp.gradient)]
+        self._step(f"backpropagation: the gradient with respect to each definition, the last "
+                   f"first; d{n} = tr((∂{n}/∂H)ᵀ dH) passes ∂{n}/∂H on to what H is made of. "
+                   "The same gradient as below, in the definitions' names",
+                   ";  ".join(f"∂{n}/∂{v} = {to_unicode(g)}" for v, g in grads),
+                   ",\\quad ".join(f"\\frac{{\\partial {n}}}{{\\partial {v}}} = {to_latex(g)}"
+                                    for v, g in grads))
 
     def _rules(self, rules: list[str]) -> str:
         """The general identities used, joined, in letters that are not the cell's own."""
