@@ -268,9 +268,23 @@ class Derivation:
         parts = []
         for t in _terms(df):
             rules: list[str] = []
-            j = simplify(jacobian_term(t, rules))
+            trace: list = []
+            j = simplify(jacobian_term(t, rules, trace))
             parts.append(j)
-            self._step((self._rules(rules) or f"vec(d{x.name}) = vec d{x.name}") + _kron_sizes(j),
+            if len(trace) > 1:   # one identity a step, outermost first, then together
+                for rule, tk, local, inner in trace:
+                    lk = simplify(local)
+                    iu = vx_u if isinstance(inner, E.D) else f"vec({to_unicode(inner)})"
+                    il = vx_l if isinstance(inner, E.D) else \
+                        f"\\operatorname{{vec}}\\left({to_latex(inner)}\\right)"
+                    self._step(self._rules([rule]) + _kron_sizes(lk),
+                               f"vec({to_unicode(tk)}) = {_paren_u(lk)} {iu}",
+                               f"\\operatorname{{vec}}\\left({to_latex(tk)}\\right) = "
+                               f"{_paren_l(lk)} {il}")
+            self._step((self._rules(rules) if len(trace) < 2 else
+                        "vec of the whole term: the identities above, one inside the other, their "
+                        "factors multiplied")
+                       + _kron_sizes(j) if rules else f"vec(d{x.name}) = vec d{x.name}",
                        f"vec({to_unicode(t)}) = {_paren_u(j)} {vx_u}",
                        f"\\operatorname{{vec}}\\left({to_latex(t)}\\right) = "
                        f"{_paren_l(j)} {vx_l}")

@@ -50,88 +50,83 @@ def _kron_local(t: E.Kron) -> tuple[E.Expr, E.Expr]:
     return E.mul(perm, E.kron(E.identity(p * q), E.call("vec", b))), a
 
 
-def jacobian_term(t: E.Expr, rules: list[str]) -> E.Expr:
-    """J with vec(t) = J vec(dX)."""
+def jacobian_term(t: E.Expr, rules: list[str], trace: list | None = None) -> E.Expr:
+    """J with vec(t) = J vec(dX). ``trace`` (a list) receives one entry per identity applied,
+    outermost first: (rule, t, L, M) with vec(t) = L vec(M)."""
     def use(rule: str) -> None:
         if rule not in rules:
             rules.append(rule)
 
+    def then(rule: str, local: E.Expr, inner: E.Expr) -> E.Expr:
+        """vec(t) = local vec(inner), by the identity ``rule``; then vec(inner)."""
+        use(rule)
+        if trace is not None:
+            trace.append((rule, t, local, inner))
+        return E.mul(local, jacobian_term(inner, rules, trace))
+
     if isinstance(t, E.D):
         return E.identity(t.shape[0] * t.shape[1])
     if isinstance(t, E.Add):
-        return E.add(*(jacobian_term(a, rules) for a in t.args))
+        return E.add(*(jacobian_term(a, rules, trace) for a in t.args))
     if isinstance(t, E.Transpose):
-        use(VEC_T)
         r, c = t.arg.shape
-        return E.mul(E.comm(r, c), jacobian_term(t.arg, rules))
+        return then(VEC_T, E.comm(r, c), t.arg)
     if isinstance(t, E.Mul):
         i = _find(t.args)
         m = t.args[i]
         others = t.args[:i] + t.args[i + 1:]
         if m.is_scalar and not t.is_scalar:
-            use(VEC_SCALAR)
-            return E.mul(E.call("vec", E.mul(*others)), jacobian_term(m, rules))
+            return then(VEC_SCALAR, E.call("vec", E.mul(*others)), m)
         if m.is_scalar:
-            return E.mul(*others, jacobian_term(m, rules))
+            return E.mul(*others, jacobian_term(m, rules, trace))
         scalars = [f for f in others if f.is_scalar]
         chain = [f for f in t.args if not f.is_scalar]
         j = chain.index(m)
         left, right = chain[:j], chain[j + 1:]
         if not left and not right:     # s M: only scalars around the differential
-            use("vec(s A) = s vec A")
-            return E.mul(*scalars, jacobian_term(m, rules))
+            return then("vec(s A) = s vec A", E.mul(*scalars), m)
         if isinstance(m, E.Call) and m.name == "diag" and not (left and right):
             # a diagonal matrix on one side scales rows or columns: no Kronecker product
             v = m.arg if E.is_one(m.arg.shape[1]) else E.transpose(m.arg)
             n = m.shape[0]
             if right:
-                use(VEC_DIAG_B)
-                b = E.mul(*right)
+                rule, b = VEC_DIAG_B, E.mul(*right)
                 spread = E.kron(E.ones(b.shape[1]), E.identity(n))
             else:
-                use(VEC_A_DIAG)
-                b = E.mul(*left)
+                rule, b = VEC_A_DIAG, E.mul(*left)
                 spread = E.kron(E.identity(n), E.ones(b.shape[0]))
-            return E.mul(*scalars, E.call("diag", E.call("vec", b)), spread,
-                         jacobian_term(v, rules))
+            return then(rule, E.mul(*scalars, E.call("diag", E.call("vec", b)), spread), v)
         a = E.mul(*left) if left else E.identity(m.shape[0])
         b = E.transpose(E.mul(*right)) if right else E.identity(m.shape[1])
-        use(VEC_AXB if left and right else VEC_AX if left else VEC_XB)
-        return E.mul(*scalars, E.kron(b, a), jacobian_term(m, rules))
+        return then(VEC_AXB if left and right else VEC_AX if left else VEC_XB,
+                    E.mul(*scalars, E.kron(b, a)), m)
     if isinstance(t, E.Hadamard):
         i = _find(t.args)
-        use(VEC_HAD)
         others = E.hadamard(*(t.args[:i] + t.args[i + 1:]))
-        return E.mul(E.call("diag", E.call("vec", others)), jacobian_term(t.args[i], rules))
+        return then(VEC_HAD, E.call("diag", E.call("vec", others)), t.args[i])
     if isinstance(t, E.Kron):
-        use(VEC_KRON)
         local, inner = _kron_local(t)
-        return E.mul(local, jacobian_term(inner, rules))
+        return then(VEC_KRON, local, inner)
     if isinstance(t, E.Unvec):
-        return jacobian_term(t.arg, rules)
+        return jacobian_term(t.arg, rules, trace)
     if isinstance(t, E.Call):
         a = t.arg
         r, c = a.shape
         if t.name == "vec":
-            return jacobian_term(a, rules)
+            return jacobian_term(a, rules, trace)
         if t.name == "tr":
-            use(VEC_TR)
-            return E.mul(E.transpose(E.call("vec", E.identity(r))), jacobian_term(a, rules))
+            return then(VEC_TR, E.transpose(E.call("vec", E.identity(r))), a)
         if t.name == "sum":
-            use(VEC_SUM)
-            return E.mul(E.transpose(E.ones(r * c)), jacobian_term(a, rules))
+            return then(VEC_SUM, E.transpose(E.ones(r * c)), a)
         if t.name == "diag":
-            use(VEC_DIAG)
             n = t.shape[0]
-            return E.mul(E.call("diag", E.call("vec", E.identity(n))),
-                         E.kron(E.ones(n), E.identity(n)), jacobian_term(a, rules))
+            return then(VEC_DIAG, E.mul(E.call("diag", E.call("vec", E.identity(n))),
+                                        E.kron(E.ones(n), E.identity(n))), a)
         if t.name == "diagof":
-            use(VEC_DIAGOF)
-            return E.mul(E.kron(E.transpose(E.ones(r)), E.identity(r)),
-                         E.call("diag", E.call("vec", E.identity(r))), jacobian_term(a, rules))
+            return then(VEC_DIAGOF, E.mul(E.kron(E.transpose(E.ones(r)), E.identity(r)),
+                                          E.call("diag", E.call("vec", E.identity(r)))), a)
         if t.name == "vech":
-            use(VEC_VECH)
-            return E.mul(E.elim(r), jacobian_term(a, rules))
+            return then(VEC_VECH, E.elim(r), a)
     raise MatdiffError(f"cannot vectorize the term {t}")
 
 

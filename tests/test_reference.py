@@ -217,5 +217,18 @@ def test_steps_give_the_sizes_a_student_needs():
     d = derive("A : p x r\nB : r x m\nX : m x n\nC : n x s\nD : s x q\nF = A exp(B X C) D",
                wrt="X")
     assert d.steps[0].text.endswith("sizes: A p×r, B r×m, C n×s, D s×q")
-    vec_step = next(s for s in d.steps if s.rule.startswith("vec("))
-    assert "Dᵀ ⊗ A is pq×rs" in vec_step.rule and "Cᵀ ⊗ B is rs×mn" in vec_step.rule
+    vec_rules = " ".join(s.rule for s in d.steps if s.rule.startswith("vec"))
+    assert "Dᵀ ⊗ A is pq×rs" in vec_rules and "Cᵀ ⊗ B is rs×mn" in vec_rules
+
+
+def test_one_identity_a_step():
+    """A exp(B X C) D: vec(AMD) = (Dᵀ ⊗ A) vec M, vec(E ∘ N) = diag(vec E) vec N,
+    vec(B dX C) = (Cᵀ ⊗ B) vec dX, each a step, then their product."""
+    d = derive("A : p x r\nB : r x m\nX : m x n\nC : n x s\nD : s x q\nF = A exp(B X C) D",
+               wrt="X")
+    texts = [s.text for s in d.steps]
+    assert "vec(A(exp(BXC) ∘ (B dX C)) D) = (Dᵀ ⊗ A) vec(exp(BXC) ∘ (B dX C))" in texts
+    assert "vec(exp(BXC) ∘ (B dX C)) = diag(vec exp(BXC)) vec(B dX C)" in texts
+    assert "vec(B dX C) = (Cᵀ ⊗ B) vec dX" in texts
+    for s in d.steps[2:5]:
+        assert ";" not in s.rule.split("; D")[0].split("; C")[0]   # one identity each
