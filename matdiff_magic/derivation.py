@@ -29,10 +29,12 @@ MAX_DIFF_NODES = 20_000
 
 @dataclass(frozen=True)
 class Step:
-    """One transformation: the rule applied (in words), the equation in text and LaTeX."""
+    """One transformation: the rule applied (in words), the equation in text and LaTeX, and
+    the expression it shows on the right (None where a step shows several equations)."""
     rule: str
     text: str
     latex: str
+    expr: E.Expr | None = None
 
     def __str__(self) -> str:
         return f"{self.text}    [{self.rule}]"
@@ -125,7 +127,7 @@ class Derivation:
                        "layouts give J",
                        f"∂(vec {n})ᵀ/∂vec {xn} = {to_unicode(self.result)}",
                        f"\\frac{{\\partial (\\operatorname{{vec}} {n})^\\top}}{{\\partial "
-                       f"\\operatorname{{vec}} {xn}}} = {to_latex(self.result)}")
+                       f"\\operatorname{{vec}} {xn}}} = {to_latex(self.result)}", self.result)
         elif layout == "numerator" and self.kind == "gradient":
             self.result = simplify(E.transpose(self.mixed))
             xs = _shape_u(self.result.shape)
@@ -134,14 +136,14 @@ class Derivation:
                        f"shaped like {xn}",
                        f"∂{n}/∂{xn}ᵀ = {to_unicode(self.result)}",
                        f"\\frac{{\\partial {n}}}{{\\partial {to_latex(wrt)}^\\top}} = "
-                       f"{to_latex(self.result)}")
+                       f"{to_latex(self.result)}", self.result)
 
     # --- recording ---------------------------------------------------------------------------
-    def _step(self, rule: str, text: str, latex: str) -> None:
-        self.steps.append(Step(rule, text, latex))
+    def _step(self, rule: str, text: str, latex: str, expr: E.Expr | None = None) -> None:
+        self.steps.append(Step(rule, text, latex, expr))
 
     def _eq(self, rule: str, lhs_u: str, lhs_l: str, e: E.Expr) -> None:
-        self._step(rule, f"{lhs_u} = {to_unicode(e)}", f"{lhs_l} = {to_latex(e)}")
+        self._step(rule, f"{lhs_u} = {to_unicode(e)}", f"{lhs_l} = {to_latex(e)}", e)
 
     # --- the method ----------------------------------------------------------------------------
     def _as_written(self) -> list[tuple[str, E.Expr]]:
@@ -280,24 +282,24 @@ class Derivation:
                     self._step(self._rules([rule]) + _kron_sizes(lk),
                                f"vec({to_unicode(tk)}) = {_paren_u(lk)} {iu}",
                                f"\\operatorname{{vec}}\\left({to_latex(tk)}\\right) = "
-                               f"{_paren_l(lk)} {il}")
+                               f"{_paren_l(lk)} {il}", lk)
             self._step((self._rules(rules) if len(trace) < 2 else
                         "vec of the whole term: the identities above, one inside the other, their "
                         "factors multiplied")
                        + _kron_sizes(j) if rules else f"vec(d{x.name}) = vec d{x.name}",
                        f"vec({to_unicode(t)}) = {_paren_u(j)} {vx_u}",
                        f"\\operatorname{{vec}}\\left({to_latex(t)}\\right) = "
-                       f"{_paren_l(j)} {vx_l}")
+                       f"{_paren_l(j)} {vx_l}", j)
         raw = E.add(*parts)
         if len(parts) > 1:
             self._step(self._rules(["vec is linear: vec(A + B) = vec A + vec B"]),
                        f"vec d{n} = {_paren_u(raw)} {vx_u}",
-                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {vx_l}")
+                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {vx_l}", raw)
         j = simplify(raw)
         if j != raw:
             self._step("simplify: mixed-product rule, transposes, collect terms",
                        f"vec d{n} = {_paren_u(j)} {vx_u}",
-                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {vx_l}")
+                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {vx_l}", j)
         return j
 
     def _gradient(self, df: E.Expr) -> E.Expr:
@@ -318,7 +320,7 @@ class Derivation:
         self._step(self._rules(["tr(AᵀX) = vec(A)ᵀ vec X"]),
                    f"d{n} = ({to_unicode(vg)})ᵀ vec {dx_u}",
                    f"\\mathrm{{d}}{n} = \\left({to_latex(vg)}\\right)^\\top "
-                   f"\\operatorname{{vec}} {dx_l}")
+                   f"\\operatorname{{vec}} {dx_l}", vg)
         return g
 
     def _identify(self, result: E.Expr) -> None:
@@ -331,7 +333,7 @@ class Derivation:
                        f"denominator layout also gives G, the numerator layout Gᵀ "
                        f"({_shape_u((c, r))})",
                        f"∂{n}/∂{x.name} = {to_unicode(result)}",
-                       f"\\frac{{\\partial {n}}}{{\\partial {xl}}} = {to_latex(result)}")
+                       f"\\frac{{\\partial {n}}}{{\\partial {xl}}} = {to_latex(result)}", result)
         else:
             r, c = self.target.shape
             rows, cols = r * c, x.shape[0] * x.shape[1]
@@ -341,7 +343,7 @@ class Derivation:
                        f"layout gives Jᵀ ({cols.pretty()}×{rows.pretty()})",
                        f"∂vec {n}/∂(vec {x.name})ᵀ = {to_unicode(result)}",
                        f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
-                       f"(\\operatorname{{vec}} {xl})^\\top}} = {to_latex(result)}")
+                       f"(\\operatorname{{vec}} {xl})^\\top}} = {to_latex(result)}", result)
 
     # --- public --------------------------------------------------------------------------------
     @property
