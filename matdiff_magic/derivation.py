@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import expr as E
-from .differential import differential, expand
+from .differential import differential, differential_steps, expand
 from .errors import MatdiffError
 from .parse import Cell, _tree_size, parse_cell
 from .render import to_latex, to_unicode
@@ -25,6 +25,7 @@ LAYOUT_USERS = {
 }
 MAX_TERMS = 300           # bounds: every derive returns or errors within seconds
 MAX_DIFF_NODES = 20_000
+MAX_TERM_STEPS = 6        # more terms than this: the trace method in one step
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Derivation:
         self.steps: list[Step] = []
         self.kind = "gradient" if self.target.is_scalar else "jacobian"
         self.backprop = None    # the gradient through the definitions (backprop.Backprop)
+        self._frozen = (lambda e: e, lambda e: e)   # see _freezer
         # the mixed-layout result (G or J): the check, jvp and compare work from it
         self.mixed: E.Expr = self._derive()
         self.numerator: E.Expr = self.mixed   # the name the numeric code has always used
@@ -193,8 +195,24 @@ class Derivation:
             self._eq("the differential is zero: " + self._rules(rules) if flat else
                      "the target does not depend on " + x.name, dn_u, dn_l, df)
             return self._zero_result()
-        shown_df = simplify(df, collect=False)   # every step is shown cleaned: σ ⊘ σ = 1
-        self._eq("take the differential: " + self._rules(rules), dn_u, dn_l, shown_df)
+        # every step is shown cleaned (σ ⊘ σ = 1), but the sums the cell wrote stay whole:
+        # (XW - Y)ᵀ is not opened into WᵀXᵀ - Yᵀ only to be collected again later
+        freeze, thaw = self._frozen = _freezer(df, f)
+        shown_df = thaw(simplify(freeze(df), collect=False))
+        try:
+            stepwise = differential_steps(f, x)
+        except (E.ShapeError, MatdiffError, KeyError, IndexError):
+            stepwise = None
+        if stepwise:   # one rule a step, as on a blackboard
+            for k, (rule, e) in enumerate(stepwise):
+                self._eq(("take the differential, one rule at a time: " if k == 0 else
+                          "the differential: ") + self._rules([rule]), dn_u, dn_l, e)
+            last = stepwise[-1][1]
+            said = _what_changed(last, shown_df)
+            if shown_df != last and said:   # a mere reordering is not a step
+                self._eq("simplify: " + said, dn_u, dn_l, shown_df)
+        else:
+            self._eq("take the differential: " + self._rules(rules), dn_u, dn_l, shown_df)
         self._bound(_tree_size(df), "the differential")
         expanded = expand(df, budget=[MAX_DIFF_NODES])
         self._bound(_tree_size(expanded), "the expanded differential")
@@ -202,11 +220,17 @@ class Derivation:
             raise self._error(f"the differential has {len(_terms(expanded))} terms (at most "
                               f"{MAX_TERMS}): define intermediate results or reduce the "
                               "expression")
-        tidy = expand(simplify(expanded, collect=False), budget=[MAX_DIFF_NODES])
+        tidy = expand(thaw(simplify(freeze(expanded), collect=False)),
+                      budget=[MAX_DIFF_NODES])
         if tidy != shown_df:
-            self._eq(f"expand into terms with one d{x.name} each, collect like terms, push "
-                     "transposes "
-                     "to the leaves: (AB)ᵀ = BᵀAᵀ", dn_u, dn_l, tidy)
+            opened = expand(shown_df)
+            said = _what_changed(opened, tidy)
+            self._eq(f"expand into terms with one d{x.name} each" if opened != shown_df else
+                     "simplify", dn_u, dn_l, tidy)
+            if said:
+                last = self.steps[-1]
+                rule = last.rule + "; " + said if opened != shown_df else "simplify: " + said
+                self.steps[-1] = Step(rule, last.text, last.latex, last.expr)
         if E.is_zero(tidy):   # e.g. tr(X X⁻¹) = n: the terms cancel
             return self._zero_result()
         if self.kind == "gradient":
@@ -297,7 +321,7 @@ class Derivation:
                        f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {vx_l}", raw)
         j = simplify(raw)
         if j != raw:
-            self._step("simplify: mixed-product rule, transposes, collect terms",
+            self._step("simplify: " + (_what_changed(raw, j) or "the shortest equivalent form"),
                        f"vec d{n} = {_paren_u(j)} {vx_u}",
                        f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {vx_l}", j)
         return j
@@ -305,17 +329,38 @@ class Derivation:
     def _gradient(self, df: E.Expr) -> E.Expr:
         x, n = self.wrt, self.name
         rules: list[str] = []
-        parts = [gradient_term(t, E.num(1), rules) for t in _terms(df)]
+        terms = _terms(df)
+        traces: list[list] = [[] for _ in terms]
+        parts = [gradient_term(t, E.num(1), rules, tr) for t, tr in zip(terms, traces)]
         raw = E.add(*parts)
         dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
         form_u, form_l = f"d{n} = tr(Gᵀ {dx_u}),  G", f"\\mathrm{{d}}{n} = \\operatorname{{tr}}" \
             f"\\left(G^\\top {dx_l}\\right),\\quad G"
         shown = simplify(raw, collect=False)
-        self._eq("trace method: " + self._rules(rules or ["df = tr(Gᵀ dX)"]), form_u, form_l,
-                 shown)
+        if len(terms) <= MAX_TERM_STEPS and sum(map(len, traces)) > 1:
+            # one identity a step, term by term: each step keeps tr(Wᵀ M) = the term
+            for t, trace in zip(terms, traces):
+                prev = t
+                for rule, w, m in trace:
+                    freeze, thaw = self._frozen
+                    w = thaw(simplify(freeze(w), collect=False))
+                    now = E.call("tr", E.mul(E.transpose(w), m))
+                    if simplify(now, collect=False) == simplify(prev, collect=False):
+                        continue   # the term was already in this form
+                    self._step("trace method: " + self._rules([rule]),
+                               f"{to_unicode(prev)} = {to_unicode(now)}",
+                               f"{to_latex(prev)} = {to_latex(now)}", now)
+                    prev = now
+            self._eq("trace method: the terms together, each in the form tr(Gₖᵀ "
+                     f"d{x.name}), G = Σₖ Gₖ" if len(terms) > 1 else
+                     f"trace method: the form tr(Gᵀ d{x.name})", form_u, form_l, shown)
+        else:
+            self._eq("trace method: " + self._rules(rules or ["df = tr(Gᵀ dX)"]), form_u,
+                     form_l, shown)
         g = simplify(raw)
         if g != shown:
-            self._eq("simplify: transposes, properties, collect terms", form_u, form_l, g)
+            self._eq("simplify: " + (_what_changed(shown, g) or "the shortest equivalent form"),
+                     form_u, form_l, g)
         vg = E.call("vec", g)
         self._step(self._rules(["tr(AᵀX) = vec(A)ᵀ vec X"]),
                    f"d{n} = ({to_unicode(vg)})ᵀ vec {dx_u}",
@@ -458,6 +503,69 @@ class Derivation:
         a diverging colour scale, zeros blank, lines at the Kronecker blocks."""
         from .render.picture import picture_svg
         return picture_svg(self, seed=seed, dims=dims)
+
+
+def _freezer(df: E.Expr, f: E.Expr):
+    """(freeze, thaw): freeze replaces each sum without a differential that the target
+    itself contains (a residual such as XW - Y) by a placeholder symbol, so simplifying
+    leaves it whole; thaw puts the sums back."""
+    inside: set[E.Expr] = set()
+
+    def collect(e: E.Expr) -> None:
+        if isinstance(e, E.Add):
+            inside.add(e)
+        for c in e.children:
+            collect(c)
+
+    collect(f)
+    table: dict[E.Expr, E.Expr] = {}
+    back: dict[E.Expr, E.Expr] = {}
+
+    def freeze(e: E.Expr) -> E.Expr:
+        if e in inside and not E.has_d(e) and not e.is_scalar:
+            if e not in table:
+                table[e] = E.Sym(e.shape, f"\0sum{len(table)}", frozenset())
+                back[table[e]] = e
+            return table[e]
+        if not e.children:
+            return e
+        args = tuple(freeze(c) for c in e.children)
+        return e if args == e.children else E.rebuild(e, args)
+
+    def thaw(e: E.Expr) -> E.Expr:
+        if e in back:
+            return back[e]
+        if not e.children:
+            return e
+        args = tuple(thaw(c) for c in e.children)
+        return e if args == e.children else E.rebuild(e, args)
+
+    return freeze, thaw
+
+
+def _what_changed(before: E.Expr, after: E.Expr) -> str:
+    """In words, the kinds of rewriting that turned ``before`` into ``after``."""
+    def count(e: E.Expr, pred) -> int:
+        return (1 if pred(e) else 0) + sum(count(c, pred) for c in e.children)
+
+    said = []
+    inner_t = lambda e: isinstance(e, E.Transpose) and not isinstance(  # noqa: E731
+        e.arg, (E.Sym, E.D, E.Identity, E.Ones, E.Comm))
+    if count(after, inner_t) < count(before, inner_t):
+        said.append("transposes pushed to the leaves, (AB)ᵀ = BᵀAᵀ")
+    inv = lambda e: isinstance(e, (E.Inverse, E.Power, E.HadPow))  # noqa: E731
+    if count(after, inv) != count(before, inv):
+        said.append("powers and inverses combined")
+    kron = lambda e: isinstance(e, E.Kron)  # noqa: E731
+    if count(after, kron) < count(before, kron):
+        said.append("mixed-product rule, (A ⊗ B)(C ⊗ D) = AC ⊗ BD")
+    if len(_terms(after)) < len(_terms(before)):
+        said.append("like terms collected")
+    elif len(_terms(after)) > len(_terms(before)):
+        said.append("multiplied out into terms")
+    if E.notation_size(after) < E.notation_size(before) and not said:
+        said.append("factors cancelled")
+    return ", ".join(said)
 
 
 def _kron_sizes(e: E.Expr) -> str:

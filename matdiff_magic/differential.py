@@ -136,6 +136,10 @@ def _inverse(d: _Diff, e: E.Inverse) -> E.Expr:
 
 def _power(d: _Diff, e: E.Power) -> E.Expr:
     a, p = e.arg, e.p
+    if e.is_scalar and p == 2 and isinstance(a, E.Call) and a.name in ("fro", "norm2"):
+        # d‖A‖_F² = 2 tr(Aᵀ dA): the square's own rule, with no ‖A‖ to cancel afterwards
+        d.use("d‖A‖_F² = 2 tr(Aᵀ dA)" if a.name == "fro" else "d‖a‖² = 2 aᵀ da")
+        return E.mul(E.num(2), E.call("tr", E.mul(E.transpose(a.arg), d(a.arg))))
     if e.is_scalar:  # d(s^p) = p s^(p-1) ds
         d.use("d(s^p) = p s^(p-1) ds")
         return E.mul(E.num(p), E.power(a, p - 1), d(a))
@@ -188,6 +192,74 @@ RULES: dict[type, Rule] = {
     E.Transpose: _transpose, E.Inverse: _inverse, E.Power: _power, E.HadPow: _hadpow,
     E.Call: _call, E.Unvec: _unvec,
 }
+
+
+def pending(e: E.Expr) -> E.Expr:
+    """d(e) not yet taken: a node the steps show as d(XW - Y) until a rule opens it."""
+    return E.Call(e.shape, e, "d")
+
+
+def is_pending(e: E.Expr) -> bool:
+    return isinstance(e, E.Call) and e.name == "d"
+
+
+class _OneLevel(_Diff):
+    """One rule, one level down: the differentials of the children are left pending,
+    except that of the variable itself (dX) and those of constants (0)."""
+
+    def __call__(self, e: E.Expr) -> E.Expr:
+        if not E.contains(e, lambda x: x == self.var):
+            return E.zero(e.shape)
+        return E.D(e.shape, e) if e == self.var else pending(e)
+
+
+def _open(e: E.Expr, var: E.Sym) -> tuple[str, E.Expr]:
+    """The rule that opens d(e), and d(e) one level down."""
+    d = _OneLevel(var)
+    out = RULES[type(e)](d, e)
+    return d.rules[0], out
+
+
+def _pending_nodes(e: E.Expr, out: list[E.Expr]) -> list[E.Expr]:
+    if is_pending(e):
+        if e not in out:
+            out.append(e)
+        return out
+    for c in e.children:
+        _pending_nodes(c, out)
+    return out
+
+
+def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr]) -> E.Expr:
+    if e in mapping:
+        return mapping[e]
+    if is_pending(e) or not e.children:
+        return e
+    args = tuple(_substitute(c, mapping) for c in e.children)
+    return e if args == e.children else E.rebuild(e, args)
+
+
+def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 12
+                       ) -> list[tuple[str, E.Expr]] | None:
+    """The differential taken one rule at a time, as on a blackboard: from d(F), each step
+    applies one rule (wherever it applies first, leftmost outermost, and to every other
+    pending d(·) it fits), until no d(·) is left. Returns (rule, expression) pairs whose last
+    expression is ``differential(f, var)``'s, or None past ``max_steps`` steps (the caller
+    then shows the rules in one step)."""
+    if f == var:
+        return [(f"the differential of {var.name} is d{var.name}", E.D(f.shape, f))]
+    cur = pending(f)
+    steps: list[tuple[str, E.Expr]] = []
+    while True:
+        nodes = _pending_nodes(cur, [])
+        if not nodes:
+            return steps
+        if len(steps) == max_steps:
+            return None
+        opened = [(n, *_open(n.arg, var)) for n in nodes]
+        rule = opened[0][1]
+        cur = _substitute(cur, {n: new for n, r, new in opened if r == rule})
+        steps.append((rule, cur))
 
 
 def differential(f: E.Expr, var: E.Sym) -> tuple[E.Expr, list[str]]:

@@ -130,27 +130,34 @@ def jacobian_term(t: E.Expr, rules: list[str], trace: list | None = None) -> E.E
     raise MatdiffError(f"cannot vectorize the term {t}")
 
 
-def gradient_term(t: E.Expr, w: E.Expr, rules: list[str]) -> E.Expr:
-    """G with tr(wᵀ t) = tr(Gᵀ dX): the trace method, one adjoint per node kind."""
-    def use(rule: str) -> None:
+def gradient_term(t: E.Expr, w: E.Expr, rules: list[str], trace: list | None = None
+                  ) -> E.Expr:
+    """G with tr(wᵀ t) = tr(Gᵀ dX): the trace method, one adjoint per node kind.
+    ``trace``, when given, receives (rule, w', t') for each identity applied: the term is
+    tr(w'ᵀ t') after it, so each can be shown as a step of its own."""
+    def use(rule: str, w2: E.Expr | None = None, t2: E.Expr | None = None) -> None:
         if rule not in rules:
             rules.append(rule)
+        if trace is not None and w2 is not None:
+            trace.append((rule, w2, t2))
+
+    def go(t2: E.Expr, w2: E.Expr) -> E.Expr:
+        return gradient_term(t2, w2, rules, trace)
 
     if isinstance(t, E.D):
         return w
     if isinstance(t, E.Add):
-        return E.add(*(gradient_term(a, w, rules) for a in t.args))
+        return E.add(*(go(a, w) for a in t.args))
     if isinstance(t, E.Transpose):       # tr(Wᵀ Mᵀ) = tr((Wᵀ)ᵀ M)
-        use("tr(Aᵀ) = tr(A)")
-        return gradient_term(t.arg, E.transpose(w), rules)
+        use("tr(Aᵀ) = tr(A)", E.transpose(w), t.arg)
+        return go(t.arg, E.transpose(w))
     if isinstance(t, E.Mul):
         i = _find(t.args)
         m = t.args[i]
         others = t.args[:i] + t.args[i + 1:]
         if m.is_scalar:                  # tr(Wᵀ u R) = u tr(Wᵀ R)
             inner = E.call("tr", E.mul(E.transpose(w), E.mul(*others)))
-            return gradient_term(m, inner, rules)
-        use("cyclic property: tr(Wᵀ A M B) = tr((Aᵀ W Bᵀ)ᵀ M)")
+            return go(m, inner)
         scalars = [f for f in others if f.is_scalar]
         chain = [f for f in t.args if not f.is_scalar]
         j = chain.index(m)
@@ -159,38 +166,43 @@ def gradient_term(t: E.Expr, w: E.Expr, rules: list[str]) -> E.Expr:
         parts.append(w)
         if right:
             parts.append(E.transpose(E.mul(*right)))
-        return gradient_term(m, E.mul(*scalars, *parts), rules)
+        w2 = E.mul(*scalars, *parts)
+        use("cyclic property: tr(Wᵀ A M B) = tr((Aᵀ W Bᵀ)ᵀ M)", w2, m)
+        return go(m, w2)
     if isinstance(t, E.Hadamard):        # tr(Wᵀ (A ∘ M)) = tr((A ∘ W)ᵀ M)
-        use("tr(Wᵀ (A ∘ M)) = tr((A ∘ W)ᵀ M)")
         i = _find(t.args)
         others = t.args[:i] + t.args[i + 1:]
-        return gradient_term(t.args[i], E.hadamard(w, *others), rules)
+        w2 = E.hadamard(w, *others)
+        use("tr(Wᵀ (A ∘ M)) = tr((A ∘ W)ᵀ M)", w2, t.args[i])
+        return go(t.args[i], w2)
     if isinstance(t, E.Call):
         a = t.arg
         if t.name == "tr":               # w tr(M) = tr((w I)ᵀ M)
-            return gradient_term(a, E.mul(w, E.identity(a.shape[0])), rules)
+            return go(a, E.mul(w, E.identity(a.shape[0])))
         if t.name == "sum":              # w sum(M) = tr((w 1 1ᵀ)ᵀ M)
-            use("sum(M) = tr((1 1ᵀ)ᵀ M)")
-            return gradient_term(a, E.mul(w, E.ones_like(a.shape)), rules)
+            w2 = E.mul(w, E.ones_like(a.shape))
+            use("sum(M) = tr((1 1ᵀ)ᵀ M)", w2, a)
+            return go(a, w2)
         if t.name == "vec":              # wᵀ vec(M) = tr(unvec(w)ᵀ M)
-            use("vec(A)ᵀ vec(M) = tr(Aᵀ M)")
-            return gradient_term(a, E.unvec(w, a.shape[0]), rules)
+            w2 = E.unvec(w, a.shape[0])
+            use("vec(A)ᵀ vec(M) = tr(Aᵀ M)", w2, a)
+            return go(a, w2)
         if t.name == "diag":             # tr(Wᵀ diag(m)) = diag(W)ᵀ m
             g = E.call("diagof", w)
-            return gradient_term(a, g if E.is_one(a.shape[1]) else E.transpose(g), rules)
+            return go(a, g if E.is_one(a.shape[1]) else E.transpose(g))
         if t.name == "diagof":           # wᵀ diag(M) = tr(diag(w)ᵀ M)
-            return gradient_term(a, E.call("diag", w), rules)
+            return go(a, E.call("diag", w))
         if t.name == "vech":             # wᵀ vech(M) = wᵀ L_n vec M = tr(unvec(L_nᵀ w)ᵀ M)
-            use("vech(M) = L_n vec M")
-            return gradient_term(a, E.unvec(E.mul(E.transpose(E.elim(a.shape[0])), w),
-                                            a.shape[0]), rules)
+            w2 = E.unvec(E.mul(E.transpose(E.elim(a.shape[0])), w), a.shape[0])
+            use("vech(M) = L_n vec M", w2, a)
+            return go(a, w2)
     if isinstance(t, E.Unvec):            # tr(Wᵀ unvec(v)) = vec(W)ᵀ v
-        use("tr(Wᵀ unvec(v)) = vec(W)ᵀ v")
-        return gradient_term(t.arg, E.call("vec", w), rules)
+        use("tr(Wᵀ unvec(v)) = vec(W)ᵀ v", E.call("vec", w), t.arg)
+        return go(t.arg, E.call("vec", w))
     if isinstance(t, E.Kron):             # vec(W)ᵀ vec(t) = vec(W)ᵀ L vec(M)
-        use(VEC_KRON)
         local, inner = _kron_local(t)
-        g = E.mul(E.transpose(local), E.call("vec", w))
-        return gradient_term(inner, E.unvec(g, inner.shape[0]), rules)
+        g = E.unvec(E.mul(E.transpose(local), E.call("vec", w)), inner.shape[0])
+        use(VEC_KRON, g, inner)
+        return go(inner, g)
     raise MatdiffError(f"the trace method cannot handle the term {t} yet: differentiate a "
                        "matrix-valued expression instead")

@@ -59,7 +59,8 @@ def test_steps_follow_the_method(rid, cell, wrt, uni, text, latex, kind):
     if kind == "jacobian":
         assert rules[-1].startswith("identify the Jacobian")
         middle = rules[2:-1]
-        assert middle and all("vec" in r or "simplify" in r or "expand" in r for r in middle)
+        assert middle and all("vec" in r or "simplify" in r or "expand" in r or
+                              r.startswith("the differential: ") for r in middle)
         assert any(r.startswith("vec(") for r in middle)
     else:
         assert rules[-1].startswith("identify the gradient")
@@ -82,10 +83,14 @@ def test_steps_follow_the_method(rid, cell, wrt, uni, text, latex, kind):
 def test_differential_step_names_its_rule(rid, cell, wrt, uni, text, latex, kind):
     """The step 'take the differential: ...' says which rule was applied (SPEC §4: 'the rule
     applied at each step in words')."""
-    rule = derive(cell, wrt=wrt).steps[1].rule
-    head, _, named = rule.partition(":")
-    assert head == "take the differential"
-    assert named.strip(), f"no rule named in {rule!r}"
+    steps = derive(cell, wrt=wrt).steps
+    head, _, named = steps[1].rule.partition(":")
+    assert head in ("take the differential", "take the differential, one rule at a time")
+    assert named.strip(), f"no rule named in {steps[1].rule!r}"
+    # one rule a step: each further step of the differential names one identity
+    for s in steps[2:]:
+        if s.rule.startswith("the differential: "):
+            assert ";" not in s.rule and "=" in s.rule
 
 
 def _values(rid, rng):

@@ -37,7 +37,8 @@ def _bare_prefix(e: E.Expr) -> bool:
 
 
 def _is_d(e: E.Expr) -> bool:
-    return isinstance(e, E.D) or (isinstance(e, E.Transpose) and isinstance(e.arg, E.D))
+    return isinstance(e, E.D) or (isinstance(e, E.Transpose) and isinstance(e.arg, E.D)) or (
+        isinstance(e, E.Call) and e.name == "d")
 
 
 class LatexPrinter(Printer):
@@ -125,6 +126,8 @@ class LatexPrinter(Printer):
         simple = isinstance(e.arg, (E.Sym, E.Call)) or (
             isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym))
         name = e.name
+        if name == "d":          # a differential not yet taken: d(XW - Y), d tr(A)
+            return "\\mathrm{d}" + ("\\," + a if isinstance(e.arg, E.Call) else self.paren(a))
         if name == "fro":
             return f"\\left\\|{a}\\right\\|_F"
         if name == "norm2":

@@ -148,6 +148,11 @@ class UnicodePrinter(TextPrinter):
 
     def p_Call(self, e: E.Call) -> str:
         a = e.arg
+        if e.name == "d":        # a differential not yet taken: d(XW - Y), d tr(A), d‖A‖_F
+            inner = self.p(a)
+            if isinstance(a, E.Call):
+                return "d" + ("" if inner.startswith("‖") else " ") + inner
+            return f"d({inner})"
         if e.name == "fro":
             return f"‖{self.p(a)}‖_F"
         if e.name == "norm2":
