@@ -37,6 +37,12 @@ OUTER = "X : n x n\nF = X X'"
 PLAIN = "X, Y : m x n\nZ = X Y' X"           # Kronecker products only: no pictures
 GRADIENT = "X : m x n\nf = sum(exp(X))"      # no K, no diag(vec A)
 CELLS = [TRANSPOSE, GRAM, HADAMARD, EXP, SANDWICH, OUTER, PLAIN, GRADIENT]
+# second derivatives and structured variables record the expressions of their steps too
+MORE = [("X : m x n\nf = tr(X' X X' X)", "X", 2), ("X : m x n\nf = sum(exp(X))", "X", 2),
+        ("X : n x n spd\nf = logdet(X)", "X", 2),
+        ("S : n x n symmetric\nF = S'", "vech(S)", 1),
+        ("L : n x n lower\nF = L'", "vech(L)", 1),
+        ("D : n x n diagonal\nF = exp(D)", "diag(D)", 1)]
 
 
 def vec(a: np.ndarray) -> np.ndarray:
@@ -159,15 +165,33 @@ def test_diagonal_of_a_vector():
 
 # --- which steps show them ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("cell", CELLS)
-def test_static_pictures_sit_under_the_steps_that_show_the_matrices(cell):
-    d = derive(cell, wrt="X")
+@pytest.mark.parametrize("cell,wrt,order", [(c, "X", 1) for c in CELLS] + MORE)
+def test_static_pictures_sit_under_the_steps_that_show_the_matrices(cell, wrt, order):
+    d = derive(cell, wrt=wrt, order=order)
     page = MatdiffDisplay(d).html()
     got = shown(page)
     assert len(got) == len(d.steps)                # every step is listed, the problem first
     for step, names in zip(d.steps, got):
         assert names == expected(step), step.text
     assert shown(d.html()) == got                  # Derivation.html() tells the same story
+
+
+def test_second_derivative_and_structured_pictures_are_the_matrices():
+    h = derive(MORE[0][0], wrt="X", order=2)           # 4 K_nm (X ⊗ Xᵀ) + ...
+    step = next(s for s in h.steps if s.text.startswith("H = "))
+    [svg] = step_pictures(h, step)
+    root, K = read(svg)
+    _, sizes = draw_values(h, None, 0)
+    m, n = sizes["m"], sizes["n"]
+    P = np.random.default_rng(5).standard_normal((n, m))   # K_nm acts on n×m matrices
+    assert root.get("data-matrix") == "K_nm" and np.array_equal(K @ vec(P), vec(P.T))
+    dd = derive(MORE[-1][0], wrt="diag(D)")
+    values, _ = draw_values(dd, None, 0)
+    got = {read(svg)[0].get("data-matrix"): read(svg)[1]
+           for svg in step_pictures(dd, dd.steps[-1])}
+    assert set(got) == {"diag(vec exp(D))", "diag(vec(I_n))"}
+    assert np.allclose(got["diag(vec exp(D))"], np.diag(vec(np.exp(values["D"]))))
+    assert np.array_equal(got["diag(vec(I_n))"], np.diag(vec(np.eye(len(values["D"])))))
 
 
 def test_the_example_cells_have_their_pictures():
