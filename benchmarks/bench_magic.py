@@ -15,6 +15,9 @@ import statistics
 import time
 
 SEED = "X, Y : m x n\nZ = X Y' X"
+# cells whose steps show commutation matrices / diag(vec A): the static output pictures them
+GRAM = "X : m x n\nF = X' X"
+SANDWICH = "A : p x m\nB : n x q\nX : m x n\nF = A exp(X) B"
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -44,10 +47,10 @@ def main() -> None:
     ip.run_line_magic("load_ext", "matdiff_magic")
     load_ms = (time.perf_counter() - t) * 1e3
 
-    def cell(options: str):
+    def cell(options: str, source: str = SEED):
         def run():
             with capture_output() as cap:
-                ip.run_cell(f"%%matdiff {options}\n{SEED}")
+                ip.run_cell(f"%%matdiff {options}\n{source}")
             assert cap.outputs and not cap.stderr, cap.stderr
         return run
 
@@ -59,6 +62,10 @@ def main() -> None:
     rows.append(("`%%matdiff --wrt X`", timed(cell("--wrt X"), repeat)))
     rows.append(("`%%matdiff --wrt X --no-steps`", timed(cell("--wrt X --no-steps"), repeat)))
     rows.append(("`%%matdiff --wrt X --picture`", timed(cell("--wrt X --picture"), repeat)))
+    rows.append(("`%%matdiff --wrt X` on `F = X' X` (5 step pictures of K)",
+                 timed(cell("--wrt X", GRAM), repeat)))
+    rows.append(("`%%matdiff --wrt X` on `F = A exp(X) B` (3 of diag(vec exp(X)))",
+                 timed(cell("--wrt X", SANDWICH), repeat)))
 
     from matdiff_magic import derive
     d = derive(SEED, wrt="X")
@@ -77,6 +84,13 @@ def main() -> None:
     rows.append(("part: `Stepper(d)` (widget built)", timed(lambda: Stepper(d), repeat)))
     rows.append(("part: `d.index_form()`", timed(lambda: d.index_form(), repeat)))
     rows.append(("part: `d.picture()`", timed(lambda: d.picture(), repeat)))
+
+    def step_pictures():   # the picture button on, every step shown: all step pictures
+        s = Stepper(derive(GRAM, wrt="X"))
+        s.picture_button.value = True
+        s.show_all = True
+    rows.append(("part: `Stepper` of `X' X`, picture on, all steps shown",
+                 timed(step_pictures, repeat)))
 
     def toggle():
         s = Stepper(d)

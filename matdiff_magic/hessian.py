@@ -178,10 +178,10 @@ class Hessian(Derivation):
             js.append(j)
             tu, tl = to_unicode(t), to_latex(t)
             if self.mixed:
-                form_u, form_l = _paren_u(j), _paren_l(j)
+                form, form_u, form_l = j, _paren_u(j), _paren_l(j)
             else:
                 bt = simplify(E.transpose(j))
-                form_u, form_l = _paren_u(bt), _paren_l(bt)
+                form, form_u, form_l = bt, _paren_u(bt), _paren_l(bt)
             a = self._rules(["A"])   # a letter the cell does not use
             self._step(f"tr({a}ᵀ d{x.name}) = vec({a})ᵀ vec d{x.name}; "
                        + (self._rules(rules2) if rules2 else "vec dY") +
@@ -190,13 +190,13 @@ class Hessian(Derivation):
                        f"tr(({tu})ᵀ {dx_u}) = ({_vec_u(x)})ᵀ {form_u} "
                        f"({_vec_u(y)})",
                        f"\\operatorname{{tr}}\\left(\\left({tl}\\right)^\\top {dx_l}\\right) = "
-                       f"({_vec_l(x)})^\\top {form_l} \\, {_vec_l(y)}")
+                       f"({_vec_l(x)})^\\top {form_l} \\, {_vec_l(y)}", form)
         jsum = simplify(E.add(*js))
         if self.mixed:
             h = canonical(jsum)
             self._step("collect the terms: vec(A + B) = vec A + vec B; simplify",
                        f"{d2_u} = ({_vec_u(x)})ᵀ {_paren_u(h)} ({_vec_u(y)})",
-                       f"{d2_l} = ({_vec_l(x)})^\\top {_paren_l(h)} \\, {_vec_l(y)}")
+                       f"{d2_l} = ({_vec_l(x)})^\\top {_paren_l(h)} \\, {_vec_l(y)}", h)
             self._identify2(h)
             return h
         b = canonical(simplify(E.transpose(jsum)))
@@ -204,13 +204,13 @@ class Hessian(Derivation):
         self._step("collect the terms: the second differential as a quadratic form "
                    f"{d2_u} = (vec {dx_u})ᵀ B (vec {dx_u})",
                    f"{d2_u} = ({_vec_u(x)})ᵀ {_paren_u(b)} ({_vec_u(x)}),  B = {to_unicode(b)}",
-                   f"{d2_l} = ({_vec_l(x)})^\\top {_paren_l(b)} \\, {_vec_l(x)}")
+                   f"{d2_l} = ({_vec_l(x)})^\\top {_paren_l(b)} \\, {_vec_l(x)}", b)
         if b == bt:
             h = min((b, bt), key=lambda e: len(to_unicode(e)))
             self._step("second identification theorem: H = ½(B + Bᵀ); here Bᵀ = B (B is the "
                        "Jacobian of a gradient, symmetric), so H = B",
                        f"H = ½(B + Bᵀ) = {to_unicode(h)}",
-                       f"H = \\tfrac{{1}}{{2}}\\left(B + B^\\top\\right) = {to_latex(h)}")
+                       f"H = \\tfrac{{1}}{{2}}\\left(B + B^\\top\\right) = {to_latex(h)}", h)
         else:
             half = Fraction(1, 2)
             raw = E.add(*(E.scale(half, t) for t in _terms(b) + _terms(bt)))
@@ -218,7 +218,7 @@ class Hessian(Derivation):
             self._step("second identification theorem: d²f = (vec dX)ᵀ B (vec dX) gives "
                        "H = ½(B + Bᵀ), the symmetric part of B",
                        f"H = ½(B + Bᵀ) = {to_unicode(h)}",
-                       f"H = \\tfrac{{1}}{{2}}\\left(B + B^\\top\\right) = {to_latex(h)}")
+                       f"H = \\tfrac{{1}}{{2}}\\left(B + B^\\top\\right) = {to_latex(h)}", h)
         self._identify2(h)
         return h
 
@@ -244,7 +244,7 @@ class Hessian(Derivation):
             rule = (f"identify the Hessian: d²{n} = (vec d{x.name})ᵀ H (vec d{x.name}) with H "
                     f"symmetric gives ∂²{n}/∂(vec {x.name})∂(vec {x.name})ᵀ = H, {size}")
         self._step(rule, f"∂²{n}/∂(vec {x.name})∂(vec {y.name})ᵀ = {to_unicode(h)}",
-                   f"{lhs_l} = {to_latex(h)}")
+                   f"{lhs_l} = {to_latex(h)}", h)
 
     def _at_point(self, subst: dict[E.Sym, E.Sym]) -> E.Expr:
         """H with the properties of the point used (Xᵀ = X for X spd, ...): a last step."""
@@ -257,7 +257,7 @@ class Hessian(Derivation):
             self._step(f"at the point ({names}) the properties apply, e.g. Xᵀ = X for a "
                        "symmetric X; the result above holds at every point",
                        f"H = {to_unicode(h)}  at the point",
-                       f"H = {to_latex(h)} \\quad \\text{{at the point}}")
+                       f"H = {to_latex(h)} \\quad \\text{{at the point}}", h)
         return h
 
     # --- public --------------------------------------------------------------------------------

@@ -202,11 +202,12 @@ class StructuredDerivation(Derivation):
             self._step(f"identify the gradient G as if the {nn} entries of {x.name} were "
                        f"independent: d{n} = tr(Gᵀ d{x.name}), evaluated at a {point} "
                        f"{x.name} (no property of d{x.name} is used)",
-                       f"G = {to_unicode(result)}", f"G = {to_latex(result)}")
+                       f"G = {to_unicode(result)}", f"G = {to_latex(result)}", result)
         else:
             self._step(f"identify the Jacobian J as if the entries of {x.name} were "
                        f"independent: vec d{n} = J vec d{x.name}, evaluated at a {point} "
-                       f"{x.name}", f"J = {to_unicode(result)}", f"J = {to_latex(result)}")
+                       f"{x.name}", f"J = {to_unicode(result)}", f"J = {to_latex(result)}",
+                       result)
 
     def _compose(self, free: E.Expr) -> E.Expr:
         s, x, n = self.structure, self.wrt, self.name
@@ -223,7 +224,7 @@ class StructuredDerivation(Derivation):
                        f"d{x.name} = unvec({dn} d vech {x.name}): symmetric, otherwise "
                        "arbitrary",
                        f"vec {dx_u} = {to_unicode(E.dup(nn))} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(E.dup(nn))} {dv_l}")
+                       f"\\operatorname{{vec}} {dx_l} = {to_latex(E.dup(nn))} {dv_l}", E.dup(nn))
         elif s.kind == "lower":
             ln = to_unicode(E.elim(nn))
             self._step(f"substitute the structure: {x.name} is lower triangular, so its free "
@@ -232,26 +233,28 @@ class StructuredDerivation(Derivation):
                        f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec({ln}ᵀ "
                        f"d vech {x.name})",
                        f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}")
+                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}",
+                       s.embedding())
         else:
             self._step(f"substitute the structure: {x.name} is diagonal, so its free "
                        f"coordinates are its diagonal diag {x.name} ({k} entries) and "
                        f"d{x.name} = diag(d diag {x.name}); vec(diag x) = diag(vec I)(1 ⊗ I) x",
                        f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}")
+                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}",
+                       s.embedding())
         if self.kind == "gradient":
             return self._compose_gradient(free, dv_u, dv_l)
         raw = E.mul(free, s.embedding())
         emb = to_unicode(s.embedding())
         self._step(f"chain the two: vec d{n} = J vec d{x.name} = J {emb} d {s.coord}",
                    f"vec d{n} = {_paren_u(raw)} {dv_u}",
-                   f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {dv_l}")
+                   f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {dv_l}", raw)
         j = tidy(raw)
         if j != raw:
             self._step("simplify: K_{n,n} D_n = D_n (vec of a symmetric matrix is unchanged by "
                        "transposition), L_n D_n = I, L_n L_nᵀ = I, mixed-product rule",
                        f"vec d{n} = {_paren_u(j)} {dv_u}",
-                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {dv_l}")
+                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {dv_l}", j)
         return j
 
     def _compose_gradient(self, g: E.Expr, dv_u: str, dv_l: str) -> E.Expr:
@@ -274,7 +277,7 @@ class StructuredDerivation(Derivation):
                     f"{x.name}")
         result = simplify(result)
         self._step(rule, f"d{n} = ({to_unicode(result)})ᵀ {dv_u}",
-                   f"\\mathrm{{d}}{n} = \\left({to_latex(result)}\\right)^\\top {dv_l}")
+                   f"\\mathrm{{d}}{n} = \\left({to_latex(result)}\\right)^\\top {dv_l}", result)
         if s.kind == "vech":
             self._matrix_forms(g)
         return result
@@ -314,14 +317,14 @@ class StructuredDerivation(Derivation):
                        f"{k} entries ({conv})",
                        f"∂{n}/∂{coord} = {to_unicode(result)}",
                        f"\\frac{{\\partial {n}}}{{\\partial {self._coord_l()}}} = "
-                       f"{to_latex(result)}")
+                       f"{to_latex(result)}", result)
         else:
             rows = self.target.shape[0] * self.target.shape[1]
             self._step(f"identify the Jacobian: vec d{n} = J d {coord} gives ∂vec {n}/∂("
                        f"{coord})ᵀ = J, of size {rows.pretty()}×{k} (numerator layout)",
                        f"∂vec {n}/∂({coord})ᵀ = {to_unicode(result)}",
                        f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
-                       f"({self._coord_l()})^\\top}} = {to_latex(result)}")
+                       f"({self._coord_l()})^\\top}} = {to_latex(result)}", result)
 
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt_spec}: {self.result}>"

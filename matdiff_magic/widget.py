@@ -313,6 +313,8 @@ class Stepper:
         self.index = self.index + delta
 
     def _picture(self) -> str:
+        """The derivative's picture, then the pictures of the commutation matrices and
+        diag(vec A) factors in the result (always shown); built on first request."""
         d = self.derivation
         if d.layout not in self._pictures:
             try:
@@ -321,6 +323,7 @@ class Stepper:
             except Exception as exc:  # shown in place of the picture, the widget stays usable
                 self._pictures[d.layout] = (f'<div class="matdiff-picture-error">no picture: '
                                             f"{html.escape(str(exc))}</div>")
+            self._pictures[d.layout] += _step_pictures(d, d.steps[-1])
         return self._pictures[d.layout]
 
     # --- drawing -----------------------------------------------------------------------------
@@ -333,9 +336,11 @@ class Stepper:
         self.title_html.value = _title(d)
         self.problem_html.value = _math(steps[0].latex)
         self.result_html.value = result_box_html(d)
+        # the pictures of K and diag(vec A) in the steps shown, on request (computed lazily)
+        pictured = d if self.picture_button.value else None
         self.rule_html.value = _rule(steps[i].rule)
-        self.step_html.value = step_html(steps[i])
-        self.all_html.value = steps_html(steps[:last], 1) if everything else ""
+        self.step_html.value = step_html(steps[i], pictured)
+        self.all_html.value = steps_html(steps[:last], 1, pictured) if everything else ""
         self.counter.value = (f"all {last + 1} steps" if everything else
                               f"step {i + 1} of {last + 1}")
 
@@ -421,6 +426,12 @@ class Stepper:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+def _step_pictures(d, step) -> str:
+    """The pictures of the special matrices in a step, or '' (see render.picture)."""
+    from .render.picture import step_pictures_html
+    return step_pictures_html(d, step)
+
+
 def _show(widget, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
@@ -502,10 +513,12 @@ class MatdiffDisplay:
                 svg = picture_svg(d)
             except MatdiffError as exc:   # the derivation stands; say why there is no picture
                 svg = f"no picture: {html.escape(str(exc))}"
+            if not self.show_steps:   # the result's K and diag(vec A); else under its step
+                svg += _step_pictures(d, d.steps[-1])
             out.append(f'<div class="matdiff-picture">{svg}</div>')
         if self.show_steps and len(d.steps) > 1:
             out.append(f'<div class="matdiff-steps-static"><b>the steps</b>'
-                       f"{steps_html(d.steps, 1)}</div>")
+                       f"{steps_html(d.steps, 1, d)}</div>")
         out.append("</div>")
         return "".join(out)
 

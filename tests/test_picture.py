@@ -85,38 +85,3 @@ def test_too_large_is_refused():
     with pytest.raises(MatdiffError, match="at most"):
         d.picture(dims={"m": 10, "n": 10})
 
-
-def _matrix(svg: str) -> np.ndarray:
-    root = ET.fromstring(svg)
-    cs = [r for r in root.iter(SVG + "rect") if r.get("class") == "cell"]
-    n = int(round(len(cs) ** 0.5))
-    out = np.zeros((n, n))
-    for c in cs:
-        out[int(c.get("data-row")), int(c.get("data-col"))] = float(c.get("data-value"))
-    return out
-
-
-def test_commutation_picture_is_the_commutation_matrix():
-    from matdiff_magic.numeric import commutation
-    from matdiff_magic.render.picture import commutation_svg
-    K = _matrix(commutation_svg(2, 3))
-    assert np.array_equal(K, commutation(2, 3))
-    A = np.arange(6.0).reshape(2, 3)
-    assert np.array_equal(K @ A.reshape(-1, order="F"), A.T.reshape(-1, order="F"))
-
-
-def test_diag_vec_picture_and_steps_that_show_them():
-    from matdiff_magic.render.picture import diag_vec_svg
-    from matdiff_magic.widget import MatdiffDisplay, Stepper
-    assert np.array_equal(_matrix(diag_vec_svg(2, 3)), np.eye(6))
-    assert "a21" in diag_vec_svg(2, 3)         # vec order: a11, a21, a12, ...
-    t = derive("X : m x n\nX'", wrt="X")
-    page = MatdiffDisplay(t).html()
-    assert page.count('class="matdiff-pattern-svg"') == 1 and "K_2,3" in page
-    s = Stepper(t)
-    k = next(i for i, st in enumerate(t.steps) if "= K vec" in st.rule)
-    s.index = k
-    assert "matdiff-pattern-svg" in s.step_html.value
-    h = MatdiffDisplay(derive("X : m x n\nX .* X", wrt="X")).html()
-    assert "diag(vec A) for A 2×3" in h
-    assert "matdiff-pattern-svg" not in MatdiffDisplay(derive(JAC, wrt="X")).html()

@@ -150,19 +150,22 @@ def result_box_html(d, prefix: str = "") -> str:
             f"</div>{index_html(d)}</div>")
 
 
-def step_html(step) -> str:
-    """A step's equation, then small pictures of a commutation matrix or diag(vec A) when
-    its rule introduces one."""
-    from .picture import rule_pictures
-    return equation_html(step.latex) + rule_pictures(step.rule)
+def step_html(step, d=None) -> str:
+    """A step's equation; given its derivation ``d``, then small pictures of the
+    commutation matrices and diag(vec A) factors the step shows (at the picture's values)."""
+    if d is None:
+        return equation_html(step.latex)
+    from .picture import step_pictures_html
+    return equation_html(step.latex) + step_pictures_html(d, step)
 
 
-def steps_html(steps, start: int = 1) -> str:
-    """Numbered steps, each with its rule above its equation."""
+def steps_html(steps, start: int = 1, d=None) -> str:
+    """Numbered steps, each with its rule above its equation (and its pictures, given the
+    derivation ``d``: see :func:`step_html`)."""
     return "".join(
         f'<div class="matdiff-step-item">'
         f"{rule_html(s.rule, f'<span class=matdiff-stepno>step {k}</span> · ')}"
-        f"{step_html(s)}</div>" for k, s in enumerate(steps, start))
+        f"{step_html(s, d)}</div>" for k, s in enumerate(steps, start))
 
 
 def derivation_html(d) -> str:
@@ -170,7 +173,7 @@ def derivation_html(d) -> str:
     body = [STYLE, '<div class="matdiff matdiff-view">', equation_html(d.steps[0].latex),
             result_box_html(d)]
     if len(d.steps) > 1:
-        body.append(f'<div class="matdiff-steps-static"><b>the steps</b>{steps_html(d.steps)}'
+        body.append(f'<div class="matdiff-steps-static"><b>the steps</b>{steps_html(d.steps, 1, d)}'
                     "</div>")
     body.append("</div>")
     return "".join(body)

@@ -12,6 +12,7 @@ Deterministic: fixed seed, fixed number formatting; each cell keeps its value in
 from __future__ import annotations
 
 import html
+import weakref
 
 import numpy as np
 
@@ -109,53 +110,159 @@ def picture_svg(d, seed: int = 0, dims: dict | None = None) -> str:
     return "\n".join(out)
 
 
-def _pattern_svg(cells: list[tuple[int, int, str]], size: int, caption: str) -> str:
-    """A small size×size 0/1 pattern: the listed cells filled and labelled, others blank."""
-    c, pad, top = 16, 3, 16
-    width = max(size * c + 2 * pad, 6 * len(caption) + 2 * pad)
-    height = size * c + top + pad
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="matdiff-pattern-svg" '
-           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
-           f"<title>{html.escape(caption)}</title>",
-           f'<text x="{pad}" y="11" font-size="10" font-family="sans-serif">'
-           f"{html.escape(caption)}</text>"]
-    filled = {(i, j): label for i, j, label in cells}
-    for i in range(size):
-        for j in range(size):
-            label = filled.get((i, j))
-            out.append(f'<rect class="cell" x="{pad + j * c}" y="{top + i * c}" width="{c}" '
-                       f'height="{c}" fill="{"#c6dafc" if label else "#ffffff"}" '
-                       f'stroke="#ddd" data-row="{i}" data-col="{j}" '
-                       f'data-value="{1 if label else 0}"/>')
-            if label:
-                out.append(f'<text x="{pad + j * c + 2}" y="{top + i * c + 11}" '
-                           f'font-size="8" font-family="sans-serif">{label}</text>')
+# --- the special matrices of a step: commutation matrices and diagonals ----------------------
+
+STEP_CELL = 10       # pixels per entry in a step's small pictures
+
+
+def special_matrices(e: E.Expr | None) -> list[E.Expr]:
+    """The commutation matrices K_rc and the diagonal matrices diag(v) (diag(vec A) and the
+    like) in ``e``, each once, in reading order (left to right); none in a differential."""
+    out: list[E.Expr] = []
+    seen: set[E.Expr] = set()
+
+    def walk(x: E.Expr) -> None:
+        special = isinstance(x, E.Comm) or (isinstance(x, E.Call) and x.name == "diag"
+                                            and not E.has_d(x))
+        if special:
+            if x not in seen:
+                seen.add(x)
+                out.append(x)
+            return
+        for c in x.children:
+            walk(c)
+
+    if e is not None:
+        walk(e)
+    return out
+
+
+def _dim_names(e: E.Expr) -> list[str]:
+    """The size names in the shape of ``e`` (n for the triangular n(n+1)/2), sorted."""
+    from ..dims import tri_base
+    names = set()
+    for d in e.shape:
+        for name, _ in d.factors:
+            names.add(tri_base(name) or name)
+    return sorted(names)
+
+
+def _explain(e: E.Expr, env) -> str:
+    """What the matrix does, in one line, at the sizes of ``env``."""
+    from .text import to_unicode
+    if isinstance(e, E.Comm):
+        return (f"a permutation: {to_unicode(e)} vec P = vec Pᵀ for P "
+                f"{env.dim(e.r)}×{env.dim(e.c)}")
+    return f"the entries of {to_unicode(e.arg)}, in order, on the diagonal"
+
+
+def special_matrix_svg(e: E.Expr, env) -> str:
+    """A small SVG of one commutation matrix or diag(v) at the sizes and values of ``env``
+    (an Env of :func:`derivative_values`): nonzero entries coloured as in
+    :func:`picture_svg`, zeros blank (not drawn), a light grid of the entries, and for
+    K_rc the lines between its c×r blocks (one 1 in each). Each nonzero cell keeps its
+    row, column and value in ``data-*`` attributes; ``data-rows`` / ``data-cols`` give the
+    size."""
+    from ..numeric import value
+    from .text import to_unicode
+    rows, cols = env.shape(e)
+    names = _dim_names(e)
+    at = ", ".join(f"{k} = {env.sizes[k]}" for k in names if k in env.sizes)
+    head = f"{to_unicode(e)} ({e.shape[0].pretty()}×{e.shape[1].pretty()})"
+    caption = f"{head} at {at}: {rows}×{cols}" if at else f"{head}: {rows}×{cols}"
+    if rows > MAX_SIDE or cols > MAX_SIDE:
+        raise MatdiffError(f"{head} is {rows}×{cols} at {at or 'these sizes'}: a picture shows "
+                           f"at most {MAX_SIDE}×{MAX_SIDE}")
+    line2 = _explain(e, env)
+    with np.errstate(all="ignore"):
+        values = np.atleast_2d(value(e, env))
+    if not np.all(np.isfinite(values)):
+        raise MatdiffError(f"{to_unicode(e)} is not finite at the values drawn")
+    scale = float(np.max(np.abs(values))) if values.size else 0.0
+    c, pad, top = STEP_CELL, 4, 30
+    width = max(cols * c + 2 * pad, 6 * max(len(caption), len(line2)) + 2 * pad)
+    height = rows * c + top + pad
+    kind = "commutation" if isinstance(e, E.Comm) else "diagonal"
+    x0, y0, x1, y1 = pad, top, pad + cols * c, top + rows * c
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="matdiff-special-svg" '
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           f'data-matrix="{html.escape(to_unicode(e))}" data-kind="{kind}" '
+           f'data-rows="{rows}" data-cols="{cols}" role="img">',
+           f"<title>{html.escape(caption)}; {html.escape(line2)}</title>",
+           f'<text x="{pad}" y="12" font-size="11" font-family="sans-serif">'
+           f"{html.escape(caption)}</text>",
+           f'<text x="{pad}" y="25" font-size="10" font-family="sans-serif" fill="#555">'
+           f"{html.escape(line2)}</text>"]
+    grid = [f"M{x0 + k * c} {y0}V{y1}" for k in range(1, cols)]
+    grid += [f"M{x0} {y0 + k * c}H{x1}" for k in range(1, rows)]
+    if grid:
+        out.append(f'<path class="grid" d="{"".join(grid)}" stroke="#eee" stroke-width="1" '
+                   'fill="none"/>')
+    for i, j in zip(*np.nonzero(np.abs(values) > ZERO * scale)):
+        v = float(values[i, j])
+        out.append(f'<rect class="cell" x="{x0 + j * c}" y="{y0 + i * c}" width="{c}" '
+                   f'height="{c}" fill="{_colour(v, scale)}" data-row="{i}" data-col="{j}" '
+                   f'data-value="{v:.6g}"/>')
+    if isinstance(e, E.Comm):   # K_rc: rc blocks of c×r, one 1 in each
+        br, bc = env.dim(e.c), env.dim(e.r)
+        lines = [f"M{x0 + k * c} {y0}V{y1}" for k in range(bc, cols, bc)]
+        lines += [f"M{x0} {y0 + k * c}H{x1}" for k in range(br, rows, br)]
+        if lines:
+            out.append(f'<path class="block" d="{"".join(lines)}" stroke="#555" '
+                       'stroke-width="1" fill="none"/>')
+    out.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" '
+               'stroke="#999" stroke-width="1"/>')
     out.append("</svg>")
     return "\n".join(out)
 
 
-def commutation_svg(r: int = 2, c: int = 3) -> str:
-    """K_{r,c} at small sizes: K vec A = vec Aᵀ for A of shape r×c (a permutation)."""
-    cells = []
-    for i in range(r):
-        for j in range(c):
-            cells.append((j + c * i, i + r * j, "1"))   # vec(Aᵀ)[j + c i] = vec(A)[i + r j]
-    return _pattern_svg(cells, r * c, f"K_{r},{c}: vec A ↦ vec Aᵀ for A {r}×{c}")
+_STEP_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def diag_vec_svg(r: int = 2, c: int = 3) -> str:
-    """diag(vec A) at small sizes: the entries of A, column by column, on the diagonal."""
-    cells = [(i + r * j, i + r * j, f"a{i + 1}{j + 1}") for j in range(c) for i in range(r)]
-    return _pattern_svg(cells, r * c, f"diag(vec A) for A {r}×{c}")
+def _env(d, seed: int, dims: dict | None):
+    """The Env of the values :func:`picture_svg` draws (cached per derivation)."""
+    from ..numeric import make_env
+    from ..sample import draw_values
+    cache = _STEP_CACHE.setdefault(d, {})
+    key = ("env", seed, tuple(sorted((dims or {}).items())))
+    if key not in cache:
+        try:
+            values, sizes = draw_values(d, dims, seed)
+            cache[key] = make_env(d.cell.symbols, values, sizes)
+        except Exception as exc:   # reported where the pictures would be
+            cache[key] = exc
+    return cache[key]
 
 
-def rule_pictures(rule: str) -> str:
-    """Small pictures of the special matrices a rule introduces (K, diag(vec A))."""
+def step_pictures(d, step, seed: int = 0, dims: dict | None = None) -> list[str]:
+    """The small pictures of the commutation matrices and diag(v) factors that ``step``
+    shows (its ``expr``), one SVG each (or a note saying why there is none), at the values
+    and sizes of the derivation's picture (``seed``, ``dims``); cached per derivation, so a
+    matrix seen in several steps is drawn once."""
+    found = special_matrices(getattr(step, "expr", None))
+    if not found:
+        return []
+    cache = _STEP_CACHE.setdefault(d, {})
+    env = _env(d, seed, dims)
     out = []
-    if "= K vec" in rule:
-        out.append(commutation_svg())
-    if "diag(vec A)" in rule:
-        out.append(diag_vec_svg())
-    if not out:
+    for e in found:
+        key = ("svg", e, seed, tuple(sorted((dims or {}).items())))
+        if key not in cache:
+            try:
+                if isinstance(env, Exception):
+                    raise env
+                cache[key] = special_matrix_svg(e, env)
+            except Exception as exc:   # the step stands; say why there is no picture
+                from .text import to_unicode
+                cache[key] = (f'<div class="matdiff-special-error">no picture of '
+                              f"{html.escape(to_unicode(e))}: {html.escape(str(exc))}</div>")
+        out.append(cache[key])
+    return out
+
+
+def step_pictures_html(d, step, seed: int = 0, dims: dict | None = None) -> str:
+    """:func:`step_pictures` in one row under the step's equation, or '' when it shows none."""
+    pictures = step_pictures(d, step, seed, dims)
+    if not pictures:
         return ""
-    return f'<div class="matdiff-rule-pictures">{"".join(out)}</div>'
+    return f'<div class="matdiff-rule-pictures">{"".join(pictures)}</div>'
