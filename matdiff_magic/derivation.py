@@ -139,6 +139,35 @@ class Derivation:
                        f"∂{n}/∂{xn}ᵀ = {to_unicode(self.result)}",
                        f"\\frac{{\\partial {n}}}{{\\partial {to_latex(wrt)}^\\top}} = "
                        f"{to_latex(self.result)}", self.result)
+        self.index_step = False   # whether the last step is the result entry by entry
+        if getattr(self, "wrt_spec", None) is None:
+            self._entrywise()
+
+    @property
+    def result_step(self) -> Step:
+        """The step that states the result (the entry-wise form, when shown, comes after)."""
+        return self.steps[-2] if getattr(self, "index_step", False) else self.steps[-1]
+
+    def _entrywise(self) -> None:
+        """The result entry by entry with Kronecker deltas, as a last step (when it has such
+        a form): ∂Z_ij/∂X_kl = δ_ik (YᵀX)_lj + (XYᵀ)_ik δ_jl."""
+        from .render.index import index_form
+        try:
+            form = index_form(self)
+        except (MatdiffError, E.ShapeError):
+            return
+        self._index = form
+        x, n = self.wrt.name, self.name
+        rule = (f"entry by entry: the derivative with respect to each entry {x}_kl of {x}"
+                if self.kind == "gradient" else
+                f"entry by entry: ∂{n}_ij/∂{x}_kl is the entry of the Jacobian in the row of "
+                f"{n}_ij and the column of {x}_kl (column-major vec)")
+        if "δ" in form.text:
+            rule += "; δ is the Kronecker delta (1 when its indices are equal, else 0)"
+        if any(t.sums for t in form.terms):
+            rule += "; a repeated index is summed over"
+        self._step(rule, form.text, form.latex)
+        self.index_step = True
 
     # --- recording ---------------------------------------------------------------------------
     def _step(self, rule: str, text: str, latex: str, expr: E.Expr | None = None) -> None:
@@ -495,6 +524,9 @@ class Derivation:
         """The result entry by entry with Kronecker deltas: every ∂F_ij/∂X_kl (or ∂f/∂X_kl),
         e.g. ∂Z_ij/∂X_kl = δ_ik (YᵀX)_lj + (XYᵀ)_ik δ_jl; an IndexForm with ``text``,
         ``latex`` and ``evaluate``. Raises MatdiffError for a form it cannot write."""
+        form = getattr(self, "_index", None)
+        if form is not None:
+            return form
         from .render.index import index_form
         return index_form(self)
 

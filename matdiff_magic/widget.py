@@ -194,7 +194,7 @@ class Stepper:
         self._cache = {derivation.layout: (derivation, check)}
         self._pictures: dict[str, str] = {}
         self._busy = False
-        n = len(derivation.steps)
+        n = len(derivation.steps) - int(getattr(derivation, "index_step", False))
 
         self.style_html = w.HTML(STYLE)
         self.title_html = w.HTML(_title(derivation))
@@ -290,7 +290,10 @@ class Stepper:
     # --- state -------------------------------------------------------------------------------
     @property
     def last(self) -> int:
-        return len(self.derivation.steps) - 1
+        """The index of the step stating the result (the entry-wise form after it is shown
+        in the result box)."""
+        d = self.derivation
+        return len(d.steps) - 1 - int(getattr(d, "index_step", False))
 
     @property
     def index(self) -> int:
@@ -323,7 +326,7 @@ class Stepper:
             except Exception as exc:  # shown in place of the picture, the widget stays usable
                 self._pictures[d.layout] = (f'<div class="matdiff-picture-error">no picture: '
                                             f"{html.escape(str(exc))}</div>")
-            self._pictures[d.layout] += _step_pictures(d, d.steps[-1])
+            self._pictures[d.layout] += _step_pictures(d, getattr(d, "result_step", d.steps[-1]))
         return self._pictures[d.layout]
 
     # --- drawing -----------------------------------------------------------------------------
@@ -469,8 +472,9 @@ class MatdiffDisplay:
     # --- the static face ---------------------------------------------------------------------
     def text(self) -> str:
         d = self.derivation
-        body = d.text() if self.show_steps else d.steps[-1].text
-        form = entrywise(d)
+        shown = getattr(d, "index_step", False) and self.show_steps
+        body = d.text() if self.show_steps else getattr(d, "result_step", d.steps[-1]).text
+        form = None if shown else entrywise(d)
         if form is not None:   # as in the result box of the HTML
             body += "\n" + ("   " if self.show_steps else "") + f"entry by entry: {form.text}"
         if self.check is not None:
@@ -485,8 +489,10 @@ class MatdiffDisplay:
             from .derivation import steps_latex_rows
             lines = steps_latex_rows(self.derivation.steps)
         else:
-            lines = [f"&{s.latex}" for s in self.derivation.steps[-1:]]
-        form = entrywise(self.derivation)
+            d = self.derivation
+            lines = [f"&{getattr(d, 'result_step', d.steps[-1]).latex}"]
+        shown = getattr(self.derivation, "index_step", False) and self.show_steps
+        form = None if shown else entrywise(self.derivation)
         if form is not None:
             lines.append(f"&\\text{{entry by entry: }} {form.latex}")
         if self.verdict is not None:   # the claim's verdict, as text
@@ -514,7 +520,7 @@ class MatdiffDisplay:
             except MatdiffError as exc:   # the derivation stands; say why there is no picture
                 svg = f"no picture: {html.escape(str(exc))}"
             if not self.show_steps:   # the result's K and diag(vec A); else under its step
-                svg += _step_pictures(d, d.steps[-1])
+                svg += _step_pictures(d, getattr(d, "result_step", d.steps[-1]))
             out.append(f'<div class="matdiff-picture">{svg}</div>')
         if self.show_steps and len(d.steps) > 1:
             out.append(f'<div class="matdiff-steps-static"><b>the steps</b>'

@@ -29,7 +29,9 @@ def test_main_prints_steps_and_result(capsys):
     assert lines[0].startswith("1. the problem")
     assert "take the differential" in out
     assert "vec(PB) = (Bᵀ ⊗ I) vec P" in out   # the identity's X renamed: the cell has one
-    assert lines[-1].strip() == f"∂vec F/∂(vec X)ᵀ = {XYX_RESULT}"
+    assert lines[-3].strip() == f"∂vec F/∂(vec X)ᵀ = {XYX_RESULT}"
+    assert lines[-2].startswith("7. entry by entry")          # then the result entry-wise
+    assert lines[-1].strip() == "∂F_ij/∂X_kl = δ_ik (XᵀY)_jl + (XYᵀ)_ik δ_jl"
 
 
 def test_main_no_steps_prints_only_the_result(capsys):
@@ -49,7 +51,8 @@ def test_main_latex_steps(capsys):
     out, _ = capsys.readouterr()
     lines = out.strip().splitlines()
     assert len(lines) >= 4
-    assert lines[-1].endswith(r"X^{\top} Y \otimes I_{m} + I_{n} \otimes X Y^{\top}")
+    assert lines[-2].endswith(r"X^{\top} Y \otimes I_{m} + I_{n} \otimes X Y^{\top}")
+    assert lines[-1].endswith(r"\delta_{jl}")
     assert "ᵀ" not in out and "⊗" not in out
 
 
@@ -129,7 +132,7 @@ def test_main_check(capsys):
 def test_module_prints_steps_and_result():
     r = run_module(XYX)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().splitlines()[-1].strip().endswith(XYX_RESULT)
+    assert r.stdout.strip().splitlines()[-3].strip().endswith(XYX_RESULT)
     assert r.stderr == ""
 
 

@@ -85,13 +85,16 @@ def test_problem_is_always_at_the_top(stepper, jac):
 
 
 def test_initial_state_shows_the_answer(stepper, jac):
-    last = len(jac.steps) - 1
+    assert jac.index_step and jac.result_step is jac.steps[-2]
+    last = len(jac.steps) - 2   # the entry-wise last step is in the result box
     assert stepper.index == last and stepper.slider.value == last
     assert stepper.slider.min == 0 and stepper.slider.max == last
     assert not stepper.prev_button.disabled and stepper.next_button.disabled
     assert stepper.result_visible                      # no click needed
     assert esc(jac.latex()) in stepper.result_html.value
-    assert rule_markup(jac.steps[-1].rule) in stepper.result_html.value
+    assert rule_markup(jac.result_step.rule) in stepper.result_html.value
+    assert rule_markup(jac.steps[-1].rule) in stepper.result_html.value   # entry by entry
+    assert esc(jac.steps[-1].latex) in stepper.result_html.value
     assert not visible(stepper.step_html)              # the result is shown once
     assert not visible(stepper.all_html)
     assert not visible(stepper.badge)  # no check given
@@ -100,7 +103,7 @@ def test_initial_state_shows_the_answer(stepper, jac):
 
 def test_each_equation_is_display_math_with_its_rule_above(stepper, jac):
     stepper.index = 0
-    for i, step in enumerate(jac.steps[:-1]):
+    for i, step in enumerate(jac.steps[:-2]):
         assert stepper.index == i
         assert stepper.step_html.value == (f'<div class="matdiff-eq">$${esc(step.latex)}$$'
                                            "</div>")
@@ -111,10 +114,11 @@ def test_each_equation_is_display_math_with_its_rule_above(stepper, jac):
 def test_one_step_counter(stepper, jac):
     stepper.index = 2
     shown = stepper.shown_html()
-    assert "of " + str(len(jac.steps)) not in shown     # the counter is the only one
-    assert stepper.counter.value == f"step 3 of {len(jac.steps)}"
+    n = stepper.last + 1
+    assert "of " + str(n) not in shown     # the counter is the only one
+    assert stepper.counter.value == f"step 3 of {n}"
     stepper.show_all = True
-    assert stepper.counter.value == f"all {len(jac.steps)} steps"   # nothing stale
+    assert stepper.counter.value == f"all {n} steps"   # nothing stale
     assert not visible(stepper.slider) and not visible(stepper.prev_button)
 
 
@@ -146,13 +150,13 @@ def test_slider_moves_the_step(stepper, jac):
     stepper.slider.value = 3
     assert stepper.index == 3
     assert esc(jac.steps[3].latex) in stepper.step_html.value
-    assert stepper.counter.value == f"step 4 of {len(jac.steps)}"
+    assert stepper.counter.value == f"step 4 of {stepper.last + 1}"
     stepper.next_button.click()
     assert stepper.slider.value == 4
 
 
 def test_bounds(stepper, jac):
-    last = len(jac.steps) - 1
+    last = len(jac.steps) - 2
     stepper.index = 0
     stepper.prev_button.click()  # a click on a disabled button still does nothing harmful
     assert stepper.index == 0
@@ -167,13 +171,13 @@ def test_bounds(stepper, jac):
 
 
 def test_result_box_stays_while_stepping(stepper, jac):
-    last = len(jac.steps) - 1
+    last = len(jac.steps) - 2
     stepper.index = last - 1
     assert stepper.result_visible and visible(stepper.step_html)
     stepper.next_button.click()
     assert stepper.result_visible
     assert esc(jac.latex()) in stepper.result_html.value
-    assert rule_markup(jac.steps[-1].rule) in stepper.result_html.value
+    assert rule_markup(jac.result_step.rule) in stepper.result_html.value
     assert "matdiff-result" in stepper.result_html._dom_classes
     assert "matdiff-result-box" in stepper.result_html.value  # highlighted: a bordered box
     assert "mn×mn" in stepper.result_html.value               # with the Jacobian's size
@@ -217,8 +221,9 @@ def test_layout_toggle_rederives_a_jacobian(stepper, jac):
     stepper.index = stepper.last
     stepper.layout_toggle.value = "denominator"
     assert stepper.derivation.layout == "denominator"
-    assert stepper.index == stepper.last == len(den.steps) - 1  # still at the result
-    assert stepper.slider.max == len(den.steps) - 1
+    # still at the result
+    assert stepper.index == stepper.last == len(den.steps) - 1 - den.index_step
+    assert stepper.slider.max == len(den.steps) - 1 - den.index_step
     assert esc(den.latex()) in stepper.result_html.value
     assert "Y^{\\top} X \\otimes I_{m}" in stepper.result_html.value
     assert esc(jac.latex()) not in stepper.result_html.value
@@ -346,7 +351,9 @@ def test_display_bundle_has_widget_and_static_faces(jac):
     data = disp._repr_mimebundle_()
     assert data[WIDGET_MIME]["model_id"] == disp.stepper.widget.model_id
     entry = f"   entry by entry: {jac.index_form().text}"
-    assert data["text/plain"] == jac.text() + "\n" + entry       # the result box's line too
+    assert data["text/plain"] == jac.text()        # the entry-wise form is the last step
+    assert data["text/plain"].endswith(jac.index_form().text)
+    assert entry not in data["text/plain"]        # and is not repeated
     assert "\\begin{aligned}" in data["text/latex"] and jac.latex() in data["text/latex"]
     assert jac.index_form().latex in data["text/latex"]
     assert data["text/html"] == disp.html()
@@ -358,7 +365,7 @@ def test_widget_and_static_bundles_are_separate_outputs(jac):
     disp = MatdiffDisplay(jac)
     widget, static = disp.widget_bundle(), disp.static_bundle()
     assert set(widget) == {WIDGET_MIME, "text/plain"} and widget["text/plain"] == WIDGET_PLAIN
-    assert WIDGET_MIME not in static and static["text/plain"].startswith(jac.text() + "\n")
+    assert WIDGET_MIME not in static and static["text/plain"].startswith(jac.text())
     html_ = static["text/html"]
     # the static view: answer first, highlighted, each rule above its equation
     assert html_.index("matdiff-result-box") < html_.index("the steps")
@@ -384,7 +391,7 @@ def test_display_include_exclude(jac):
 
 def test_display_no_steps(jac):
     data = MatdiffDisplay(jac, show_steps=False)._repr_mimebundle_()
-    assert data["text/plain"] == jac.steps[-1].text + "\nentry by entry: " + \
+    assert data["text/plain"] == jac.result_step.text + "\nentry by entry: " + \
         jac.index_form().text
     assert jac.steps[1].latex not in data["text/latex"]
 
@@ -399,7 +406,8 @@ def test_display_with_real_check(jac):
     res = jac.check(seed=0)
     data = MatdiffDisplay(jac, res, check_kwargs={"seed": 0})._repr_mimebundle_()
     entry = f"   entry by entry: {jac.index_form().text}"
-    assert data["text/plain"] == jac.text() + "\n" + entry + "\n" + res.text()
+    assert data["text/plain"] == jac.text() + "\n" + res.text()
+    assert entry not in data["text/plain"]
 
 
 def test_widget_module_does_not_import_ipywidgets():

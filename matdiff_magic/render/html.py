@@ -108,7 +108,7 @@ def equation_html(latex: str) -> str:
 
 def result_plain(d) -> str:
     """The result as one line of Unicode with its size: readable without MathJax."""
-    last = d.steps[-1].text
+    last = getattr(d, "result_step", d.steps[-1]).text
     shape = getattr(d.result, "shape", None)
     if shape is None:
         return last
@@ -136,6 +136,9 @@ def index_html(d) -> str:
     form = entrywise(d)
     if form is None:
         return ""
+    if getattr(d, "index_step", False):   # the derivation's own last step, its rule above
+        return f'<div class="matdiff-index">{rule_html(d.steps[-1].rule)}' \
+               f"{equation_html(form.latex)}</div>"
     return (f'<div class="matdiff-index"><div class="matdiff-rule-text">'
             f"entry by entry (Kronecker deltas δ):</div>{equation_html(form.latex)}</div>")
 
@@ -143,7 +146,7 @@ def index_html(d) -> str:
 def result_box_html(d, prefix: str = "") -> str:
     """The last step in a highlighted box: its rule above, the equation, the plain line,
     and the result entry by entry."""
-    last = d.steps[-1]
+    last = getattr(d, "result_step", d.steps[-1])
     return (f'<div class="matdiff-result-box">{rule_html(last.rule, prefix)}'
             f"{equation_html(last.latex)}"
             f'<div class="matdiff-result-plain">{html.escape(result_plain(d), quote=False)}'
