@@ -205,8 +205,9 @@ class Derivation:
         self._step("the problem",
                    f"{pre_u}{n} = {to_unicode(shown)}  ({fs}), differentiated with respect to "
                    f"{x.name} ({xs})" + (f"; sizes: {sizes_u[2:]}" if others else ""),
-                   f"{pre_l}{n} = {to_latex(shown)} \\quad ({_shape_l(f.shape)}),\\ "
-                   f"\\text{{with respect to }} {to_latex(x)} \\ ({_shape_l(x.shape)})")
+                   _problem_latex(f"{pre_l}{n} = {to_latex(shown)} \\quad ({_shape_l(f.shape)}),"
+                                  f"\\ \\text{{with respect to }} {to_latex(x)} \\ "
+                                  f"({_shape_l(x.shape)})", others))
         if defs and shown != f:
             names = ", ".join(d for d, _ in defs)
             self._eq(f"substitute the definition{'s' if len(defs) > 1 else ''} of {names} "
@@ -535,6 +536,15 @@ class Derivation:
         a diverging colour scale, zeros blank, lines at the Kronecker blocks."""
         from .render.picture import picture_svg
         return picture_svg(self, seed=seed, dims=dims)
+
+
+def _problem_latex(head: str, others: list[E.Sym]) -> str:
+    """The problem in LaTeX, with the sizes of the other symbols on a short line of their
+    own (one long line would widen a narrow notebook)."""
+    if not others:
+        return head
+    sizes = ",\\ ".join(f"{to_latex(s)}\\ ({_shape_l(s.shape)})" for s in others)
+    return f"\\begin{{gathered}}{head} \\\\ \\text{{sizes: }} {sizes}\\end{{gathered}}"
 
 
 def _freezer(df: E.Expr, f: E.Expr):
