@@ -235,8 +235,9 @@ class Derivation:
             stepwise = None
         if stepwise:   # one rule a step, as on a blackboard
             for k, (rule, e) in enumerate(stepwise):
-                self._eq(("take the differential, one rule at a time: " if k == 0 else
-                          "the differential: ") + self._rules([rule]), dn_u, dn_l, e)
+                head = ("the differential: " if k else "take the differential: " if
+                        len(stepwise) == 1 else "take the differential, one rule at a time: ")
+                self._eq(head + self._rules([rule]), dn_u, dn_l, e)
             last = stepwise[-1][1]
             said = _what_changed(last, shown_df)
             if shown_df != last and said:   # a mere reordering is not a step
@@ -369,18 +370,19 @@ class Derivation:
         shown = simplify(raw, collect=False)
         if len(terms) <= MAX_TERM_STEPS and sum(map(len, traces)) > 1:
             # one identity a step, term by term: each step keeps tr(Wᵀ M) = the term
+            freeze, thaw = self._frozen
             for t, trace in zip(terms, traces):
-                prev = t
-                for rule, w, m in trace:
-                    freeze, thaw = self._frozen
-                    w = thaw(simplify(freeze(w), collect=False))
-                    now = E.call("tr", E.mul(E.transpose(w), m))
-                    if simplify(now, collect=False) == simplify(prev, collect=False):
+                prev, prev_u = t, to_unicode(t)
+                for rule, w, m in trace:   # tr(wᵀ m), wᵀ written out: tr(BXᵀA dX)
+                    wt = thaw(simplify(freeze(E.transpose(w)), collect=False))
+                    now = E.call("tr", E.mul(wt, m))
+                    now_u = to_unicode(now)
+                    if now_u == prev_u:
                         continue   # the term was already in this form
                     self._step("trace method: " + self._rules([rule]),
-                               f"{to_unicode(prev)} = {to_unicode(now)}",
+                               f"{prev_u} = {now_u}",
                                f"{to_latex(prev)} = {to_latex(now)}", now)
-                    prev = now
+                    prev, prev_u = now, now_u
             self._eq("trace method: the terms together, each in the form tr(Gₖᵀ "
                      f"d{x.name}), G = Σₖ Gₖ" if len(terms) > 1 else
                      f"trace method: the form tr(Gᵀ d{x.name})", form_u, form_l, shown)

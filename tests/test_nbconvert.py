@@ -87,7 +87,8 @@ def test_nbconvert_cli_defaults_show_the_result_offline(tmp_path):
     # the result, in a highlighted box: as TeX for MathJax and as plain Unicode text
     assert "matdiff-result-box" in box
     assert html_mod.escape(d.latex(), quote=False) in box
-    assert html_mod.escape(d.steps[-1].text, quote=False) in box
+    assert html_mod.escape(d.result_step.text, quote=False) in box
+    assert html_mod.escape(d.steps[-1].latex, quote=False) in box   # entry by entry
     assert "(mn×mn)" in box and "numerical check passed" in box
     # the static block is in an output of its own, outside any script element
     before = page[:page.index('<div class="matdiff matdiff-static')]

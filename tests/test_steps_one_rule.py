@@ -143,7 +143,7 @@ def test_trace_method_term_by_term():
     trace = [(s.rule, s.text) for s in d.steps if s.rule.startswith("trace method")]
     assert trace == [
         ("trace method: cyclic property: tr(Wᵀ P M Q) = tr((Pᵀ W Qᵀ)ᵀ M)",
-         "tr(A dX BXᵀ) = tr((AᵀXBᵀ)ᵀ dX)"),
-        ("trace method: tr(Pᵀ) = tr(P)", "tr(AXB dXᵀ) = tr((AXB)ᵀ dX)"),
+         "tr(A dX BXᵀ) = tr(BXᵀA dX)"),
+        ("trace method: tr(Pᵀ) = tr(P)", "tr(AXB dXᵀ) = tr(BᵀXᵀAᵀ dX)"),
         ("trace method: the terms together, each in the form tr(Gₖᵀ dX), G = Σₖ Gₖ",
          "df = tr(Gᵀ dX),  G = AᵀXBᵀ + AXB")]
