@@ -240,7 +240,12 @@ class Derivation:
                 self._eq(head + self._rules([rule]), dn_u, dn_l, e)
             last = stepwise[-1][1]
             said = _what_changed(last, shown_df)
-            if shown_df != last and said:   # a mere reordering is not a step
+            if shown_df != last and not said and _unordered(shown_df) == _unordered(last):
+                said = "reorder, A ∘ B = B ∘ A and A + B = B + A"
+            elif shown_df != last and not said:
+                said = "signs and scalar factors to the front, tr(cA) = c tr(A)"
+                _UNNAMED[0] += 1
+            if shown_df != last:
                 self._eq("simplify: " + said, dn_u, dn_l, shown_df)
         else:
             self._eq("take the differential: " + self._rules(rules), dn_u, dn_l, shown_df)
@@ -585,6 +590,20 @@ def _freezer(df: E.Expr, f: E.Expr):
         return e if args == e.children else E.rebuild(e, args)
 
     return freeze, thaw
+
+
+_UNNAMED = [0]   # simplify steps whose change _what_changed could not name (for tests)
+
+
+def _unordered(e: E.Expr) -> str:
+    """e written with the terms of sums and the factors of Hadamard products sorted: equal
+    for two expressions that differ only in those orders."""
+    if isinstance(e, (E.Add, E.Hadamard)):
+        return type(e).__name__ + "{" + ",".join(sorted(_unordered(c) for c in e.args)) + "}"
+    if not e.children:
+        return repr(e)
+    params = [getattr(e, f) for f in e.__dataclass_fields__ if f not in ("shape", "arg", "args")]
+    return f"{type(e).__name__}{params}(" + ",".join(_unordered(c) for c in e.children) + ")"
 
 
 def _what_changed(before: E.Expr, after: E.Expr) -> str:

@@ -57,7 +57,10 @@ def test_the_seed_example_reads_as_taught():
 
 def test_gradients_and_commutation():
     g = derive("A : p x m\nX : m x n\nB : n x p\nf = tr(A X B)", wrt="X").index_form()
-    assert g.text == "∂f/∂X_kl = (AᵀBᵀ)_kl"
+    assert g.text == "∂f/∂X_kl = Σ_r A_rk B_lr"          # (AᵀBᵀ)_kl, the product written out
+    h = derive("X: m x n\nW: n x p\nH = X W\nf = sum(sigmoid(H))", wrt="W").index_form()
+    assert h.text == "∂f/∂W_kl = Σ_r X_rk (σ(XW) ∘ (𝟏_(m×p) - σ(XW)))_rl"
+    assert derive("X: n x n\nf = logdet(X)", wrt="X").index_form().text == "∂f/∂X_kl = (X⁻ᵀ)_kl"
     k = derive("X : m x n\nX'", wrt="X").index_form()
     assert k.text == "∂F_ij/∂X_kl = δ_il δ_jk"
     big = derive("A : p x r\nB : r x m\nX : m x n\nC : n x s\nD : s x q\n"

@@ -147,3 +147,20 @@ def test_trace_method_term_by_term():
         ("trace method: tr(Pᵀ) = tr(P)", "tr(AXB dXᵀ) = tr(BᵀXᵀAᵀ dX)"),
         ("trace method: the terms together, each in the form tr(Gₖᵀ dX), G = Σₖ Gₖ",
          "df = tr(Gᵀ dX),  G = AᵀXBᵀ + AXB")]
+
+
+def test_a_reordering_is_a_step_of_its_own():
+    """The trace method works on the terms as the last step shows them: when tidying only
+    reorders the factors, that is said, so the next step's left side matches."""
+    d = derive("X: m x n\nW: n x p\nH = X W\nf = sum(sigmoid(H))", wrt="W")
+    rules = [s.rule for s in d.steps]
+    i = rules.index("simplify: reorder, A ∘ B = B ∘ A and A + B = B + A")
+    assert rules[i - 1].startswith("the differential: ")
+    assert d.steps[i + 1].text.startswith(d.steps[i].text.split(" = ", 1)[1])
+
+
+@pytest.mark.parametrize("cell_text, wrt", CELLS, ids=IDS)
+def test_simplify_steps_say_what_they_do(cell_text, wrt):
+    for s in derive(cell_text, wrt=wrt).steps:
+        if s.rule.startswith("simplify"):
+            assert s.rule.partition(": ")[2].strip(), s.rule

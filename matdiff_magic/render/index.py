@@ -536,6 +536,12 @@ def index_form(d) -> IndexForm:
             coef, rest = E.split_coef(t)
             if E.is_zero(rest):
                 continue
+            try:   # a product written out: (Xᵀ M)_kl = Σ_r X_rk M_rl
+                terms.append(_tidy(_chain(t, (m, E.ONE), (n, E.ONE), (k, None), (l, None),
+                                          names), {x for x in (k, l) if x is not None}))
+                continue
+            except MatdiffError:
+                pass
             parts = list(rest.args) if isinstance(rest, E.Mul) else [rest]
             scalars = [Scalar(p) for p in parts if p.is_scalar]
             mats = [p for p in parts if not p.is_scalar]
