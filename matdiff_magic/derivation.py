@@ -558,15 +558,7 @@ def _freezer(df: E.Expr, f: E.Expr):
     """(freeze, thaw): freeze replaces each sum without a differential that the target
     itself contains (a residual such as XW - Y) by a placeholder symbol, so simplifying
     leaves it whole; thaw puts the sums back."""
-    inside: set[E.Expr] = set()
-
-    def collect(e: E.Expr) -> None:
-        if isinstance(e, E.Add):
-            inside.add(e)
-        for c in e.children:
-            collect(c)
-
-    collect(f)
+    inside = set(_nodes(f, E.Add))
     table: dict[E.Expr, E.Expr] = {}
     back: dict[E.Expr, E.Expr] = {}
 
@@ -633,15 +625,17 @@ def _what_changed(before: E.Expr, after: E.Expr) -> str:
 
 def _kron_sizes(e: E.Expr) -> str:
     """The sizes of the Kronecker products in e, for the rule text: '; Cᵀ ⊗ B is sr×nm'."""
-    seen: dict[E.Expr, None] = {}
+    return "".join(f"; {to_unicode(k)} is {_shape_u(k.shape)}" for k in _nodes(e, E.Kron))
 
-    def walk(x: E.Expr) -> None:
-        if isinstance(x, E.Kron):
-            seen.setdefault(x)
-        for c in x.children:
-            walk(c)
-    walk(e)
-    return "".join(f"; {to_unicode(k)} is {_shape_u(k.shape)}" for k in seen)
+
+def _nodes(e: E.Expr, kind: type, seen: dict | None = None) -> list[E.Expr]:
+    """The distinct nodes of one kind in e, in the order they are written."""
+    seen = {} if seen is None else seen
+    if isinstance(e, kind):
+        seen.setdefault(e)
+    for c in e.children:
+        _nodes(c, kind, seen)
+    return list(seen)
 
 
 def _paren_u(e: E.Expr) -> str:
