@@ -21,7 +21,8 @@ from fractions import Fraction
 
 from . import expr as E
 from .derivation import Derivation, _paren_l, _paren_u, _shape_l, _shape_u, _terms
-from .differential import differential, expand
+from .differential import differential, differential_steps, expand
+from .errors import MatdiffError
 from .hessian_rules import canonical, tidy_gradient
 from .parse import Cell
 from .render import to_latex, to_unicode
@@ -129,7 +130,7 @@ class Hessian(Derivation):
         # the first differential and the gradient, recorded as the first-order derivation does
         first = Derivation(self.plain, x)
         self.gradient = first
-        for s in first.steps[1:]:
+        for s in first.steps[1:first.steps.index(first.result_step) + 1]:
             self.steps.append(dataclasses.replace(s, rule="first differential: " + s.rule))
         g = first.numerator
         dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
@@ -147,12 +148,19 @@ class Hessian(Derivation):
             f"\\mathrm{{d}}_{{{to_latex(y)}}} \\mathrm{{d}}_{{{to_latex(x)}}} {n}"
         const = (f"d{x.name} constant (d²{x.name} = 0)" if not self.mixed else
                  f"d{x.name} constant, {y.name} varies")
-        self._step(f"second differential: d(d{n}) with {const}: d{n} = tr(Gᵀ {dx_u}) gives "
-                   f"{d2_u} = tr((d{'_' + y.name if self.mixed else ''}G)ᵀ {dx_u}); "
-                   + (self._rules(rules) if rules else f"G does not depend on {y.name}"),
-                   f"{d2_u} = tr((dG)ᵀ {dx_u}),  dG = {to_unicode(dg)}",
-                   f"{d2_l} = \\operatorname{{tr}}\\left((\\mathrm{{d}}G)^\\top {dx_l}\\right),"
-                   f"\\quad \\mathrm{{d}}G = {to_latex(dg)}")
+        head = (f"second differential: d(d{n}) with {const}: d{n} = tr(Gᵀ {dx_u}) gives "
+                f"{d2_u} = tr((d{'_' + y.name if self.mixed else ''}G)ᵀ {dx_u}); ")
+        try:
+            stepwise = differential_steps(g, y) if rules else None
+        except (E.ShapeError, MatdiffError, KeyError, IndexError):
+            stepwise = None
+        for k, (rule, e) in enumerate(stepwise or [(None, dg)]):
+            said = (self._rules([rule]) if stepwise else self._rules(rules) if rules else
+                    f"G does not depend on {y.name}")
+            self._step((head if k == 0 else "second differential: ") + said,
+                       f"{d2_u} = tr((dG)ᵀ {dx_u}),  dG = {to_unicode(e)}",
+                       f"{d2_l} = \\operatorname{{tr}}\\left((\\mathrm{{d}}G)^\\top {dx_l}"
+                       f"\\right),\\quad \\mathrm{{d}}G = {to_latex(e)}", e)
         shape = (rows, cols)
         if E.is_zero(dg):
             return self._zero2(shape)

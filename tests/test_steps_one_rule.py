@@ -164,3 +164,39 @@ def test_simplify_steps_say_what_they_do(cell_text, wrt):
     for s in derive(cell_text, wrt=wrt).steps:
         if s.rule.startswith("simplify"):
             assert s.rule.partition(": ")[2].strip(), s.rule
+
+
+HESSIAN_CELLS = [
+    ("x : n\nA : n x n\nx' A x", "x"),
+    ("X : n x n spd\nlogdet(X)", "X"),
+    ("X : n x n\ndet(X)", "X"),
+    ("X : n x n\ntr(X^3)", "X"),
+    ("X : N x d\nw : d\ny : N\n-(y' log(sigmoid(X w)) + (1_N - y)' log(1_N - sigmoid(X w)))",
+     "w"),
+    ("X : N x d\nw : d\ny : N\nsum(log(1_N + exp(X w))) - y' X w", "w"),
+]
+
+
+@pytest.mark.parametrize("cell_text, wrt", HESSIAN_CELLS)
+def test_each_second_differential_step_is_an_equality(cell_text, wrt):
+    """The second differential dG, one rule a step: each step's dG, its pending d(·) taken,
+    is the directional derivative of the gradient G by central differences."""
+    h = derive(cell_text, wrt=wrt, order=2)
+    y, g = h.y, h.g
+    steps = [s for s in h.steps if s.rule.startswith("second differential")]
+    assert steps and all(s.expr is not None for s in steps)
+    assert all(";" not in s.rule for s in steps[1:])        # one rule a step after the first
+    plain = h.plain
+    values = _values(plain, 3)
+    V = _direction(y, values, 7)
+
+    def G(t):
+        vals = dict(values)
+        vals[y.name] = values[y.name] + t * V
+        return value(g, make_env(plain.symbols, vals))
+    want = (G(1e-6) - G(-1e-6)) / 2e-6
+    v = E.Sym(y.shape, "__V", frozenset())
+    env = make_env(dict(plain.symbols, __V=v), dict(values, __V=V))
+    for s in steps:
+        got = value(_taken(s.expr, y, v), env)
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-6), (s.rule, s.text)
