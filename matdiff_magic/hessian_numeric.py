@@ -22,7 +22,7 @@ import numpy as np
 from . import expr as E
 from .check import TOL, CheckResult, random_values, run_check
 from .errors import MatdiffError
-from .numeric import Env, apply, as_matrix, make_env, value
+from .numeric import Env, apply, as_matrix, finite, make_env, value
 
 FULL_LIMIT = 40_000   # entries of H up to which "auto" compares every column
 DIRECTIONS = 3
@@ -47,10 +47,7 @@ def evaluate_hessian(h, values: dict, dims: dict | None = None) -> np.ndarray:
     env = make_env(h.cell.symbols, values, dims)
     with np.errstate(all="ignore"):
         out = apply(h.result, np.eye(env.dim(h.result.shape[1])), env)
-    if not np.all(np.isfinite(out)):
-        raise MatdiffError("the Hessian is not finite at these values (overflow, a log or "
-                           "sqrt of a non-positive entry, or a division by zero)")
-    return out
+    return finite(out, "the Hessian")
 
 
 def hvp(h, values: dict, V, dims: dict | None = None) -> np.ndarray:

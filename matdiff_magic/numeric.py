@@ -428,9 +428,14 @@ def evaluate_result(d, values: dict, dims: dict | None = None) -> np.ndarray:
         else:
             ncols = env.dim(d.result.shape[1])
             out = apply(d.result, np.eye(ncols), env)
+    return finite(out, "the derivative")
+
+
+def finite(out: np.ndarray, what: str) -> np.ndarray:
+    """``out``, or a MatdiffError saying that ``what`` is not finite at these values."""
     if not np.all(np.isfinite(out)):
-        raise MatdiffError("the derivative is not finite at these values (overflow, a log "
-                           "or sqrt of a non-positive entry, or a division by zero)")
+        raise MatdiffError(f"{what} is not finite at these values (overflow, a log or sqrt "
+                           "of a non-positive entry, or a division by zero)")
     return out
 
 
