@@ -158,10 +158,13 @@ class Derivation:
             return
         self._index = form
         x, n = self.wrt.name, self.name
-        rule = (f"entry by entry: the derivative with respect to each entry {x}_kl of {x}"
+        names = getattr(form, "free_names", ("i", "j", "k", "l"))
+        idx = "".join(i for i in names[-2:] if i) or "k"
+        fi = "".join(i for i in names[:-2] if i) or "i"
+        rule = (f"entry by entry: the derivative with respect to each entry {x}_{idx} of {x}"
                 if self.kind == "gradient" else
-                f"entry by entry: ∂{n}_ij/∂{x}_kl is the entry of the Jacobian in the row of "
-                f"{n}_ij and the column of {x}_kl (column-major vec)")
+                f"entry by entry: ∂{n}_{fi}/∂{x}_{idx} is the entry of the Jacobian in the row "
+                f"of {n}_{fi} and the column of {x}_{idx} (column-major vec)")
         if "δ" in form.text:
             rule += "; δ is the Kronecker delta (1 when its indices are equal, else 0)"
         if any(t.sums for t in form.terms):
