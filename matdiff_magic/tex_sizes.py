@@ -36,7 +36,7 @@ _KEEP = 4               # distinct readings kept per position: two already mean 
 
 _SEP = re.compile(r"\s*(?:\\cdot(?![A-Za-z])|\\times(?![A-Za-z])|\*|\\[,;!: ])\s*")
 _SPACE = re.compile(r"\s+")
-_POWER = re.compile(r"\^\s*(?:([0-9]+)|\{\s*([0-9]+)\s*\})")
+_POWER = re.compile(r"\s*\^\s*(?:([0-9]+)|\{\s*([0-9]+)\s*\})")
 _NUMBER = re.compile(r"[0-9]+")
 _FONT = re.compile(r"\\(?:mathit|mathrm|text|textit|mathsf)\s*\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
