@@ -77,6 +77,11 @@ def size_names(dims: Iterable[Dim]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _quoted(text: str) -> str:
+    """A subscript as a message quotes it: long ones cut short."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def show(d: Dim) -> str:
     """A size as a message shows it: m·n, n², 2·n."""
     return str(d).replace("*", "·")
@@ -103,8 +108,8 @@ def read_size(text: str, names: Iterable[str], new_ok: bool = False) -> Dim:
         return _checked(readings[0], lead)
     if len(readings) > 1:
         which = " or ".join(show(d) for d in readings[:3])
-        raise SizeError(f"the subscript '{body}' is ambiguous: it reads as {which}; separate "
-                        "the factors with \\cdot or spaces (m \\cdot n)", lead)
+        raise SizeError(f"the subscript '{_quoted(body)}' is ambiguous: it reads as {which}; "
+                        "separate the factors with \\cdot or spaces (m \\cdot n)", lead)
     if new_ok and _IDENT.fullmatch(body):
         return Dim.of(body)   # a size the cell introduces here, as I_{k}
     message, at = reader.failure()
@@ -204,15 +209,16 @@ class _Reader:
     def failure(self) -> tuple[str, int]:
         """What stopped every reading, and where (the furthest point a reading reached)."""
         s, k = self.text, self.far
+        q = _quoted(s)
         sizes = ", ".join(sorted(self.known)) or "none"
         if k >= len(s):
-            return f"the subscript '{s}' ends where a size is expected", k
+            return f"the subscript '{q}' ends where a size is expected", k
         while k > 0 and _NAME_CHAR.match(s[k]) and not s[k].isalpha() and \
                 _NAME_CHAR.match(s[k - 1]):
             k -= 1       # n2: the name the digits belong to
         run = re.compile(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*").match(s, k)
         if run:
-            return (f"unknown size in the subscript '{s}': '{run.group(0)}' is not a size of "
-                    f"the cell nor a product of its sizes ({sizes})"), k
-        return (f"unexpected '{s[k]}' in the size '{s}': a size in a subscript is a product "
+            return (f"unknown size in the subscript '{q}': '{_quoted(run.group(0))}' is not a "
+                    f"size of the cell nor a product of its sizes ({sizes})"), k
+        return (f"unexpected '{s[k]}' in the size '{q}': a size in a subscript is a product "
                 "of the cell's sizes and numbers (mn, 2n, n^2, m \\cdot n)"), k

@@ -199,6 +199,21 @@ def test_each_spelling_is_judged_correct(cell, claims):
         assert v.correct, (claim, v)
 
 
+@pytest.mark.parametrize("cell", ["X : m x n\nfro(X)^2", "X : m x n\nA : n x n\ntr(X A X')",
+                                  "X : m x n\nY : m x p\nfro(X' Y)^2"])
+def test_a_hessian_s_latex_reads_back(cell):
+    d = derive(cell, wrt="X", order=2)
+    assert d.compare(d.latex()).correct, d.latex()
+    assert d.compare(d.latex(), dims=_sizes(d)).correct
+
+
+def test_a_long_subscript_is_quoted_short():
+    with pytest.raises(SizeError) as exc:
+        read_size("m" * 50 + "k", {"m", "n"})
+    assert "..." in exc.value.message and len(exc.value.message) < 200
+    assert exc.value.offset == 50
+
+
 def test_a_commutation_matrix_with_product_sizes():
     d = derive("A : p x q\nX : m*n x r\nkron(A, X)", wrt="X")
     tex = d.latex()
