@@ -68,6 +68,8 @@ class Verdict:
 class _ClaimParser(Parser):
     """The cell language over the cell's symbols and definitions; nothing new may appear."""
 
+    sizes_fixed = True   # I_{mn} is m·n when m and n are the cell's sizes
+
     def __init__(self, text: str, cell, expected: tuple) -> None:
         super().__init__(text)
         self.cell = cell

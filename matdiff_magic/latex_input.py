@@ -11,7 +11,11 @@ Two stages, both keeping the columns of the original text so that carets point i
   ``\\frac{a}{b}`` -> ``((a) / (b))``, ``\\sqrt{a}`` -> ``sqrt(a)``, ``\\|a\\|_F`` ->
   ``fro(a)``, ``\\|a\\|_2`` -> ``norm2(a)``, ``\\log\\det`` -> ``logdet``, ``X^{\\circ 2}``
   -> ``X .^ 2``, and braces that group (not those of an exponent) -> parentheses. The
-  engine's own LaTeX output reads back this way (except sizes such as ``I_{mn}``).
+  engine's own LaTeX output reads back this way.
+
+A size in a subscript (``I_{mn}``, ``\\mathbf{1}_{2n}``, ``I_{n^{2}}``,
+``\\operatorname{vec}^{-1}_{mn}``) stays text in its token; the parser reads it against the
+cell's dimension names (tex_sizes.py), where an unknown or ambiguous size gets a caret.
 
 An unknown command is a MatdiffError with a caret under its backslash.
 """
@@ -24,6 +28,7 @@ from collections.abc import Callable
 from .errors import MatdiffError
 from .expr import FUNCTIONS
 from .parse import Tok
+from .tex_sizes import braced_end
 
 Err = Callable[[str, int], MatdiffError]
 
@@ -62,8 +67,8 @@ _STRUCTURE = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "sqrt": "sqrt",
 _WORD = re.compile(r"\\([A-Za-z]+|[,;!> |])")
 _FONT_ARG = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W_]+)\s*\}|(\\[A-Za-z]+|[A-Za-z0-9]))")
 # \operatorname{vec}^{-1}_{m}: unvec with m rows, as the LaTeX printer writes it
-_UNVEC = re.compile(r"\s*\^\s*\{\s*-\s*1\s*\}\s*_\s*(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
-_ONES_MATRIX = re.compile(r"_\{\s*([A-Za-z0-9]+)\s*\\times\s*([A-Za-z0-9]+)\s*\}")
+_UNVEC = re.compile(r"\s*\^\s*\{\s*-\s*1\s*\}\s*(?=_)")
+_TIMES = re.compile(r"\\times(?![A-Za-z])")
 _SUB = re.compile(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
 # the subscript of a norm: _F, _2, _{F}, _{\mathrm{F}}, _\text{F}, _{\rm F}
 _NORM_SUB = re.compile(r"_\s*(?:\{\s*(?:\\(?:mathrm|text|mathsf|rm)\s*\{?\s*)?([F2])\s*\}?\s*\}"
@@ -142,6 +147,22 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
               "\\circ, \\cdot, \\left( \\right), Greek letters, spacing)", col)
 
 
+def _size_subscript(line: str, i: int, err: Err) -> tuple[str, int, int] | None:
+    """The size after I, \\mathbf{1} or vec^{-1} at line[i]: ``_n`` or ``_{...}`` (braces
+    may nest: n^{2}). Returns its text, the column where the text starts and where the
+    line goes on; tex_sizes.py reads the text against the cell's sizes."""
+    m = re.compile(r"_\s*\{").match(line, i)
+    if m:
+        j = braced_end(line, m.end() - 1)
+        if j < 0:
+            raise err("missing '}'", m.end())
+        return line[m.end():j - 1], m.end() + 1, j
+    m = re.compile(r"_([A-Za-z0-9])").match(line, i)
+    if m:
+        return m.group(1), i + 2, m.end()
+    return None
+
+
 def _norm_subscript(line: str, i: int) -> tuple[str, int]:
     m = _NORM_SUB.match(line, i)
     if not m:
@@ -170,20 +191,27 @@ def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], 
             raise err(f"\\{word}{{{arg}}}: expected a name or a Greek letter", col)
         arg = g
     if arg in ("1", "I"):
-        m3 = _ONES_MATRIX.match(line, end) if arg == "1" else None
-        if m3:   # \mathbf{1}_{m \times n}, the all-ones matrix: 1_m 1_nᵀ
-            r, c = m3.group(1), m3.group(2)
-            return [Tok("op", "(", col), Tok("sub", "1", col, r), Tok("sub", "1", col, c),
-                    Tok("op", "'", col), Tok("op", ")", col)], m3.end()
-        m2 = _SUB.match(line, end)
-        if m2:
-            return [Tok("sub", arg, col, m2.group(1) or m2.group(2))], m2.end()
-        return [Tok("name", "ones" if arg == "1" else "I", col)], end
+        sub = _size_subscript(line, end, err)
+        if sub is None:
+            return [Tok("name", "ones" if arg == "1" else "I", col)], end
+        text, at, end = sub
+        times = [m.start() for m in _TIMES.finditer(text)] if arg == "1" else []
+        if len(times) > 1:
+            raise err("the all-ones matrix is written \\mathbf{1}_{m \\times n}", at + times[1])
+        if times:   # \mathbf{1}_{m \times n}, the all-ones matrix: 1_m 1_nᵀ
+            k = times[0]
+            r, c = text[:k], text[k + len("\\times"):]
+            return [Tok("op", "(", col), Tok("sub", "1", col, r, at),
+                    Tok("sub", "1", col, c, at + k + len("\\times")),
+                    Tok("op", "'", col), Tok("op", ")", col)], end
+        return [Tok("sub", arg, col, text, at)], end
     if arg.isdigit():
         return [Tok("num", arg, col)], end
-    if arg == "vec" and _UNVEC.match(line, end):
-        m2 = _UNVEC.match(line, end)
-        return [Tok("name", "unvec", col, "unvec:" + (m2.group(1) or m2.group(2)))], m2.end()
+    m2 = _UNVEC.match(line, end) if arg == "vec" else None
+    sub = _size_subscript(line, m2.end(), err) if m2 else None
+    if sub:
+        text, at, end = sub
+        return [Tok("name", "unvec", col, "unvec:" + text, at)], end
     if arg.lower() in FUNCTIONS or arg.lower() == "kron":
         return [Tok("name", arg.lower(), col, "tex")], end
     name, end = _subscripted(line, arg, end)
@@ -271,10 +299,9 @@ def _bare(toks: list[Tok], err: Err) -> list[Tok]:
                           t.col)
             k = _close(toks, i + 1)
             inner = _bare(toks[i + 2:k - 1] + [Tok("end", "", toks[k - 1].col)], err)[:-1]
-            rows = t.extra[len("unvec:"):]
+            rows = t.extra[len("unvec:"):]   # the parser reads this size (tex_sizes.py)
             out += [Tok("name", "unvec", t.col), nxt, *inner, Tok("op", ",", toks[k - 1].col),
-                    Tok("num" if rows.isdigit() else "name", rows, toks[k - 1].col),
-                    toks[k - 1]]
+                    Tok("sub", "rows", toks[k - 1].col, rows, t.at), toks[k - 1]]
             i = k
             continue
         if _is_tex_function(t) and not (nxt.kind == "op" and nxt.text == "(") and \

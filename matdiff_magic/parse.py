@@ -60,6 +60,7 @@ class Tok:
     text: str
     col: int       # 1-based column
     extra: str = ""
+    at: int = 0    # a subscript's tokens: the column where its text (extra) starts
 
 
 # Greek letters that look exactly like Latin ones: 'Α' (alpha) next to 'A' would silently be a
@@ -93,15 +94,16 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             toks.extend(more)
             continue
         if line.startswith(("I_{", "K_{", "1_{", "D_{", "L_{"), i):
-            j = line.find("}", i)
+            from .tex_sizes import braced_end
+            j = braced_end(line, i + 2)
             if j < 0:
                 raise err("missing '}'", i + 1)
-            toks.append(Tok("sub", line[i], i + 1, line[i + 3:j]))
-            i = j + 1
+            toks.append(Tok("sub", line[i], i + 1, line[i + 3:j - 1], i + 4))
+            i = j
             continue
         m = re.compile(r"1_([A-Za-z0-9]+)").match(line, i)
         if m:
-            toks.append(Tok("sub", "1", i + 1, m.group(1)))
+            toks.append(Tok("sub", "1", i + 1, m.group(1), i + 3))
             i = m.end()
             continue
         m = _NUMBER.match(line, i)
@@ -391,9 +393,9 @@ class _Line:
             if name == "ones":
                 return E.Ones((self.p.unifier.fresh(), ONE))
             if name.startswith("I_") and name not in self.p.symbols:
-                return self.subscripted(Tok("sub", "I", t.col, name[2:]))
+                return self.subscripted(Tok("sub", "I", t.col, name[2:], t.col + 2))
             if name[:2] in ("D_", "L_") and name not in self.p.symbols:
-                return self.subscripted(Tok("sub", name[0], t.col, name[2:]))
+                return self.subscripted(Tok("sub", name[0], t.col, name[2:], t.col + 2))
             if name in RESERVED:
                 raise self.err(f"'{name}' is a function: write {name}(...)", t.col)
             return self.p.lookup(name, t, self.lineno)
@@ -404,6 +406,8 @@ class _Line:
     def subscripted(self, t: Tok) -> E.Expr:
         def derr(msg: str) -> MatdiffError:
             return self.err(msg, t.col)
+        if self.textbook_sizes():
+            return self.textbook_subscripted(t)
         if t.text == "K":
             # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one character
             parts = list(t.extra) if re.fullmatch(r"[A-Za-z0-9]{2}", t.extra) else \
@@ -415,6 +419,40 @@ class _Line:
             n = parse_dim(t.extra, derr)
             return self.build(E.dup if t.text == "D" else E.elim, t.col, n)
         d = parse_dim(t.extra, derr)
+        return E.identity(d) if t.text == "I" else E.ones(d)
+
+    def textbook_sizes(self) -> bool:
+        """Subscripts read as textbooks write sizes (I_{mn} is m·n, see tex_sizes.py) on a
+        LaTeX line, and on every line of text that may not introduce sizes (a claim)."""
+        return self.p.sizes_fixed or "\\" in self.p.source.split("\n")[self.lineno - 1]
+
+    def size(self, text: str, at: int, col: int) -> Dim:
+        """The size a subscript's text names; errors point into the subscript."""
+        from .tex_sizes import SizeError, read_size
+        try:
+            return read_size(text, self.p.size_names(), new_ok=not self.p.sizes_fixed)
+        except SizeError as exc:
+            raise self.err(exc.message, at + exc.offset if at else col) from None
+
+    def textbook_subscripted(self, t: Tok) -> E.Expr:
+        """I_{mn}, \\mathbf{1}_{2n}, K_{mn,p}, D_{n}: the sizes read against the cell's."""
+        text, at = t.extra, t.at
+        if t.text == "K":
+            # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one character
+            if re.fullmatch(r"\s*[A-Za-z0-9]{2}\s*", text):
+                k = at + len(text) - len(text.lstrip()) if at else 0
+                r = self.size(text.strip()[0], k, t.col)
+                c = self.size(text.strip()[1], k + 1 if k else 0, t.col)
+                return E.comm(r, c)
+            parts = text.split(",")
+            if len(parts) != 2:
+                raise self.err("the commutation matrix is written K_{m,n}", t.col)
+            r = self.size(parts[0], at, t.col)
+            c = self.size(parts[1], at + len(parts[0]) + 1 if at else 0, t.col)
+            return E.comm(r, c)
+        d = self.size(text, at, t.col)
+        if t.text in ("D", "L"):
+            return self.build(E.dup if t.text == "D" else E.elim, t.col, d)
         return E.identity(d) if t.text == "I" else E.ones(d)
 
     def function(self, t: Tok) -> E.Expr:
@@ -441,6 +479,11 @@ class _Line:
             self.expect(",")
             t2 = self.tok
             text = ""
+            if self.at("sub", "rows"):   # \operatorname{vec}^{-1}_{mn}(v): the size m·n
+                self.i += 1
+                rows = self.size(t2.extra, t2.at, t2.col)
+                self.expect(")")
+                return self.build(E.unvec, t.col, arg, rows)
             if self.at("op", "{"):
                 self.i += 1
                 while not self.at("op", "}") and not self.at("end"):
@@ -468,6 +511,9 @@ FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
 
 
 class Parser:
+    # True for text that may not introduce sizes (a claim over a cell's symbols)
+    sizes_fixed = False
+
     def __init__(self, source: str, free_dims: bool = False) -> None:
         self.source = source
         self.free_dims = free_dims
@@ -486,6 +532,12 @@ class Parser:
             if alt in self.env or alt in self.symbols:
                 return alt
         return name
+
+    def size_names(self) -> frozenset[str]:
+        """The dimension names of the symbols so far (what I_{mn} is read against)."""
+        from .tex_sizes import size_names
+        u = self.unifier
+        return size_names(u.resolve(d) for s in self.symbols.values() for d in s.shape)
 
     def lookup(self, name: str, t: Tok, lineno: int) -> E.Expr:
         if name in self.env:

@@ -39,6 +39,4 @@ def test_the_answer_and_its_slips(cell, wrt, layout):
                          ids=[f"{c.splitlines()[-1]}|{lay}" for c, _, lay in CASES])
 def test_the_engine_s_latex_reads_back_as_a_correct_claim(cell, wrt, layout):
     d = derive(cell, wrt=wrt, layout=layout)
-    if "I_{mn}" in d.latex():   # a product of sizes in a subscript: not read back
-        pytest.skip("I_{mn} (the size m·n) is not read back from LaTeX")
     assert d.compare(d.latex()).correct, d.latex()
