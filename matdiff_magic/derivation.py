@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from . import expr as E
 from .differential import differential, differential_steps, expand
 from .errors import MatdiffError
+from .memo import scope as memo_scope
 from .parse import Cell, _tree_size, parse_cell
 from .render import to_latex, to_unicode
 from .simplify import simplify
@@ -107,6 +108,10 @@ class Derivation:
     """The derivative of a cell's target with respect to one variable, with its steps."""
 
     def __init__(self, cell: Cell, wrt: E.Sym, layout: str = "mixed") -> None:
+        with memo_scope():   # each subexpression simplified and printed once (memo.py)
+            self._build(cell, wrt, layout)
+
+    def _build(self, cell: Cell, wrt: E.Sym, layout: str) -> None:
         self.cell = cell
         self.source = cell.source
         self.wrt = wrt
