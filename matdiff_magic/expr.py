@@ -11,9 +11,11 @@ the remaining factors form a conformable matrix chain.
 from __future__ import annotations
 
 import contextvars
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from . import memo as _memo
 from .dims import ONE, SCALAR, Dim, Shape, shape_str, triangular
 
 F0, F1 = Fraction(0), Fraction(1)   # shared: Fraction() is slow on hot paths
@@ -396,6 +398,25 @@ def neg(e: Expr) -> Expr:
     return scale(-1, e)
 
 
+def _memoized(fn):
+    """``fn`` (a constructor) with its results kept for the derivation being built
+    (memo.py): equal arguments give an equal node, so the one built first is returned.
+    Not while a cell is parsed, where sizes are still being unified."""
+    key = "expr." + fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        table = _memo.table(key)
+        if table is None or _UNIFIER.get() is not None:
+            return fn(*args)
+        out = table.get(args)
+        if out is None:
+            out = table[args] = fn(*args)
+        return out
+    return wrapper
+
+
+@_memoized
 def add(*terms: Expr) -> Expr:
     flat: list[Expr] = []
     for t in terms:
@@ -448,6 +469,7 @@ def _chain_shape(factors: tuple[Expr, ...] | list[Expr]) -> Shape:
     return (chain[0].shape[0], chain[-1].shape[1])
 
 
+@_memoized
 def mul(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     for f in factors:
@@ -542,6 +564,7 @@ def _merge_powers(scalars: list[Expr]) -> list[Expr]:
     return [f for f in out if not (isinstance(f, Num) and f.value == 1)]
 
 
+@_memoized
 def kron(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     for f in factors:
@@ -566,6 +589,7 @@ def kron(*factors: Expr) -> Expr:
     return mul(*scalars, body) if scalars else body
 
 
+@_memoized
 def hadamard(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     for f in factors:
@@ -683,6 +707,7 @@ def hadpow(e: Expr, p: Fraction | int) -> Expr:
     return HadPow(e.shape, e, p)
 
 
+@_memoized
 def call(name: str, e: Expr) -> Expr:
     r, c = e.shape
     if name in ELEMENTWISE:
