@@ -90,6 +90,8 @@ def is_one(d: Dim) -> bool:
     return d.is_one
 
 
+_KEY_FIELDS: dict[type, tuple[str, ...]] = {}   # the fields that identify a node, per class
+
 # --- nodes --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -97,24 +99,30 @@ class Expr:
     shape: Shape = field(compare=False, repr=False)
 
     def __hash__(self) -> int:  # cached: trees are hashed often by the memo tables
-        h = self.__dict__.get("_hash")
-        if h is None:
+        try:
+            return self._hash   # type: ignore[attr-defined]
+        except AttributeError:
             h = hash((type(self).__name__,) + self._key())
             object.__setattr__(self, "_hash", h)
-        return h
+            return h
 
     def _key(self) -> tuple:
-        return tuple(getattr(self, f) for f in self.__dataclass_fields__ if f != "shape")
+        names = _KEY_FIELDS.get(type(self))
+        if names is None:
+            names = _KEY_FIELDS[type(self)] = tuple(f for f in self.__dataclass_fields__
+                                                    if f != "shape")
+        return tuple([getattr(self, f) for f in names])
 
     @property
     def is_scalar(self) -> bool:
-        v = self.__dict__.get("_is_scalar")
-        if v is None:
+        try:
+            return self._is_scalar   # type: ignore[attr-defined]
+        except AttributeError:
             if _UNIFIER.get() is not None:     # while parsing, dims may still be bound
                 return is_one(self.shape[0]) and is_one(self.shape[1])
             v = self.shape[0].is_one and self.shape[1].is_one
             object.__setattr__(self, "_is_scalar", v)
-        return v
+            return v
 
     @property
     def children(self) -> tuple[Expr, ...]:
@@ -828,7 +836,12 @@ def contains(e: Expr, pred) -> bool:
 
 
 def has_d(e: Expr) -> bool:
-    return contains(e, lambda x: isinstance(x, D))
+    """Whether e holds a differential dX (cached on the node, like its hash)."""
+    v = e.__dict__.get("_has_d")
+    if v is None:
+        v = isinstance(e, D) or any(has_d(c) for c in e.children)
+        object.__setattr__(e, "_has_d", v)
+    return v
 
 
 def size(e: Expr) -> int:
