@@ -199,7 +199,10 @@ class Derivation:
     def _derive(self) -> E.Expr:
         f, x, n = self.target, self.wrt, self.name
         xs, fs = _shape_u(x.shape), _shape_u(f.shape)
-        written = self._as_written() if self.cell.definitions else []
+        # the definitions as written are shown when there are some besides the target's
+        # own (a cell whose one definition is its target, f = tr(A X B), shows f itself)
+        others_defined = any(d != self.cell.target_name for d, _ in self.cell.definitions)
+        written = self._as_written() if others_defined else []
         defs = [(d, e) for d, e in written if d != self.cell.target_name]
         shown = written[-1][1] if self.cell.target_name and defs else f
         pre_u = "".join(f"{d} = {to_unicode(e)};  " for d, e in defs)
