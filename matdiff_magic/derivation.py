@@ -621,7 +621,7 @@ def _what_changed(before: E.Expr, after: E.Expr) -> str:
         said.append("like terms collected")
     elif len(_terms(after)) > len(_terms(before)):
         said.append("multiplied out into terms")
-    if E.notation_size(after) < E.notation_size(before) and not said:
+    if not said and E.notation_size(after) < E.notation_size(before):
         said.append("factors cancelled")
     return ", ".join(said)
 

@@ -504,7 +504,8 @@ def mul(*factors: Expr) -> Expr:
                                  f"≠ rows {f.shape[0]}" + _product_hint(chain[-1], f))
             chain.append(f)
     shape = _chain_shape(chain)
-    if coef == 0 or any(isinstance(f, Zero) for f in chain):
+    plain = coef is F1     # no number among the factors (the comparisons below are slow)
+    if not plain and coef == 0 or any(isinstance(f, Zero) for f in chain):
         return zero(shape)
     if len(chain) > 1:
         chain = [f for f in chain if not isinstance(f, Identity)] or [chain[0]]
@@ -522,11 +523,8 @@ def mul(*factors: Expr) -> Expr:
     scalars = _merge_powers(scalars)
     if len(scalars) > 1:   # scalars commute: one canonical order, so like terms meet
         scalars.sort(key=scalar_key)
-    if coef == 0 or any(isinstance(f, Zero) for f in chain):
-        return zero(shape)
-    if len(chain) > 1:
-        chain = [f for f in chain if not isinstance(f, Identity)] or [chain[0]]
-    args = ([num(coef)] if coef != 1 else []) + scalars + chain
+    # (no zero and no identity can be left in the chain here: both were taken out above)
+    args = ([num(coef)] if not plain and coef != 1 else []) + scalars + chain
     if not args:
         return num(1)
     if len(args) == 1:

@@ -139,15 +139,27 @@ def _drop(t: E.Expr, side: int) -> E.Expr:
 
 
 def _step(e: E.Expr, collect: bool = True, memo: dict | None = None) -> E.Expr:
-    """One bottom-up pass of the rules (``memo``: results known from earlier passes)."""
+    """One bottom-up pass of the rules (``memo``: results known from earlier passes; a tree
+    without a sum gives the same with and without ``collect``, so it is kept once)."""
     if not e.children:
         return e
     if memo is not None:
-        out = memo.get(e)
+        key = (e, collect) if _has_sum(e) else e
+        out = memo.get(key)
         if out is None:
-            out = memo[e] = _step_node(e, collect, memo)
+            out = memo[key] = _step_node(e, collect, memo)
         return out
     return _step_node(e, collect, memo)
+
+
+def _has_sum(e: E.Expr) -> bool:
+    """Whether e holds a sum (cached on the node): only sums are collected."""
+    try:
+        return e._has_sum   # type: ignore[attr-defined]
+    except AttributeError:
+        v = isinstance(e, E.Add) or any(_has_sum(c) for c in e.children)
+        object.__setattr__(e, "_has_sum", v)
+        return v
 
 
 def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
@@ -227,7 +239,7 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
 
 def _fix(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
     """The rules applied bottom-up until nothing changes."""
-    memo = M.table(("simplify.step", collect))   # one pass's results, shared in a derivation
+    memo = M.table("simplify.step")   # one pass's results, shared in a derivation
     if memo is None:
         memo = {}
     for _ in range(max_passes):
