@@ -1,13 +1,15 @@
 """One SHA-256 digest of every step and result that derive() writes for the reference and
 textbook cells, so that a change meant to be invisible (a faster derive) can be shown to be.
 
-    python benchmarks/steps_digest.py [--verbose]
+    python benchmarks/steps_digest.py [--verbose] [--random N] [--seed S]
 
 Derives every cell of tests/cases.py REFERENCE and tests/textbook.py TEXTBOOK in the three
-layouts, and with order=2 where the target is scalar (and derive allows it), and hashes each
-step's rule, text, LaTeX and expression, the result (repr, Unicode, LaTeX), the full text
-and the backpropagation and entry-wise forms. Errors are hashed too (their message). Two runs
-of the same code print the same digest; a run before and after a change must as well.
+layouts, and with order=2 (for a target that is not scalar that is the error message), and
+hashes each step's rule, text, LaTeX and expression, the result (repr, Unicode, LaTeX), the
+full text and the backpropagation. Errors are hashed too (their message). ``--random N``
+adds N random well-typed cells of the soak's generator (tests/strategies.py, case i drawn
+from ``random.Random(f"{seed}:{i}")``), mixed layout and order=2. Two runs of the same code
+print the same digest; a run before and after a change must as well.
 """
 
 from __future__ import annotations
@@ -53,12 +55,21 @@ def run(cell: str, wrt: str, **kw) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--verbose", action="store_true", help="one digest per derivation")
+    ap.add_argument("--random", type=int, default=0, help="random cells to add (default 0)")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     total = hashlib.sha256()
     n = 0
-    for cell, wrt in cells():
-        runs = [dict(layout=lay) for lay in ("mixed", "numerator", "denominator")]
-        runs.append(dict(order=2))
+    work = [(cell, wrt, [dict(layout=lay) for lay in ("mixed", "numerator", "denominator")]
+             + [dict(order=2)]) for cell, wrt in cells()]
+    if args.random:
+        import random
+
+        from strategies import random_case
+        for i in range(args.random):
+            case = random_case(random.Random(f"{args.seed}:{i}"))
+            work.append((case.cell, case.wrt, [dict(layout="mixed"), dict(order=2)]))
+    for cell, wrt, runs in work:
         for kw in runs:
             lines = run(cell, wrt, **kw)
             blob = "\n".join([cell, wrt, repr(sorted(kw.items()))] + lines).encode()
