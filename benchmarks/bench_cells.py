@@ -1,11 +1,12 @@
 """derive() time over the 206 reference and textbook cells (tests/cases.py REFERENCE and
 tests/textbook.py TEXTBOOK), mixed layout.
 
-    python benchmarks/bench_cells.py [--repeat 5] [--profile]
+    python benchmarks/bench_cells.py [--repeat 5] [--profile] [--order 2]
 
 For each cell: the median of ``repeat`` calls after a warm-up (wall and CPU time). Prints the
 mean, median and maximum over the cells. ``--profile`` prints a cProfile of one pass over all
-the cells instead (sorted by cumulative time).
+the cells instead (sorted by cumulative time). ``--order 2`` times ``derive(order=2)`` on
+the cells whose target is scalar.
 """
 
 from __future__ import annotations
@@ -33,27 +34,33 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--sort", default="cumulative")
     ap.add_argument("--limit", type=int, default=60)
+    ap.add_argument("--order", type=int, default=1, choices=(1, 2))
     args = ap.parse_args()
     cs = cells()
+    if args.order == 2:
+        cs = [(c, w) for c, w in cs if derive(c, wrt=w).target.is_scalar]
+
+    def run(c: str, w: str) -> None:
+        derive(c, wrt=w, order=args.order)
     if args.profile:
         import cProfile
         import pstats
         for c, w in cs:   # warm-up: imports and first-call costs out of the profile
-            derive(c, wrt=w)
+            run(c, w)
         pr = cProfile.Profile()
         pr.enable()
         for c, w in cs:
-            derive(c, wrt=w)
+            run(c, w)
         pr.disable()
         pstats.Stats(pr).sort_stats(args.sort).print_stats(args.limit)
         return
     wall, cpu = [], []
     for c, w in cs:
-        derive(c, wrt=w)
+        run(c, w)
         tw, tc = [], []
         for _ in range(args.repeat):
             w0, c0 = time.perf_counter(), time.process_time()
-            derive(c, wrt=w)
+            run(c, w)
             tc.append(time.process_time() - c0)
             tw.append(time.perf_counter() - w0)
         wall.append(statistics.median(tw) * 1e3)
