@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from . import expr as E
 from .differential import differential, differential_steps, expand
 from .errors import MatdiffError
+from .memo import scope as memo_scope
 from .parse import Cell, _tree_size, parse_cell
 from .render import to_latex, to_unicode
 from .simplify import simplify
@@ -107,6 +108,10 @@ class Derivation:
     """The derivative of a cell's target with respect to one variable, with its steps."""
 
     def __init__(self, cell: Cell, wrt: E.Sym, layout: str = "mixed") -> None:
+        with memo_scope():   # each subexpression simplified and printed once (memo.py)
+            self._build(cell, wrt, layout)
+
+    def _build(self, cell: Cell, wrt: E.Sym, layout: str) -> None:
         self.cell = cell
         self.source = cell.source
         self.wrt = wrt
@@ -197,7 +202,10 @@ class Derivation:
     def _derive(self) -> E.Expr:
         f, x, n = self.target, self.wrt, self.name
         xs, fs = _shape_u(x.shape), _shape_u(f.shape)
-        written = self._as_written() if self.cell.definitions else []
+        # the definitions as written are shown when there are some besides the target's
+        # own (a cell whose one definition is its target, f = tr(A X B), shows f itself)
+        others_defined = any(d != self.cell.target_name for d, _ in self.cell.definitions)
+        written = self._as_written() if others_defined else []
         defs = [(d, e) for d, e in written if d != self.cell.target_name]
         shown = written[-1][1] if self.cell.target_name and defs else f
         pre_u = "".join(f"{d} = {to_unicode(e)};  " for d, e in defs)
@@ -603,27 +611,39 @@ def _unordered(e: E.Expr) -> str:
 
 def _what_changed(before: E.Expr, after: E.Expr) -> str:
     """In words, the kinds of rewriting that turned ``before`` into ``after``."""
-    def count(e: E.Expr, pred) -> int:
-        return (1 if pred(e) else 0) + sum(count(c, pred) for c in e.children)
-
     said = []
-    inner_t = lambda e: isinstance(e, E.Transpose) and not isinstance(  # noqa: E731
-        e.arg, (E.Sym, E.D, E.Identity, E.Ones, E.Comm))
-    if count(after, inner_t) < count(before, inner_t):
+    (t_after, inv_after, kron_after), (t_before, inv_before, kron_before) = \
+        _kind_counts(after, {}), _kind_counts(before, {})
+    if t_after < t_before:
         said.append("transposes pushed to the leaves, (AB)ᵀ = BᵀAᵀ")
-    inv = lambda e: isinstance(e, (E.Inverse, E.Power, E.HadPow))  # noqa: E731
-    if count(after, inv) != count(before, inv):
+    if inv_after != inv_before:
         said.append("powers and inverses combined")
-    kron = lambda e: isinstance(e, E.Kron)  # noqa: E731
-    if count(after, kron) < count(before, kron):
+    if kron_after < kron_before:
         said.append("mixed-product rule, (A ⊗ B)(C ⊗ D) = AC ⊗ BD")
     if len(_terms(after)) < len(_terms(before)):
         said.append("like terms collected")
     elif len(_terms(after)) > len(_terms(before)):
         said.append("multiplied out into terms")
-    if E.notation_size(after) < E.notation_size(before) and not said:
+    if not said and E.notation_size(after) < E.notation_size(before):
         said.append("factors cancelled")
     return ", ".join(said)
+
+
+def _kind_counts(e: E.Expr, memo: dict) -> tuple[int, int, int]:
+    """How many nodes of e, as a tree, are a transpose of more than a leaf, an inverse or
+    power, a Kronecker product (computed on the DAG: ``memo`` by node identity)."""
+    k = id(e)
+    out = memo.get(k)
+    if out is None:
+        t = int(isinstance(e, E.Transpose) and not isinstance(
+            e.arg, (E.Sym, E.D, E.Identity, E.Ones, E.Comm)))
+        inv = int(isinstance(e, (E.Inverse, E.Power, E.HadPow)))
+        kron = int(isinstance(e, E.Kron))
+        for c in e.children:
+            ct, ci, ck = _kind_counts(c, memo)
+            t, inv, kron = t + ct, inv + ci, kron + ck
+        out = memo[k] = (t, inv, kron)
+    return out
 
 
 def _kron_sizes(e: E.Expr) -> str:

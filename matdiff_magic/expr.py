@@ -11,9 +11,11 @@ the remaining factors form a conformable matrix chain.
 from __future__ import annotations
 
 import contextvars
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from . import memo as _memo
 from .dims import ONE, SCALAR, Dim, Shape, shape_str, triangular
 
 F0, F1 = Fraction(0), Fraction(1)   # shared: Fraction() is slow on hot paths
@@ -88,6 +90,8 @@ def is_one(d: Dim) -> bool:
     return d.is_one
 
 
+_KEY_FIELDS: dict[type, tuple[str, ...]] = {}   # the fields that identify a node, per class
+
 # --- nodes --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -95,24 +99,30 @@ class Expr:
     shape: Shape = field(compare=False, repr=False)
 
     def __hash__(self) -> int:  # cached: trees are hashed often by the memo tables
-        h = self.__dict__.get("_hash")
-        if h is None:
+        try:
+            return self._hash   # type: ignore[attr-defined]
+        except AttributeError:
             h = hash((type(self).__name__,) + self._key())
             object.__setattr__(self, "_hash", h)
-        return h
+            return h
 
     def _key(self) -> tuple:
-        return tuple(getattr(self, f) for f in self.__dataclass_fields__ if f != "shape")
+        names = _KEY_FIELDS.get(type(self))
+        if names is None:
+            names = _KEY_FIELDS[type(self)] = tuple(f for f in self.__dataclass_fields__
+                                                    if f != "shape")
+        return tuple([getattr(self, f) for f in names])
 
     @property
     def is_scalar(self) -> bool:
-        v = self.__dict__.get("_is_scalar")
-        if v is None:
+        try:
+            return self._is_scalar   # type: ignore[attr-defined]
+        except AttributeError:
             if _UNIFIER.get() is not None:     # while parsing, dims may still be bound
                 return is_one(self.shape[0]) and is_one(self.shape[1])
             v = self.shape[0].is_one and self.shape[1].is_one
             object.__setattr__(self, "_is_scalar", v)
-        return v
+            return v
 
     @property
     def children(self) -> tuple[Expr, ...]:
@@ -396,6 +406,25 @@ def neg(e: Expr) -> Expr:
     return scale(-1, e)
 
 
+def _memoized(fn):
+    """``fn`` (a constructor) with its results kept for the derivation being built
+    (memo.py): equal arguments give an equal node, so the one built first is returned.
+    Not while a cell is parsed, where sizes are still being unified."""
+    key = "expr." + fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        table = _memo.table(key)
+        if table is None or _UNIFIER.get() is not None:
+            return fn(*args)
+        out = table.get(args)
+        if out is None:
+            out = table[args] = fn(*args)
+        return out
+    return wrapper
+
+
+@_memoized
 def add(*terms: Expr) -> Expr:
     flat: list[Expr] = []
     for t in terms:
@@ -448,6 +477,7 @@ def _chain_shape(factors: tuple[Expr, ...] | list[Expr]) -> Shape:
     return (chain[0].shape[0], chain[-1].shape[1])
 
 
+@_memoized
 def mul(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     for f in factors:
@@ -474,7 +504,8 @@ def mul(*factors: Expr) -> Expr:
                                  f"≠ rows {f.shape[0]}" + _product_hint(chain[-1], f))
             chain.append(f)
     shape = _chain_shape(chain)
-    if coef == 0 or any(isinstance(f, Zero) for f in chain):
+    plain = coef is F1     # no number among the factors (the comparisons below are slow)
+    if not plain and coef == 0 or any(isinstance(f, Zero) for f in chain):
         return zero(shape)
     if len(chain) > 1:
         chain = [f for f in chain if not isinstance(f, Identity)] or [chain[0]]
@@ -492,11 +523,8 @@ def mul(*factors: Expr) -> Expr:
     scalars = _merge_powers(scalars)
     if len(scalars) > 1:   # scalars commute: one canonical order, so like terms meet
         scalars.sort(key=scalar_key)
-    if coef == 0 or any(isinstance(f, Zero) for f in chain):
-        return zero(shape)
-    if len(chain) > 1:
-        chain = [f for f in chain if not isinstance(f, Identity)] or [chain[0]]
-    args = ([num(coef)] if coef != 1 else []) + scalars + chain
+    # (no zero and no identity can be left in the chain here: both were taken out above)
+    args = ([num(coef)] if not plain and coef != 1 else []) + scalars + chain
     if not args:
         return num(1)
     if len(args) == 1:
@@ -542,6 +570,7 @@ def _merge_powers(scalars: list[Expr]) -> list[Expr]:
     return [f for f in out if not (isinstance(f, Num) and f.value == 1)]
 
 
+@_memoized
 def kron(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     for f in factors:
@@ -566,6 +595,7 @@ def kron(*factors: Expr) -> Expr:
     return mul(*scalars, body) if scalars else body
 
 
+@_memoized
 def hadamard(*factors: Expr) -> Expr:
     flat: list[Expr] = []
     for f in factors:
@@ -683,6 +713,7 @@ def hadpow(e: Expr, p: Fraction | int) -> Expr:
     return HadPow(e.shape, e, p)
 
 
+@_memoized
 def call(name: str, e: Expr) -> Expr:
     r, c = e.shape
     if name in ELEMENTWISE:
@@ -803,7 +834,12 @@ def contains(e: Expr, pred) -> bool:
 
 
 def has_d(e: Expr) -> bool:
-    return contains(e, lambda x: isinstance(x, D))
+    """Whether e holds a differential dX (cached on the node, like its hash)."""
+    v = e.__dict__.get("_has_d")
+    if v is None:
+        v = isinstance(e, D) or any(has_d(c) for c in e.children)
+        object.__setattr__(e, "_has_d", v)
+    return v
 
 
 def size(e: Expr) -> int:

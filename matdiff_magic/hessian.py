@@ -24,6 +24,7 @@ from .derivation import Derivation, _paren_l, _paren_u, _shape_l, _shape_u, _ter
 from .differential import differential, differential_steps, expand
 from .errors import MatdiffError
 from .hessian_rules import canonical, tidy_gradient
+from .memo import scope as memo_scope
 from .parse import Cell
 from .render import to_latex, to_unicode
 from .simplify import simplify
@@ -77,6 +78,10 @@ class Hessian(Derivation):
 
     def __init__(self, cell: Cell, wrt: E.Sym, wrt2: E.Sym | None = None,
                  layout: str = "numerator") -> None:
+        with memo_scope():   # each subexpression simplified and printed once (memo.py)
+            self._build2(cell, wrt, wrt2, layout)
+
+    def _build2(self, cell: Cell, wrt: E.Sym, wrt2: E.Sym | None, layout: str) -> None:
         self.cell = cell
         self.source = cell.source
         self.wrt = wrt

@@ -10,6 +10,7 @@ collected: A x + Aᵀ x = (A + Aᵀ) x.
 from __future__ import annotations
 
 from . import expr as E
+from . import memo as M
 from .canonical import (
     SCALAR_RULES,
     SYMMETRIC,
@@ -138,15 +139,27 @@ def _drop(t: E.Expr, side: int) -> E.Expr:
 
 
 def _step(e: E.Expr, collect: bool = True, memo: dict | None = None) -> E.Expr:
-    """One bottom-up pass of the rules (``memo``: results known from earlier passes)."""
+    """One bottom-up pass of the rules (``memo``: results known from earlier passes; a tree
+    without a sum gives the same with and without ``collect``, so it is kept once)."""
     if not e.children:
         return e
     if memo is not None:
-        out = memo.get(e)
+        key = (e, collect) if _has_sum(e) else e
+        out = memo.get(key)
         if out is None:
-            out = memo[e] = _step_node(e, collect, memo)
+            out = memo[key] = _step_node(e, collect, memo)
         return out
     return _step_node(e, collect, memo)
+
+
+def _has_sum(e: E.Expr) -> bool:
+    """Whether e holds a sum (cached on the node): only sums are collected."""
+    try:
+        return e._has_sum   # type: ignore[attr-defined]
+    except AttributeError:
+        v = isinstance(e, E.Add) or any(_has_sum(c) for c in e.children)
+        object.__setattr__(e, "_has_sum", v)
+        return v
 
 
 def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
@@ -226,7 +239,9 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
 
 def _fix(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
     """The rules applied bottom-up until nothing changes."""
-    memo: dict[E.Expr, E.Expr] = {}
+    memo = M.table("simplify.step")   # one pass's results, shared in a derivation
+    if memo is None:
+        memo = {}
     for _ in range(max_passes):
         new = _step(e, collect, memo)
         if new == e:
@@ -242,11 +257,25 @@ def simplify(e: E.Expr, collect: bool = True, max_passes: int = 30) -> E.Expr:
     """Textbook form: the rules to their fixed point, then (with ``collect``) the shortest of
     the equivalent candidates that ``choose`` knows. A candidate search that fails keeps the
     rules' form: it never turns a right answer into an error."""
+    memo = M.table("simplify")   # within a derivation: the same input, the same output
+    if memo is None:
+        return _simplify(e, collect, max_passes)[0]
+    key = (e, collect, max_passes)
+    out = memo.get(key)
+    if out is None:
+        out = memo[key] = _simplify(e, collect, max_passes)
+    elif out[1]:
+        FALLBACKS[0] += 1
+    return out[0]
+
+
+def _simplify(e: E.Expr, collect: bool, max_passes: int) -> tuple[E.Expr, bool]:
+    """simplify's result, and whether the candidate search failed (counted in FALLBACKS)."""
     e = _fix(e, collect, max_passes)
     if not collect:
-        return e
+        return e, False
     try:
-        return shortest(e, _fix)
+        return shortest(e, _fix), False
     except (E.ShapeError, RecursionError, ArithmeticError, ValueError):
         FALLBACKS[0] += 1
-        return e
+        return e, True

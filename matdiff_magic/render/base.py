@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 from fractions import Fraction
 
 from .. import expr as E
+from .. import memo as M
 
 ADD, KRON, HAD, MUL, NEG, POST, ATOM = range(1, 8)
 
@@ -33,6 +35,10 @@ def _denominator(f: E.Expr) -> bool:
     return isinstance(f, E.Power) and f.is_scalar and f.p < 0 and not isinstance(f.arg, E.Num)
 
 
+# the memo table of the printer running now (set by Printer.__call__ inside a memo scope)
+_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("print_memo", default=None)
+
+
 class Printer:
     """Subclasses say how each operator looks; this class decides where parentheses go."""
 
@@ -41,7 +47,17 @@ class Printer:
     div_op = " ./ "
 
     def __call__(self, e: E.Expr) -> str:
-        return self.p(e)
+        # within a derivation every subexpression is printed once (memo.py): a printed form
+        # is a function of the expression's value, its shape included (I_m, 1_n, 0 compare
+        # with their shapes). Not while a cell is parsed: its sizes are still being unified.
+        memo = M.table(("print", type(self).__name__))
+        if memo is not None and E._UNIFIER.get() is not None:
+            memo = None
+        token = _MEMO.set(memo)
+        try:
+            return self.p(e)
+        finally:
+            _MEMO.reset(token)
 
     def paren(self, s: str) -> str:
         return f"({s})"
@@ -51,8 +67,13 @@ class Printer:
         return self.paren(s) if prec(e) < level else s
 
     def p(self, e: E.Expr) -> str:
-        method = getattr(self, "p_" + type(e).__name__)
-        return method(e)
+        memo = _MEMO.get()
+        if memo is None:
+            return getattr(self, "p_" + type(e).__name__)(e)
+        s = memo.get(e)
+        if s is None:
+            s = memo[e] = getattr(self, "p_" + type(e).__name__)(e)
+        return s
 
     def p_Add(self, e: E.Add) -> str:
         out = self.p(e.args[0])
