@@ -112,6 +112,12 @@ def read_size(text: str, names: Iterable[str], new_ok: bool = False) -> Dim:
                         "separate the factors with \\cdot or spaces (m \\cdot n)", lead)
     if new_ok and _IDENT.fullmatch(body):
         return Dim.of(body)   # a size the cell introduces here, as I_{k}
+    if new_ok and "*" in body:   # the cell language's product, p*p: new sizes, as there
+        from .parse import parse_dim
+        try:
+            return _checked(parse_dim(body, lambda msg: SizeError(msg, 0)), lead)
+        except SizeError:
+            pass
     message, at = reader.failure()
     raise SizeError(message, lead + at)
 

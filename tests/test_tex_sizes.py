@@ -144,6 +144,19 @@ def test_a_new_size_in_a_cell_is_one_name_that_is_no_product_of_known_ones():
         read_size("k", {"m", "n"})
     with pytest.raises(SizeError):
         read_size("m k", {"m", "n"}, new_ok=True)
+    # the cell language's product introduces its sizes on a LaTeX line too, as elsewhere
+    assert read_size("p*p", {"n"}, new_ok=True) == Dim.of("p") * Dim.of("p")
+    assert read_size("m*k", {"m", "n"}, new_ok=True) == m * Dim.of("k")
+    with pytest.raises(SizeError):
+        read_size("p*p", {"n"})                          # but not in a claim
+
+
+def test_a_latex_line_keeps_the_cell_language_s_new_product_sizes():
+    cell = ("V : 1 x 3\nC : 3 x n\nD : 3 x n positive\nα : scalar\nλ : scalar positive\n"
+            "sum(-diag(unvec(1_{p*p} \\otimes α, p)) \\otimes V*(C.^3 ∘ D) / λ)")
+    d = derive(cell, wrt="D")
+    res = d.check()
+    assert res.passed and "p=" in res.text()          # p: a size this line introduced
 
 
 @pytest.mark.parametrize("text, names, offset, words", [
