@@ -503,20 +503,27 @@ def _second(d, names: _Names) -> IndexForm:
     x, y, fn = d.wrt, d.wrt2, d.name
     (m, n), (r, c) = x.shape, y.shape
     i, j, k, l = _idx("i", m), _idx("j", n), _idx("k", r), _idx("l", c)
-    H = d.result
-    terms = []
-    for t0 in (H.args if isinstance(H, E.Add) else (H,)):
-        for t in _distribute(t0):
-            if not E.is_zero(t):
-                terms.append(_chain(t, (m, n), (r, c), (i, j), (k, l), names))
-    taken = {z for z in (i, j, k, l) if z is not None}
-    terms = [_tidy(t, taken) for t in terms]
     lhs = (f"∂²{fn}/∂{x.name}{_sub(i, j, False)}∂{y.name}{_sub(k, l, False)}",
            f"\\frac{{\\partial^2 {fn}}}{{\\partial {to_latex(x)}{_sub(i, j, True)}\\,"
            f"\\partial {to_latex(y)}{_sub(k, l, True)}}}")
-    form = IndexForm(d, terms, {}, lhs, "jacobian")
-    form.free_names = (i, j, k, l)
-    form.free = {n_: dm for n_, dm in ((i, m), (j, n), (k, r), (l, c)) if n_ is not None}
+    return _four_index(d, d.result, (m, n, r, c), (i, j, k, l), lhs, names)
+
+
+def _four_index(d, M: E.Expr, sizes: tuple, idx: tuple, lhs: tuple, names: _Names
+                ) -> IndexForm:
+    """The entries M[(i, j), (k, l)] of a Jacobian or a Hessian M, its rows split (p, q)
+    and its columns (m, n) as ``sizes`` gives them, term by term."""
+    p, q, m, n = sizes
+    i, j, k, l = idx
+    terms = []
+    for t0 in (M.args if isinstance(M, E.Add) else (M,)):
+        for t in _distribute(t0):
+            if not E.is_zero(t):
+                terms.append(_chain(t, (p, q), (m, n), (i, j), (k, l), names))
+    taken = {z for z in idx if z is not None}
+    form = IndexForm(d, [_tidy(t, taken) for t in terms], {}, lhs, "jacobian")
+    form.free_names = idx
+    form.free = {n_: dm for n_, dm in zip(idx, sizes) if n_ is not None}
     return form
 
 
@@ -560,20 +567,7 @@ def index_form(d) -> IndexForm:
         return _second(d, names)
     p, q = f.shape
     i, j = _idx("i", p), _idx("j", q)
-    rsplit, csplit = (p, q), (m, n)
-    J = d.mixed
-    terms = []
-    for t0 in (J.args if isinstance(J, E.Add) else (J,)):
-        for t in _distribute(t0):
-            if E.is_zero(t):
-                continue
-            terms.append(_chain(t, rsplit, csplit, (i, j), (k, l), names))
-    taken = {x for x in (i, j, k, l) if x is not None}
-    terms = [_tidy(t, taken) for t in terms]
     lhs = (f"∂{fn}{_sub(i, j, False)}/∂{xn}{_sub(k, l, False)}",
            f"\\frac{{\\partial {fn}{_sub(i, j, True)}}}{{\\partial "
            f"{to_latex(x)}{_sub(k, l, True)}}}")
-    form = IndexForm(d, terms, {}, lhs, "jacobian")
-    form.free_names = (i, j, k, l)
-    form.free = {n_: dm for n_, dm in ((i, p), (j, q), (k, m), (l, n)) if n_ is not None}
-    return form
+    return _four_index(d, d.mixed, (p, q, m, n), (i, j, k, l), lhs, names)
