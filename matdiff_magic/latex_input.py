@@ -75,6 +75,19 @@ _NORM_SUB = re.compile(r"_\s*(?:\{\s*(?:\\(?:mathrm|text|mathsf|rm)\s*\{?\s*)?([
                        r"|\\(?:mathrm|text|mathsf)\s*\{\s*([F2])\s*\}|([F2]))")
 
 
+def is_latex_line(line: str) -> bool:
+    """Whether the backslashes of ``line`` start LaTeX commands: the line has one this module
+    knows (``\\top``, ``\\frac``, ``\\,``, ``\\|``, a Greek letter, ...). In any other line a
+    backslash is the solve operator ``A \\ B``, never spacing."""
+    for m in _WORD.finditer(line):
+        word = m.group(1)
+        if word != " " and (word in (",", ";", "!", ">", "|") or word in _SIMPLE
+                            or word in _SIZING or word in _FONTS or word in _STRUCTURE
+                            or greek(word)):
+            return True
+    return False
+
+
 def greek(word: str) -> str | None:
     """The Greek letter a command such as ``Sigma`` names, if it names one."""
     return _GREEK.get(word)
@@ -101,7 +114,10 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
             return [Tok("tex", "bar", col, sub)], end
         raise err("unexpected '\\'", col)
     word, end = m.group(1), m.end()
-    if word in (",", ";", "!", " ", ">"):
+    if word == " ":   # '\\ ' between two factors: a LaTeX space or MATLAB's solve?
+        raise err("'\\ ' is ambiguous here: write '\\,' for a space, or solve(A, B) for "
+                  "A⁻¹B (A \\ B in a line without LaTeX)", col)
+    if word in (",", ";", "!", ">"):
         return [], end
     if word == "|":
         sub, end = _norm_subscript(line, end)

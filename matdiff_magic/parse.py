@@ -77,6 +77,7 @@ def _describe(ch: str) -> str:
 def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
     toks: list[Tok] = []
     i, n = 0, len(line)
+    tex_line = None   # whether a backslash starts LaTeX commands here (see is_latex_line)
 
     def err(msg: str, col: int) -> MatdiffError:
         return MatdiffError(msg, lineno, col, source)
@@ -88,7 +89,24 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             continue
         if ch == "#":
             break
-        if ch == "\\":   # LaTeX as papers write it (SPEC §9): see latex_input.py
+        if ch == "\\":
+            if tex_line is None:
+                from .latex_input import is_latex_line
+                tex_line = is_latex_line(line)
+            after_operand = bool(toks) and (toks[-1].kind in ("name", "num", "sub") or (
+                toks[-1].kind == "op" and toks[-1].text in (")", "'", ".T", "ᵀ")))
+            word = re.compile(r"[A-Za-z]+").match(line, i + 1)
+            if not tex_line and after_operand and not (word and line[word.end():word.end() + 1]
+                                                       == "{"):
+                # a plain line: A \ B is a solve (MATLAB, Julia), never spacing; '\b' right
+                # after the backslash is read as a name only if the cell has it (see prod)
+                if line.startswith("\\\\", i):
+                    raise err("'\\\\' is not an operator: a solve is written A \\ B or "
+                              "solve(A, B)", i + 1)
+                toks.append(Tok("op", "\\", i + 1, word.group(0) if word else ""))
+                i += 1
+                continue
+            # LaTeX as papers write it (SPEC §9): see latex_input.py
             from .latex_input import command
             more, i = command(line, i, err)
             toks.extend(more)
@@ -271,7 +289,15 @@ class _Line:
         left = self.unary()
         while True:
             t = self.tok
-            if t.kind == "op" and t.text in ("*", "@", "/"):
+            if t.kind == "op" and t.text == "\\":   # A \ B: MATLAB's precedence, that of *
+                self.i += 1
+                if t.extra and t.extra not in self.p.env and \
+                        t.extra not in self.p.symbols:
+                    raise self.err(f"unknown LaTeX command '\\{t.extra}', or an undeclared "
+                                   f"'{t.extra}' in A \\ {t.extra} (declare it for a solve)",
+                                   t.col)
+                left = self.build(solve, t.col, left, self.unary())
+            elif t.kind == "op" and t.text in ("*", "@", "/"):
                 self.i += 1
                 right = self.unary()
                 if t.text == "/":
@@ -463,18 +489,18 @@ class _Line:
             self.expect(")")
             vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
             return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
-        if name not in E.FUNCTIONS and name != "kron":
-            known = ", ".join(sorted(E.FUNCTIONS + ("kron",)))
+        if name not in E.FUNCTIONS and name not in ("kron", "solve"):
+            known = ", ".join(sorted(E.FUNCTIONS + ("kron", "solve")))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)
         self.expect("(")
         if self.at("op", ")"):
             raise self.err(f"{name}() needs an argument")
         arg = self.expr()
-        if name == "kron":
+        if name in ("kron", "solve"):
             self.expect(",")
             other = self.expr()
             self.expect(")")
-            return self.build(E.kron, t.col, arg, other)
+            return self.build(E.kron if name == "kron" else solve, t.col, arg, other)
         if name == "unvec":
             self.expect(",")
             t2 = self.tok
@@ -502,6 +528,17 @@ class _Line:
             raise self.err(f"{name}() takes one argument")
         self.expect(")")
         return self.build(E.call, t.col, name, arg)
+
+
+def solve(a: E.Expr, b: E.Expr) -> E.Expr:
+    """``A \\ B`` and ``solve(A, B)``: the X with A X = B, X = A⁻¹B (MATLAB, Julia), for a
+    square A (a scalar A divides)."""
+    if not E.same(a.shape[0], a.shape[1]):
+        raise E.ShapeError(f"A \\ B needs a square A, got {E.shape_str(a.shape)}")
+    if not E.same(a.shape[0], b.shape[0]) and not a.is_scalar:
+        raise E.ShapeError(f"A \\ B needs as many rows in B as in A: {E.shape_str(a.shape)} "
+                           f"and {E.shape_str(b.shape)}")
+    return E.mul(E.inverse(a), b)
 
 
 # σ(...) is how the Unicode printer and papers write the logistic sigmoid

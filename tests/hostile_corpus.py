@@ -26,6 +26,10 @@ def _syntax() -> list[str]:
         "X Y Z =", "= X", "2 = X", "(X) = X", "H(X) = X", "f(x) = x", "tr(A) = 1",
         "X\nX", "x' x\nx", "I_", "1_", "I_{}", "1_{}", "I_{n", "K_{m}", "K_{m,n,p}",
         "K_{,}", "I_{m x n}", "1_{-1}", "I_{0}",
+        # backslashes: a solve needs a square left side and a declared right side; '\\' and
+        # a LaTeX line's '\ ' are no operators (A \ b itself is a solve: test_backslash.py)
+        "X \\\\ X", "A\\\\x", "A^\\top \\ X", "\\ X", "X\\q", "A \\ X'", "A \\ x", "A \\",
+        "\\mathbf{A} \\ X",
     ]
     return [DECL + b for b in bodies]
 
