@@ -59,7 +59,7 @@ class Verdict:
         return verdict_text(self)
 
     def _repr_html_(self) -> str:
-        from .widget import verdict_badge_html
+        from .render.badge import verdict_badge_html
         return verdict_badge_html(self)
 
 

@@ -27,8 +27,7 @@ from collections.abc import Callable
 
 from .errors import MatdiffError
 from .expr import FUNCTIONS
-from .parse import Tok
-from .tex_sizes import braced_end
+from .tokens import Tok, braced_end
 
 Err = Callable[[str, int], MatdiffError]
 

@@ -28,8 +28,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import expr as E
-from .dims import ONE, Dim, tri_base
+from .dims import ONE, Dim
 from .errors import MatdiffError
+from .latex_input import command, declared_name, is_latex_line, rewrite
+from .tex_sizes import SizeError, parse_dim, read_size, size_names
+from .tokens import Tok, braced_end
 
 MAX_CELL_CHARS = 20_000
 MAX_DEPTH = 64
@@ -52,15 +55,6 @@ _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-
 _TEX_SUB = re.compile(r"_\{\s*([A-Za-z0-9]+)\s*\}")
 _OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
         ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
-
-
-@dataclass
-class Tok:
-    kind: str      # 'name', 'num', 'op', 'sub' (I_{..}, 1_n, K_{..}), 'end'
-    text: str
-    col: int       # 1-based column
-    extra: str = ""
-    at: int = 0    # a subscript's tokens: the column where its text (extra) starts
 
 
 # Greek letters that look exactly like Latin ones: 'Α' (alpha) next to 'A' would silently be a
@@ -91,7 +85,6 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             break
         if ch == "\\":
             if tex_line is None:
-                from .latex_input import is_latex_line
                 tex_line = is_latex_line(line)
             after_operand = bool(toks) and (toks[-1].kind in ("name", "num", "sub") or (
                 toks[-1].kind == "op" and toks[-1].text in (")", "'", ".T", "ᵀ")))
@@ -107,12 +100,10 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
                 i += 1
                 continue
             # LaTeX as papers write it (SPEC §9): see latex_input.py
-            from .latex_input import command
             more, i = command(line, i, err)
             toks.extend(more)
             continue
         if line.startswith(("I_{", "K_{", "1_{", "D_{", "L_{"), i):
-            from .tex_sizes import braced_end
             j = braced_end(line, i + 2)
             if j < 0:
                 raise err("missing '}'", i + 1)
@@ -164,37 +155,8 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             raise err(f"unexpected character {_describe(ch)}", i + 1)
     toks.append(Tok("end", "", len(line) + 1))
     if "\\" in line:   # \frac, \sqrt, norms and braces that group become plain tokens
-        from .latex_input import rewrite
         toks = rewrite(toks, err)
     return toks
-
-
-def parse_dim(text: str, err) -> Dim:
-    """'m', '3', 'm*n', 'mn' is a single name; 'm^2'."""
-    out = Dim.of(1)
-    parts = [p.strip() for p in text.split("*")]
-    if not text.strip() or any(not p for p in parts):
-        raise err(f"bad dimension '{text}'")
-    for p in parts:
-        if tri_base(p) is not None:   # n(n+1)/2, the length of vech
-            out = out * Dim.of(p)
-            continue
-        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^([0-9]+))?", p)
-        if not m:
-            raise err(f"bad dimension '{p}': use a name or a positive integer")
-        base, k = m.group(1), int(m.group(2) or 1)
-        if base.isdigit():
-            v = int(base)
-            if v <= 0 or v > 10**9:
-                raise err(f"a dimension must be a positive integer, got {base}")
-            d = Dim.of(v)
-        else:
-            d = Dim.of(base)
-        for _ in range(min(k, 64)):
-            out = out * d
-            if out.coef > 10**9:
-                raise err(f"dimension '{text}' is too large (at most 10^9)")
-    return out
 
 
 @dataclass
@@ -454,7 +416,6 @@ class _Line:
 
     def size(self, text: str, at: int, col: int) -> Dim:
         """The size a subscript's text names; errors point into the subscript."""
-        from .tex_sizes import SizeError, read_size
         try:
             return read_size(text, self.p.size_names(), new_ok=not self.p.sizes_fixed)
         except SizeError as exc:
@@ -572,7 +533,6 @@ class Parser:
 
     def size_names(self) -> frozenset[str]:
         """The dimension names of the symbols so far (what I_{mn} is read against)."""
-        from .tex_sizes import size_names
         u = self.unifier
         return size_names(u.resolve(d) for s in self.symbols.values() for d in s.shape)
 
@@ -592,7 +552,6 @@ class Parser:
         for m in re.finditer(r"[^,\s]+", line[:colon]):
             name = m.group(0)
             if name.startswith("\\"):   # \Sigma : n x n spd
-                from .latex_input import declared_name
                 name = declared_name(name)
             if not _NAME.fullmatch(name):
                 raise err(f"'{name}' is not a valid name", m.start() + 1)

@@ -19,6 +19,9 @@ Grammar (spaces allowed between factors)::
 
 A number starts the subscript or follows a separator or a space (``2n`` is 2·n; ``n2`` is a
 name). Nothing here is evaluated: the text is scanned by hand.
+
+The cell language's own spelling of a size (``m*n``, ``n^2``, where ``mn`` is one name) is
+read by :func:`parse_dim`, which a subscript falls back to for ``p*p``.
 """
 
 from __future__ import annotations
@@ -52,17 +55,33 @@ class SizeError(Exception):
         self.offset = offset
 
 
-def braced_end(line: str, i: int) -> int:
-    """The index after the '}' that closes the '{' at ``line[i]``, or -1."""
-    depth = 0
-    for k in range(i, len(line)):
-        if line[k] == "{":
-            depth += 1
-        elif line[k] == "}":
-            depth -= 1
-            if depth == 0:
-                return k + 1
-    return -1
+def parse_dim(text: str, err) -> Dim:
+    """A size as the cell language writes it: 'm', '3', 'm*n', 'm^2'; 'mn' is a single name.
+    ``err(message)`` makes the exception to raise."""
+    out = Dim.of(1)
+    parts = [p.strip() for p in text.split("*")]
+    if not text.strip() or any(not p for p in parts):
+        raise err(f"bad dimension '{text}'")
+    for p in parts:
+        if tri_base(p) is not None:   # n(n+1)/2, the length of vech
+            out = out * Dim.of(p)
+            continue
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^([0-9]+))?", p)
+        if not m:
+            raise err(f"bad dimension '{p}': use a name or a positive integer")
+        base, k = m.group(1), int(m.group(2) or 1)
+        if base.isdigit():
+            v = int(base)
+            if v <= 0 or v > 10**9:
+                raise err(f"a dimension must be a positive integer, got {base}")
+            d = Dim.of(v)
+        else:
+            d = Dim.of(base)
+        for _ in range(min(k, 64)):
+            out = out * d
+            if out.coef > 10**9:
+                raise err(f"dimension '{text}' is too large (at most 10^9)")
+    return out
 
 
 def size_names(dims: Iterable[Dim]) -> frozenset[str]:
@@ -113,7 +132,6 @@ def read_size(text: str, names: Iterable[str], new_ok: bool = False) -> Dim:
     if new_ok and _IDENT.fullmatch(body):
         return Dim.of(body)   # a size the cell introduces here, as I_{k}
     if new_ok and "*" in body:   # the cell language's product, p*p: new sizes, as there
-        from .parse import parse_dim
         try:
             return _checked(parse_dim(body, lambda msg: SizeError(msg, 0)), lead)
         except SizeError:

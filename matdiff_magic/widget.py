@@ -1,4 +1,4 @@
-"""The notebook face of a Derivation: an ipywidgets stepper and its static fallback.
+"""The notebook face of a Derivation: an ipywidgets stepper beside its static rendering.
 
 :class:`Stepper` opens on the answer: the problem, the result in a box (its rule above it)
 and the numerical check as a badge; stepping is optional (previous / next, a slider, or all
@@ -6,11 +6,11 @@ at once, each rule above the equation it produces), with a layout switch (mixed,
 denominator), a conventions table and a picture of the derivative one click away.
 
 :class:`MatdiffDisplay` is what the magic displays, as two outputs: the live widget
-(``application/vnd.jupyter.widget-view+json``) and a static, deterministic ``text/plain`` +
-``text/latex`` + ``text/html`` rendering of the result and all the steps, for nbconvert
-(which renders one mimetype per output and prefers the widget's), GitHub and nbval. Front
-ends that render the widget hide the static output next to it. ipywidgets is imported only
-when a widget is built.
+(``application/vnd.jupyter.widget-view+json``) and the static, deterministic ``text/plain``
++ ``text/latex`` + ``text/html`` rendering of render/static.py, for nbconvert (which renders
+one mimetype per output and prefers the widget's), GitHub and nbval. Front ends that render
+the widget hide the static output next to it. ipywidgets is imported only when a widget is
+built.
 """
 
 from __future__ import annotations
@@ -19,73 +19,14 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from .render.html import (
-    STYLE,
-    entrywise,
-    equation_html,
-    result_box_html,
-    rule_html,
-    step_html,
-    steps_html,
-)
+from .render.badge import badge_html, verdict_badge_html
+from .render.html import STYLE, equation_html, result_box_html, rule_html, step_html, steps_html
+from .render.static import StaticDisplay, step_pictures, title_html
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # the text/plain of the widget's own output: empty, the static output next to it holds the
 # text (so stored notebooks and exports without widgets show no stray line)
 WIDGET_PLAIN = ""
-
-_PASS_STYLE = "background:#e6f4ea;color:#1e6b34;border:1px solid #34a853"
-_FAIL_STYLE = "background:#fce8e6;color:#a50e0e;border:1px solid #d93025"
-_BADGE_STYLE = "display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;"
-_RESULT_BORDER = "2px solid #1a73e8"
-
-
-def _math(latex: str) -> str:
-    """Display math for HTMLMath / MathJax, in a container that scrolls when too wide."""
-    return equation_html(latex)
-
-
-def _rule(text: str, prefix: str = "") -> str:
-    return rule_html(text, prefix)
-
-
-def _dims_text(dims: Any) -> str:
-    if isinstance(dims, dict):
-        return ", ".join(f"{k}={v}" for k, v in dims.items())
-    return "" if dims is None else str(dims)
-
-
-def check_summary(check: Any, layout: str | None = None) -> str:
-    """One line about a CheckResult: pass/fail, its errors against the tolerance
-    (check.error_phrase), the layout checked, where (sizes, seed)."""
-    verdict = "passed" if check.passed else "FAILED"
-    from .check import error_phrase
-    parts = [error_phrase(check, tolerance=getattr(check, "tol", None) is not None)]
-    method = getattr(check, "method", None)
-    details = [str(x) for x in (f"{layout} layout" if layout else None,
-                                f"method {method}" if method else None,
-                                _dims_text(getattr(check, "dims", None)),
-                                f"seed {check.seed}" if getattr(check, "seed", None)
-                                is not None else None) if x]
-    if details:
-        parts.append(", ".join(details))
-    return f"numerical check {verdict}: " + "; ".join(parts)
-
-
-def badge_html(check: Any, layout: str | None = None) -> str:
-    """The pass/fail badge (green or red) for a CheckResult, or an error message; it wraps
-    inside its box when the notebook is narrow."""
-    if isinstance(check, BaseException):
-        return (f'<span class="matdiff-badge matdiff-fail" style="{_BADGE_STYLE}{_FAIL_STYLE}">'
-                f"numerical check could not run: {html.escape(str(check))}</span>")
-    ok = bool(check.passed)
-    cls = "matdiff-pass" if ok else "matdiff-fail"
-    mark = "✔" if ok else "✘"
-    verdict = "checked" if ok else "check FAILED"
-    summary = check_summary(check, layout)
-    return (f'<div class="matdiff-badge-box"><span class="matdiff-badge {cls}" '
-            f'style="{_BADGE_STYLE}{_PASS_STYLE if ok else _FAIL_STYLE}">{mark} {verdict}'
-            f'</span><span class="matdiff-badge-text">{html.escape(summary)}</span></div>')
 
 
 def conventions_table() -> str:
@@ -100,61 +41,6 @@ def conventions_table() -> str:
             f"<tbody>{rows}</tbody></table>"
             "<div><small>G[i, j] = ∂f/∂X[i, j] is shaped like X; "
             "J = ∂vec F/∂(vec X)ᵀ, column-major vec.</small></div>")
-
-
-_TEX_SPECIAL = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "_": "\\_",
-                "^": "\\^{}", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&",
-                "~": "\\~{}"}
-
-
-def _tex_text(text: str) -> str:
-    """Plain text made safe inside \\text{...}."""
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
-
-
-def verdict_badge_html(v: Any) -> str:
-    """The badge for a claimed answer: green when correct, red with the slip otherwise."""
-    if isinstance(v, BaseException):
-        return (f'<span class="matdiff-claim matdiff-fail" style="{_BADGE_STYLE}{_FAIL_STYLE}">'
-                f"the claim could not be judged: {html.escape(str(v))}</span>")
-    ok = bool(v.correct)
-    label = "✔ claim correct" if ok else f"✘ claim {v.diagnosis}"
-    return (f'<span class="matdiff-claim {"matdiff-pass" if ok else "matdiff-fail"}" '
-            f'style="{_BADGE_STYLE}{_PASS_STYLE if ok else _FAIL_STYLE}">'
-            f"{html.escape(label)}</span> <span class=\"matdiff-claim-text\">"
-            f"<code>{html.escape(v.claim)}</code>: {html.escape(v.message)}</span>")
-
-
-def _title(d) -> str:
-    wrt, name = d.wrt.name, d.name
-    spec = getattr(d, "wrt_spec", None)   # a structured variable: vech(X), diag(X)
-    if spec is not None:
-        what = (f"derivative of {name} with respect to {spec} (a column)" if d.kind == "gradient"
-                else f"Jacobian of vec {name} with respect to {spec}, {d.layout} layout")
-    elif d.kind == "gradient" and d.layout == "numerator":
-        what = f"gradient of {name} with respect to {wrt}, transposed (numerator layout)"
-    elif d.kind == "gradient":
-        what = f"gradient of {name} with respect to {wrt} (shaped like {wrt})"
-    elif d.kind == "hessian":
-        what = f"Hessian of {name} with respect to vec {wrt} (second differential)"
-    elif d.kind == "mixed":
-        what = (f"mixed second derivative of {name} with respect to vec {wrt} and "
-                f"vec {d.wrt2.name}")
-    else:
-        what = f"Jacobian of vec {name} with respect to vec {wrt}, {d.layout} layout"
-        size = _result_size(d)
-        if size:
-            what += f", {size}"
-    return f'<div class="matdiff-title-text"><b>{html.escape(what)}</b></div>'
-
-
-def _result_size(d) -> str:
-    """The size of the result shown (the Jacobian's, e.g. mn×mn), or ''."""
-    shape = getattr(getattr(d, "result", None), "shape", None)
-    if shape is None:
-        return ""
-    r, c = shape
-    return f"{r.pretty()}×{c.pretty()}"
 
 
 class Stepper:
@@ -197,9 +83,9 @@ class Stepper:
         n = len(derivation.steps) - int(getattr(derivation, "index_step", False))
 
         self.style_html = w.HTML(STYLE)
-        self.title_html = w.HTML(_title(derivation))
+        self.title_html = w.HTML(title_html(derivation))
         self.title_html.add_class("matdiff-title")
-        self.problem_html = w.HTMLMath(_math(derivation.steps[0].latex))
+        self.problem_html = w.HTMLMath(equation_html(derivation.steps[0].latex))
         self.problem_html.add_class("matdiff-problem")
 
         self.prev_button = w.Button(description="previous", icon="arrow-left",
@@ -326,7 +212,7 @@ class Stepper:
             except Exception as exc:  # shown in place of the picture, the widget stays usable
                 self._pictures[d.layout] = (f'<div class="matdiff-picture-error">no picture: '
                                             f"{html.escape(str(exc))}</div>")
-            self._pictures[d.layout] += _step_pictures(d, getattr(d, "result_step", d.steps[-1]))
+            self._pictures[d.layout] += step_pictures(d, getattr(d, "result_step", d.steps[-1]))
         return self._pictures[d.layout]
 
     # --- drawing -----------------------------------------------------------------------------
@@ -336,12 +222,12 @@ class Stepper:
         d, i = self.derivation, self.index
         steps, last = d.steps, self.last
         everything = self.show_all
-        self.title_html.value = _title(d)
-        self.problem_html.value = _math(steps[0].latex)
+        self.title_html.value = title_html(d)
+        self.problem_html.value = equation_html(steps[0].latex)
         self.result_html.value = result_box_html(d)
         # the pictures of K and diag(vec A) in the steps shown, on request (computed lazily)
         pictured = d if self.picture_button.value else None
-        self.rule_html.value = _rule(steps[i].rule)
+        self.rule_html.value = rule_html(steps[i].rule)
         self.step_html.value = step_html(steps[i], pictured)
         self.all_html.value = steps_html(steps[:last], 1, pictured) if everything else ""
         self.counter.value = (f"all {last + 1} steps" if everything else
@@ -429,32 +315,24 @@ class Stepper:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def _step_pictures(d, step) -> str:
-    """The pictures of the special matrices in a step, or '' (see render.picture)."""
-    from .render.picture import step_pictures_html
-    return step_pictures_html(d, step)
-
-
 def _show(widget, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
 
-class MatdiffDisplay:
+class MatdiffDisplay(StaticDisplay):
     """One output, two faces: the live stepper and a static rendering of all the steps.
 
-    The static parts depend only on the derivation and the check, never on object ids or
-    timings, so the same cell always gives the same ``text/plain`` (nbval compares it).
+    The static parts (render.static) depend only on the derivation and the check, never on
+    object ids or timings, so the same cell always gives the same ``text/plain`` (nbval
+    compares it).
     """
 
     def __init__(self, derivation, check: Any = None, *, show_steps: bool = True,
                  check_kwargs: dict | None = None, verdict: Any = None,
                  claim: str | None = None, picture: bool = False) -> None:
-        self.derivation = derivation
-        self.picture = picture
-        self.check = check
-        self.show_steps = show_steps
+        super().__init__(derivation, check, show_steps=show_steps, verdict=verdict,
+                         picture=picture)
         self.check_kwargs = check_kwargs
-        self.verdict = verdict
         self.claim = claim
         self._stepper: Stepper | None = None
 
@@ -468,70 +346,6 @@ class MatdiffDisplay:
                                     checker=checker, verdict=self.verdict, claim=self.claim,
                                     picture=self.picture)
         return self._stepper
-
-    # --- the static face ---------------------------------------------------------------------
-    def text(self) -> str:
-        d = self.derivation
-        shown = getattr(d, "index_step", False) and self.show_steps
-        body = d.text() if self.show_steps else getattr(d, "result_step", d.steps[-1]).text
-        form = None if shown else entrywise(d)
-        if form is not None:   # as in the result box of the HTML
-            body += "\n" + ("   " if self.show_steps else "") + f"entry by entry: {form.text}"
-        if self.check is not None:
-            body += "\n" + (self.check.text() if hasattr(self.check, "text")
-                            else check_summary(self.check))
-        if self.verdict is not None:
-            body += "\n" + str(self.verdict)
-        return body
-
-    def latex(self) -> str:
-        if self.show_steps:   # every step with its rule in words
-            from .derivation import steps_latex_rows
-            lines = steps_latex_rows(self.derivation.steps)
-        else:
-            d = self.derivation
-            lines = [f"&{getattr(d, 'result_step', d.steps[-1]).latex}"]
-        shown = getattr(self.derivation, "index_step", False) and self.show_steps
-        form = None if shown else entrywise(self.derivation)
-        if form is not None:
-            lines.append(f"&\\text{{entry by entry: }} {form.latex}")
-        if self.verdict is not None:   # the claim's verdict, as text
-            lines.append(f"&\\text{{{_tex_text(str(self.verdict))}}}")
-        body = " \\\\\n".join(lines)
-        return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
-
-    def html(self) -> str:
-        """The static page: title, problem, the result in a box with its badges, then the
-        steps (each rule above its equation); deterministic."""
-        d = self.derivation
-        out = [STYLE, '<div class="matdiff matdiff-static matdiff-view">', _title(d)]
-        if self.show_steps:
-            out.append(_math(d.steps[0].latex))
-        out.append(result_box_html(d))
-        if self.check is not None:
-            out.append(badge_html(self.check, d.layout))
-        if self.verdict is not None:
-            out.append(f"<div>{verdict_badge_html(self.verdict)}</div>")
-        if self.picture:
-            from .errors import MatdiffError
-            from .render.picture import picture_svg
-            try:
-                svg = picture_svg(d)
-            except MatdiffError as exc:   # the derivation stands; say why there is no picture
-                svg = f"no picture: {html.escape(str(exc))}"
-            if not self.show_steps:   # the result's K and diag(vec A); else under its step
-                svg += _step_pictures(d, getattr(d, "result_step", d.steps[-1]))
-            out.append(f'<div class="matdiff-picture">{svg}</div>')
-        if self.show_steps and len(d.steps) > 1:
-            out.append(f'<div class="matdiff-steps-static"><b>the steps</b>'
-                       f"{steps_html(d.steps, 1, d)}</div>")
-        out.append("</div>")
-        return "".join(out)
-
-    def static_bundle(self) -> dict[str, Any]:
-        """The static face alone: text/plain (nbval), text/latex and text/html."""
-        return {"text/plain": self.text(), "text/latex": self.latex(),
-                "text/html": self.html()}
 
     def widget_bundle(self) -> dict[str, Any] | None:
         """The live widget alone, with a fixed text/plain; None without ipywidgets."""
@@ -570,6 +384,3 @@ class MatdiffDisplay:
         if exclude:
             data = {k: v for k, v in data.items() if k not in exclude}
         return data
-
-    def __repr__(self) -> str:
-        return self.text()

@@ -13,8 +13,9 @@ from types import SimpleNamespace
 import pytest
 
 from matdiff_magic import derive
+from matdiff_magic.render.badge import badge_html
 from matdiff_magic.render.html import rule_markup
-from matdiff_magic.widget import WIDGET_MIME, WIDGET_PLAIN, MatdiffDisplay, Stepper, badge_html
+from matdiff_magic.widget import WIDGET_MIME, WIDGET_PLAIN, MatdiffDisplay, Stepper
 
 JAC = "X, Y : m x n\nZ = X Y' X"
 GRAD = "A : p x m\nX : m x n\nB : n x p\ntr(A X B)"
