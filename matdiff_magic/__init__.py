@@ -1,5 +1,6 @@
 """matdiff-magic: matrix calculus by the differential method, step by step."""
 
+from . import ops as _ops  # noqa: F401  (the operation registry: the shape rules of calls)
 from .errors import MatdiffError
 
 __version__ = "0.1.0"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import expr as E
+from . import ops
 from .dims import ONE, Dim, tri_base
 from .errors import MatdiffError
 
@@ -43,7 +44,9 @@ def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
     if k not in memo:
         memo[k] = 1 + sum(_tree_size(c, memo) for c in e.children)
     return memo[k]
-RESERVED = set(E.FUNCTIONS) | {"kron", "I", "ones", "scalar", "diagof", "K"}
+# names that are not symbols: every operation (ops), kron, I, ones, K and the word scalar
+RESERVED = set(ops.names(kind=None)) - set(ops.names("notation")) | {"kron", "I", "ones",
+                                                                    "scalar", "K"}
 
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
@@ -456,15 +459,16 @@ class _Line:
         return E.identity(d) if t.text == "I" else E.ones(d)
 
     def function(self, t: Tok) -> E.Expr:
-        name = _FUNCTION_ALIASES.get(t.text, t.text)
+        op = ops.spelled(t.text)
+        name = op.name if op is not None else t.text
         if name == "‖":   # \|x\| without a subscript: the Euclidean norm of a vector,
             self.expect("(")   # the Frobenius norm of a matrix
             arg = self.expr()
             self.expect(")")
             vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
             return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
-        if name not in E.FUNCTIONS and name != "kron":
-            known = ", ".join(sorted(E.FUNCTIONS + ("kron",)))
+        if op is None and name != "kron":
+            known = ", ".join(sorted(ops.CELL_NAMES + ("kron",)))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)
         self.expect("(")
         if self.at("op", ")"):
@@ -498,14 +502,15 @@ class _Line:
             rows = parse_dim(text, lambda msg: self.err(msg, t2.col))
             self.expect(")")
             return self.build(E.unvec, t.col, arg, rows)
+        args = [arg]
+        while self.at("op", ",") and len(args) < op.arity:
+            self.i += 1
+            args.append(self.expr())
         if self.at("op", ","):
-            raise self.err(f"{name}() takes one argument")
+            raise self.err(f"{name}() takes "
+                           + ("one argument" if op.arity == 1 else f"{op.arity} arguments"))
         self.expect(")")
-        return self.build(E.call, t.col, name, arg)
-
-
-# σ(...) is how the Unicode printer and papers write the logistic sigmoid
-_FUNCTION_ALIASES = {"σ": "sigmoid"}
+        return self.build(E.call, t.col, name, *args)
 
 FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
 
