@@ -16,7 +16,7 @@ from . import ops
 from .dims import Dim, tri_base
 from .render import to_unicode
 
-_HELPERS = '''
+_HELPERS_TEMPLATE = '''
 
 def _as2d(a):
     a = np.asarray(a, dtype=float)
@@ -43,6 +43,10 @@ def _comm_apply(r, c, V):
     k = V.shape[1]
     return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
 '''
+
+# the helpers every generated module holds, with those of the operations (ops)
+_HELPERS = _HELPERS_TEMPLATE.replace("\n{op_helpers}", "".join(
+    op.code_helper for op in ops.REGISTRY.values()))
 
 _STRUCTURED_HELPERS = '''
 
@@ -99,12 +103,6 @@ def _apply_fn(e: E.Expr) -> str:
     name = "_dup" if isinstance(base, E.Dup) else "_elim"
     return name + ("T" if isinstance(e, E.Transpose) else "") + "_apply"
 
-
-
-def _helpers() -> str:
-    """The helpers every generated module holds, with those of the operations (ops)."""
-    return _HELPERS.replace("\n{op_helpers}", "".join(op.code_helper
-                                                      for op in ops.REGISTRY.values()))
 
 
 class _Gen:
@@ -309,7 +307,7 @@ def numpy_source(d) -> str:
     if extra:
         what += f"; sizes {', '.join(extra)} are given by keyword"
     header = _header(d.source, f"with respect to {spec or d.wrt.name}", d.numerator)
-    out = [header + _helpers() + (_STRUCTURED_HELPERS if _uses_structure(d.numerator) else "")]
+    out = [header + _HELPERS + (_STRUCTURED_HELPERS if _uses_structure(d.numerator) else "")]
     if d.kind == "gradient":
         body = gen.v(d.result)
         out.append(f"\n\ndef gradient({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"
