@@ -109,9 +109,7 @@ def _call(d: _Diff, e: E.Call) -> E.Expr:
     args = e.children
     dargs = tuple(d(a) for a in args)
     d.use(op.d.text)
-    if op.deriv is not None:
-        return E.hadamard(op.deriv(*args), *dargs)
-    return op.d.build(e, args, dargs)
+    return op.differential(e, args, dargs)
 
 
 def _unvec(d: _Diff, e: E.Unvec) -> E.Expr:

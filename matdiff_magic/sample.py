@@ -63,7 +63,7 @@ KINKED = ops.KINKED
 
 def _direct(e: E.Expr) -> E.Sym | None:
     """The symbol e is, up to transposes and vec (the same entries), or None."""
-    while isinstance(e, E.Transpose) or (isinstance(e, E.Call) and e.name == "vec"):
+    while isinstance(e, E.Transpose) or (isinstance(e, E.Call) and ops.get(e.name).reorders):
         e = e.arg
     return e if isinstance(e, E.Sym) else None
 

@@ -94,6 +94,7 @@ def _pending_latex(pr, e: E.Call) -> str:
 
 register(
     Op("vec", "linear", _vec, latex="\\operatorname{vec}", bare=True, linear=True,
+       reorders=True,
        d=_same("vec"), vec=Rule(None),
        # wᵀ vec(M) = tr(unvec(w)ᵀ M)
        adjoint=Rule("vec(A)ᵀ vec(M) = tr(Aᵀ M)", lambda w, m: E.unvec(w, m.shape[0])),
@@ -131,7 +132,7 @@ register(
        value=vech_value, code="_vech({0})", code_group="structured",
        sympy=lambda ctx, e, a: ctx.elimination(a.shape[0]) * ctx.call("vec", a)),
     # spellings of node kinds: inv(A) is A⁻¹, unvec(v, m) the m-row matrix whose vec is v
-    Op("inv", "node", E.inverse),
+    Op("inv", "node", E.inverse, domain="invertible"),
     Op("unvec", "node", E.unvec, arity=2),
     # d(F) not yet taken: a node the steps show as d(XW - Y) until a rule opens it
     Op("d", "notation", lambda e: E.Call(e.shape, e, "d"), unicode=_pending_unicode,

@@ -51,6 +51,7 @@ class Op:
     deriv: Callable[[E.Expr], E.Expr] | None = None
     d_square: Rule | None = None      # d(f(A)²), where it has a rule of its own
     linear: bool = False          # f(s A) = s f(A), f(A + B) = f(A) + f(B)
+    reorders: bool = False        # the value holds the argument's entries, rearranged (vec)
     vec: Rule | None = None       # vec f(M) = L vec M: build(t) = L; build None: L = I
     adjoint: Rule | None = None   # tr(Wᵀ f(M)) = tr(W'ᵀ M): build(w, m) = W'
     value: Callable | None = None     # NumPy: the value from the arguments' values
@@ -66,6 +67,13 @@ class Op:
     sides: Callable | None = None     # NumPy: the side of a kink or pole each entry is on
     pole: Callable | None = None      # NumPy: the distance of each entry to a pole
     tags: frozenset = field(default_factory=frozenset)
+
+    def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
+        """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
+        f, otherwise the entry's rule."""
+        if self.deriv is not None:
+            return E.hadamard(self.deriv(*args), *dargs)
+        return self.d.build(e, args, dargs)
 
     @property
     def cell(self) -> bool:
