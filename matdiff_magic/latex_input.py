@@ -213,7 +213,7 @@ def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], 
     if sub:
         text, at, end = sub
         return [Tok("name", "unvec", col, "unvec:" + text, at)], end
-    if arg.lower() in FUNCTIONS or arg.lower() == "kron":
+    if arg.lower() in FUNCTIONS:
         return [Tok("name", arg.lower(), col, "tex")], end
     name, end = _subscripted(line, arg, end)
     return [Tok("name", name, col, "tex")], end
@@ -250,7 +250,7 @@ def _close(toks: list[Tok], i: int) -> int:
 def _is_call_name(name: str) -> bool:
     """A name that applies to a parenthesised argument (a symbol followed by '(' is a
     product)."""
-    return spelled(name) is not None or name in ("kron", "‖")
+    return spelled(name) is not None or name == "‖"
 
 
 def _starts_operand(t: Tok) -> bool:

@@ -44,9 +44,8 @@ def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
     if k not in memo:
         memo[k] = 1 + sum(_tree_size(c, memo) for c in e.children)
     return memo[k]
-# names that are not symbols: every operation (ops), kron, I, ones, K and the word scalar
-RESERVED = set(ops.names(kind=None)) - set(ops.names("notation")) | {"kron", "I", "ones",
-                                                                    "scalar", "K"}
+# names that are not symbols: every operation (ops), I, ones, K and the word scalar
+RESERVED = set(ops.names()) - set(ops.names("notation")) | {"I", "ones", "scalar", "K"}
 
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
@@ -467,18 +466,13 @@ class _Line:
             self.expect(")")
             vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
             return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
-        if op is None and name != "kron":
-            known = ", ".join(sorted(ops.CELL_NAMES + ("kron",)))
+        if op is None:
+            known = ", ".join(sorted(ops.CELL_NAMES))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)
         self.expect("(")
         if self.at("op", ")"):
             raise self.err(f"{name}() needs an argument")
         arg = self.expr()
-        if name == "kron":
-            self.expect(",")
-            other = self.expr()
-            self.expect(")")
-            return self.build(E.kron, t.col, arg, other)
         if name == "unvec":
             self.expect(",")
             t2 = self.tok
@@ -506,6 +500,8 @@ class _Line:
         while self.at("op", ",") and len(args) < op.arity:
             self.i += 1
             args.append(self.expr())
+        if len(args) < op.arity:
+            self.expect(",")
         if self.at("op", ","):
             raise self.err(f"{name}() takes "
                            + ("one argument" if op.arity == 1 else f"{op.arity} arguments"))

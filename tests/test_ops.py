@@ -53,9 +53,11 @@ ROWS = {
     "vech": "A : n x n\nvech(A)",
     "inv": "A : n x n\ninv(A)",
     "unvec": "A : m*n\nunvec(A, m)",
+    "kron": "A : m x n\nkron(A, A')",
     "d": None,
 }
-NODES = {"inv": E.Inverse, "unvec": E.Unvec}   # the node kind a 'node' entry spells
+# the node kind each 'node' entry spells
+NODES = {"inv": E.Inverse, "unvec": E.Unvec, "kron": E.Kron}
 CALLS = [n for n, op in ops.REGISTRY.items() if op.kind not in ("node", "notation")]
 WRITTEN = [n for n in ops.REGISTRY if ROWS.get(n)]
 

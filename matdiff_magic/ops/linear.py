@@ -1,5 +1,5 @@
 """Linear maps that rearrange entries (vec, vech, diag), the spellings of node kinds
-(inv, unvec) and the pending differential d(·) the steps show."""
+(inv, unvec, kron) and the pending differential d(·) the steps show."""
 
 from __future__ import annotations
 
@@ -131,9 +131,11 @@ register(
                                          m.shape[0])),
        value=vech_value, code="_vech({0})", code_group="structured",
        sympy=lambda ctx, e, a: ctx.elimination(a.shape[0]) * ctx.call("vec", a)),
-    # spellings of node kinds: inv(A) is A⁻¹, unvec(v, m) the m-row matrix whose vec is v
+    # spellings of node kinds: inv(A) is A⁻¹, unvec(v, m) the m-row matrix whose vec is v,
+    # kron(A, B) is A ⊗ B
     Op("inv", "node", E.inverse, domain="invertible"),
     Op("unvec", "node", E.unvec, arity=2),
+    Op("kron", "node", E.kron, arity=2),
     # d(F) not yet taken: a node the steps show as d(XW - Y) until a rule opens it
     Op("d", "notation", lambda e: E.Call(e.shape, e, "d"), unicode=_pending_unicode,
        latex=_pending_latex),

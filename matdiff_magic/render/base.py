@@ -150,7 +150,7 @@ class Printer:
         form = getattr(op, self.form) or op.text or op.name
         if callable(form):
             return form(self, e)
-        a = self.p(e.arg)
+        a = ", ".join(self.p(x) for x in e.children)
         if "{a}" in form:
             return form.replace("{a}", a)
         if op.bare and self.form != "text" and simple_argument(e.arg):

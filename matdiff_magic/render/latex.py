@@ -7,6 +7,7 @@ import unicodedata
 from fractions import Fraction
 
 from .. import expr as E
+from .. import ops
 from .base import ATOM, POST, Printer, bare_prefix
 
 
@@ -30,7 +31,7 @@ def _dim(d) -> str:
 
 def _is_d(e: E.Expr) -> bool:
     return isinstance(e, E.D) or (isinstance(e, E.Transpose) and isinstance(e.arg, E.D)) or (
-        isinstance(e, E.Call) and e.name == "d")
+        isinstance(e, E.Call) and ops.get(e.name).kind == "notation")   # d(·) pending
 
 
 class LatexPrinter(Printer):
