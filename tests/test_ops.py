@@ -218,3 +218,23 @@ def test_printed_forms_parse_back(name):
     assert to_unicode(e)
     if name in CALLS:   # the pending differential prints around the same form
         assert to_unicode(e) in to_unicode(pending(e))
+
+
+@pytest.mark.parametrize("name", [n for n in CALLS if ops.get(n).undoes or ops.get(n).parity
+                                  or ops.get(n).of_transpose])
+def test_identities_the_simplifier_reads(name):
+    """f(g(u)) = u for the g an entry undoes, f(-u) = ±f(u) by its parity, f(Aᵀ) = f(A)."""
+    op = ops.get(name)
+    cell, a, e = _cell(name)
+
+    def at(expr: E.Expr, x: np.ndarray) -> np.ndarray:
+        return value(expr, Env({"A": x}, SIZES))
+    if op.undoes:   # inside the domain of the inner function
+        x = _point(op.undoes, a)
+        np.testing.assert_allclose(at(E.call(name, E.call(op.undoes, a)), x), x, rtol=1e-12)
+    x = _point(name, a)
+    if op.parity:
+        sign = -1 if op.parity == "odd" else 1
+        np.testing.assert_allclose(at(E.call(name, E.neg(a)), x), sign * at(e, x), rtol=1e-12)
+    if op.of_transpose:
+        np.testing.assert_allclose(at(E.call(name, E.transpose(a)), x), at(e, x), rtol=1e-12)

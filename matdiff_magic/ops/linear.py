@@ -112,6 +112,7 @@ register(
        apply=lambda a, V: a.reshape(-1, 1) * V, code_apply="({0}.reshape(-1, 1) * {V})",
        sympy=lambda ctx, e, a: ctx.sp.DiagMatrix(a)),
     Op("diagof", "linear", _diagof, internal=True, text="diag", unicode="diag",
+       of_transpose=True,
        latex="\\operatorname{diag}", linear=True, d=_same("diagof"),
        vec=Rule("diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X",
                 lambda t: E.mul(E.kron(E.transpose(E.ones(t.shape[0])),

@@ -61,6 +61,10 @@ class Op:
     code_helper: str = ""         # source of a helper function the code calls
     code_group: str = ""          # a group of helpers the code needs ('structured')
     sympy: Callable | None = None     # (ctx, e, *args) -> the SymPy form
+    # identities the simplifier applies (canonical.py)
+    undoes: str = ""              # f(g(u)) = u for the g named: log(exp(u)) = u
+    parity: str = ""              # 'odd': f(-u) = -f(u); 'even': f(-u) = f(u)
+    of_transpose: bool = False    # f(Aᵀ) = f(A): tr, det, diag
     at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
     at1: int | None = None        # exact value at 1: f(1) = 0 or 1
     domain: str | None = None     # what the sampler must respect: see sample.domain_needs
