@@ -9,7 +9,7 @@ a call in order (``args``); an operation of several arguments is one record like
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import expr as E
 
@@ -70,7 +70,6 @@ class Op:
     domain: str | None = None     # what the sampler must respect: see sample.domain_needs
     sides: Callable | None = None     # NumPy: the side of a kink or pole each entry is on
     pole: Callable | None = None      # NumPy: the distance of each entry to a pole
-    tags: frozenset = field(default_factory=frozenset)
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
