@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import expr as E
+from . import ops
 from .errors import MatdiffError
 from .numeric import Env, apply, value
 from .sample import (  # noqa: F401  (choose_sizes, _dim_names: public here too)
@@ -230,11 +231,11 @@ def _compare(derivation, numerator, point, seed, method, tol):
     if method == "full" and jac_entries > 50 * FULL_LIMIT:
         raise MatdiffError(f"the full Jacobian would have {jac_entries:,} entries: use "
                            "method='directional' (or 'auto') at these sizes")
-    kinks = _calls(f, KINKED + ("tan",))
+    kinks = _calls(f, KINKED)   # calls with kinks or poles (the registry's ``sides``)
     crossed: list[str] = []
 
     def sides(a: np.ndarray, name: str) -> np.ndarray:
-        return np.sign(np.cos(a)) if name == "tan" else np.sign(a)
+        return ops.get(name).sides(a)
 
     base = {}
     if kinks:

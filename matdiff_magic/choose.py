@@ -24,6 +24,7 @@ from fractions import Fraction
 from math import gcd
 
 from . import expr as E
+from . import ops
 from .canonical import base_exp, elementwise_rule, hadamard_canonical, is_ones, tpush
 from .expr import F0, F1
 from .render.text import to_text
@@ -98,7 +99,7 @@ def _monomials(t: E.Expr) -> list[Monomial] | None:
         if is_ones(f):
             continue
         base, p = (f.arg, f.p) if isinstance(f, E.HadPow) else (f, F1)
-        if isinstance(base, E.Call) and base.name in E.ELEMENTWISE:
+        if isinstance(base, E.Call) and base.name in ops.ELEMENTWISE:
             base = elementwise_rule(base)        # σ(-u) = 1 - σ(u): canonical before expanding
         if isinstance(base, E.Add) and p == 1:
             parts = _expand_sum(base.args)

@@ -12,19 +12,17 @@ import keyword
 from collections import Counter
 
 from . import expr as E
+from . import ops
 from .dims import Dim, tri_base
 from .render import to_unicode
 
-_HELPERS = '''
+_HELPERS_TEMPLATE = '''
 
 def _as2d(a):
     a = np.asarray(a, dtype=float)
     return a.reshape(-1, 1) if a.ndim == 1 else a.reshape(1, 1) if a.ndim == 0 else a
 
-
-def _sigmoid(x):
-    return np.exp(-np.logaddexp(0.0, -x))
-
+{op_helpers}
 
 def _commutation(r, c):
     """K with K vec(A) = vec(A.T) for A of shape r x c (column-major vec)."""
@@ -45,6 +43,10 @@ def _comm_apply(r, c, V):
     k = V.shape[1]
     return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
 '''
+
+# the helpers every generated module holds, with those of the operations (ops)
+_HELPERS = _HELPERS_TEMPLATE.replace("\n{op_helpers}", "".join(
+    op.code_helper for op in ops.REGISTRY.values()))
 
 _STRUCTURED_HELPERS = '''
 
@@ -101,11 +103,6 @@ def _apply_fn(e: E.Expr) -> str:
     name = "_dup" if isinstance(base, E.Dup) else "_elim"
     return name + ("T" if isinstance(e, E.Transpose) else "") + "_apply"
 
-_NP_FUNCS = {"exp": "np.exp", "log": "np.log", "sin": "np.sin", "cos": "np.cos",
-             "tanh": "np.tanh", "sigmoid": "_sigmoid", "sqrt": "np.sqrt", "abs": "np.abs",
-             "tan": "np.tan", "log1p": "np.log1p", "expm1": "np.expm1"}
-_NP_FORMS = {"softplus": "np.logaddexp(0.0, {a})", "relu": "np.maximum({a}, 0.0)",
-             "step": "({a} > 0).astype(float)"}
 
 
 class _Gen:
@@ -191,24 +188,7 @@ class _Gen:
             return (f"{self.v(e.arg)}.reshape(({self.dim(e.shape[0])}, "
                     f"{self.dim(e.shape[1])}), order='F')")
         if isinstance(e, E.Call):
-            a = self.v(e.arg)
-            n = e.name
-            if n in _NP_FUNCS:
-                return f"{_NP_FUNCS[n]}({a})"
-            if n in _NP_FORMS:
-                return _NP_FORMS[n].format(a=a)
-            return {
-                "tr": f"np.array([[np.trace({a})]])",
-                "det": f"np.array([[np.linalg.det({a})]])",
-                "logdet": f"np.array([[np.linalg.slogdet({a})[1]]])",
-                "vec": f"{a}.reshape(-1, 1, order='F')",
-                "diag": f"np.diag({a}.reshape(-1))",
-                "diagof": f"np.diag({a}).reshape(-1, 1)",
-                "vech": f"_vech({a})",
-                "sum": f"np.array([[np.sum({a})]])",
-                "fro": f"np.array([[np.linalg.norm({a})]])",
-                "norm2": f"np.array([[np.linalg.norm({a})]])",
-            }[n]
+            return ops.get(e.name).code.format(*(self.v(a) for a in e.children))
         raise TypeError(type(e).__name__)
 
     def ap(self, e: E.Expr, V: str) -> str:
@@ -233,8 +213,8 @@ class _Gen:
         if _structured(e):
             base = e.arg if isinstance(e, E.Transpose) else e
             return f"{_apply_fn(e)}({self.dim(base.n)}, {V})"
-        if isinstance(e, E.Call) and e.name == "diag":
-            return f"({self.v(e.arg)}.reshape(-1, 1) * {V})"
+        if isinstance(e, E.Call) and ops.get(e.name).code_apply:
+            return ops.get(e.name).code_apply.format(*(self.v(a) for a in e.children), V=V)
         return f"({self.v(e)} @ {V})"
 
 
@@ -251,7 +231,7 @@ def _header(source: str, about: str, result: E.Expr) -> str:
 
 def _uses_structure(e: E.Expr) -> bool:
     return E.contains(e, lambda x: isinstance(x, (E.Dup, E.Elim)) or (
-        isinstance(x, E.Call) and x.name == "vech"))
+        isinstance(x, E.Call) and ops.get(x.name).code_group == "structured"))
 
 
 def _count(e: E.Expr, c: Counter) -> None:

@@ -7,64 +7,11 @@ and the names of the rules it used, in order of first use.
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
 
 from . import expr as E
+from . import ops
 
 Rule = Callable[["_Diff", E.Expr], E.Expr]
-
-
-def _dprime(name: str, a: E.Expr) -> E.Expr:
-    """f'(A) for the element-wise functions."""
-    one = E.ones_like(a.shape)
-    if name == "exp":      # exp' = exp
-        return E.call("exp", a)
-    if name == "log":      # log'(a) = 1 / a
-        return E.hadpow(a, -1)
-    if name == "sin":      # sin' = cos
-        return E.call("cos", a)
-    if name == "cos":      # cos' = -sin
-        return E.neg(E.call("sin", a))
-    if name == "tanh":     # tanh' = 1 - tanh²
-        return E.add(one, E.neg(E.hadpow(E.call("tanh", a), 2)))
-    if name == "sigmoid":  # σ' = σ (1 - σ)
-        s = E.call("sigmoid", a)
-        return E.hadamard(s, E.add(one, E.neg(s)))
-    if name == "sqrt":     # sqrt'(a) = 1 / (2 sqrt(a))
-        return E.scale(Fraction(1, 2), E.hadpow(E.call("sqrt", a), -1))
-    if name == "abs":      # abs'(a) = a / |a|
-        return E.hadamard(a, E.hadpow(E.call("abs", a), -1))
-    if name == "tan":      # tan' = 1/cos² = 1 + tan²
-        return E.add(one, E.hadpow(E.call("tan", a), 2))
-    if name == "softplus":  # softplus(a) = log(1 + eᵃ), softplus' = eᵃ/(1 + eᵃ) = σ
-        return E.call("sigmoid", a)
-    if name == "log1p":    # log1p(a) = log(1 + a), log1p'(a) = 1 / (1 + a)
-        return E.hadpow(E.add(one, a), -1)
-    if name == "expm1":    # expm1(a) = eᵃ - 1, expm1' = exp
-        return E.call("exp", a)
-    if name == "relu":     # relu(a) = max(a, 0), relu' = step (convention: relu'(0) = 0)
-        return E.call("step", a)
-    if name == "step":     # step' = 0 wherever it has a derivative (a ≠ 0)
-        return E.zero(a.shape)
-    raise KeyError(name)
-
-
-ELEMENTWISE_RULES = {
-    "exp": "d exp(A) = exp(A) ∘ dA",
-    "log": "d log(A) = dA ⊘ A",
-    "sin": "d sin(A) = cos(A) ∘ dA",
-    "cos": "d cos(A) = -sin(A) ∘ dA",
-    "tanh": "d tanh(A) = (1 - tanh(A)^∘2) ∘ dA",
-    "sigmoid": "d σ(A) = σ(A) ∘ (1 - σ(A)) ∘ dA",
-    "sqrt": "d sqrt(A) = dA ⊘ (2 sqrt(A))",
-    "abs": "d |A| = A ⊘ |A| ∘ dA",
-    "tan": "d tan(A) = (1 + tan(A)^∘2) ∘ dA",
-    "softplus": "d softplus(A) = σ(A) ∘ dA",
-    "log1p": "d log1p(A) = dA ⊘ (1 + A)",
-    "expm1": "d expm1(A) = exp(A) ∘ dA",
-    "relu": "d relu(A) = step(A) ∘ dA (step(0) = 0)",
-    "step": "d step(A) = 0 (A ≠ 0)",
-}
 
 
 class _Diff:
@@ -136,10 +83,11 @@ def _inverse(d: _Diff, e: E.Inverse) -> E.Expr:
 
 def _power(d: _Diff, e: E.Power) -> E.Expr:
     a, p = e.arg, e.p
-    if e.is_scalar and p == 2 and isinstance(a, E.Call) and a.name in ("fro", "norm2"):
+    square = ops.get(a.name).d_square if isinstance(a, E.Call) else None
+    if e.is_scalar and p == 2 and square is not None:
         # d‖A‖_F² = 2 tr(Aᵀ dA): the square's own rule, with no ‖A‖ to cancel afterwards
-        d.use("d‖A‖_F² = 2 tr(Aᵀ dA)" if a.name == "fro" else "d‖a‖² = 2 aᵀ da")
-        return E.mul(E.num(2), E.call("tr", E.mul(E.transpose(a.arg), d(a.arg))))
+        d.use(square.text)
+        return square.build(a, a.children, tuple(d(x) for x in a.children))
     if e.is_scalar:  # d(s^p) = p s^(p-1) ds
         d.use("d(s^p) = p s^(p-1) ds")
         return E.mul(E.num(p), E.power(a, p - 1), d(a))
@@ -156,30 +104,12 @@ def _hadpow(d: _Diff, e: E.HadPow) -> E.Expr:
 
 
 def _call(d: _Diff, e: E.Call) -> E.Expr:
-    a, name = e.arg, e.name
-    da = d(a)
-    if name in ELEMENTWISE_RULES:
-        d.use(ELEMENTWISE_RULES[name])
-        return E.hadamard(_dprime(name, a), da)
-    if name == "tr":         # d tr(A) = tr(dA)
-        d.use("d tr(A) = tr(dA)")
-        return E.call("tr", da)
-    if name == "det":        # d det(A) = det(A) tr(A⁻¹ dA)
-        d.use("d det(A) = det(A) tr(A⁻¹ dA)")
-        return E.mul(e, E.call("tr", E.mul(E.inverse(a), da)))
-    if name == "logdet":     # d log det(A) = tr(A⁻¹ dA)
-        d.use("d log det(A) = tr(A⁻¹ dA)")
-        return E.call("tr", E.mul(E.inverse(a), da))
-    if name == "fro":        # d‖A‖_F = tr(Aᵀ dA) / ‖A‖_F
-        d.use("d‖A‖_F = tr(Aᵀ dA) / ‖A‖_F")
-        return E.mul(E.power(e, -1), E.call("tr", E.mul(E.transpose(a), da)))
-    if name == "norm2":      # d‖a‖ = aᵀ da / ‖a‖
-        d.use("d‖a‖ = aᵀ da / ‖a‖")
-        return E.mul(E.power(e, -1), E.call("tr", E.mul(E.transpose(a), da)))
-    # linear maps: d vec(A) = vec(dA), d diag(A) = diag(dA), d sum(A) = sum(dA)
-    d.use(f"d {name if name != 'diagof' else 'diag'}(A) = "
-          f"{name if name != 'diagof' else 'diag'}(dA)")
-    return E.call(name, da)
+    """The registry entry's differential: d f(A) = f'(A) ∘ dA for an element-wise f."""
+    op = ops.get(e.name)
+    args = e.children
+    dargs = tuple(d(a) for a in args)
+    d.use(op.d.text)
+    return op.differential(e, args, dargs)
 
 
 def _unvec(d: _Diff, e: E.Unvec) -> E.Expr:
@@ -296,8 +226,7 @@ def expand(e: E.Expr, budget: list[int] | None = None) -> E.Expr:
     # pull numeric and scalar factors out of linear maps: tr(2 A) = 2 tr(A)
     if isinstance(out, (E.Transpose, E.Call)) and isinstance(out.arg, E.Mul):
         scal = [f for f in out.arg.args if f.is_scalar and not E.has_d(f)]
-        linear = isinstance(out, E.Transpose) or out.name in ("tr", "vec", "sum", "diag",
-                                                              "diagof", "vech")
+        linear = isinstance(out, E.Transpose) or ops.get(out.name).linear
         if scal and linear:
             rest = [f for f in out.arg.args if not (f.is_scalar and not E.has_d(f))]
             return E.mul(*scal, E.rebuild(out, (E.mul(*rest),)))

@@ -2,7 +2,9 @@
 
 Nodes are plain frozen dataclasses; the smart constructors below (``add``, ``mul``,
 ``kron``, ...) check shapes and fold trivial algebra (X'' = X, I X = X, 0 + X = X, 2 (3 X) =
-6 X). Anything more clever lives in ``simplify``. Printing lives in ``render``.
+6 X). Anything more clever lives in ``simplify``. Printing lives in ``render`` (which
+installs the printers ``str`` uses in ``PRINTERS``), the shape rules of named operations in
+the registry ``ops`` (which installs them in ``CALL_RULES``).
 
 Product semantics: in a ``Mul`` every 1 x 1 factor acts as a scalar (they come first), and
 the remaining factors form a conformable matrix chain.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -90,6 +93,10 @@ def is_one(d: Dim) -> bool:
     return d.is_one
 
 
+# Printing lives in render/, which installs its printers here when it is imported (the
+# package imports it): str(e) is the cell language, e._repr_latex_() the LaTeX.
+PRINTERS: dict[str, Callable[[Expr], str]] = {}
+
 _KEY_FIELDS: dict[type, tuple[str, ...]] = {}   # the fields that identify a node, per class
 
 # --- nodes --------------------------------------------------------------------------------------
@@ -129,12 +136,10 @@ class Expr:
         return ()
 
     def __str__(self) -> str:
-        from .render.text import to_text
-        return to_text(self)
+        return PRINTERS["text"](self)
 
     def _repr_latex_(self) -> str:
-        from .render.latex import to_latex
-        return "$" + to_latex(self) + "$"
+        return "$" + PRINTERS["latex"](self) + "$"
 
 
 @dataclass(frozen=True, eq=True)
@@ -293,8 +298,8 @@ class HadPow(Unary):
 
 @dataclass(frozen=True, eq=True)
 class Call(Unary):
-    """A named function of one argument: tr, det, logdet, vec, diag, sum, fro, norm2, and the
-    element-wise functions exp, log, ... ('diagof' is diag of a square matrix: a vector)."""
+    """A named operation of its argument; the registry (ops) holds one entry per name.
+    The node has one argument today; an operation of several is a record like any other."""
     name: str = ""
 
     __hash__ = Expr.__hash__
@@ -308,12 +313,6 @@ class Unvec(Unary):
     __hash__ = Expr.__hash__
 
 
-ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "abs")
-# tan, softplus(a) = log(1 + eᵃ), log1p(a) = log(1 + a), expm1(a) = eᵃ - 1, relu(a) = max(a, 0),
-# step(a) = 1 for a > 0 and 0 for a <= 0 (the derivative of relu, with the value 0 at 0)
-ELEMENTWISE += ("tan", "softplus", "log1p", "expm1", "relu", "step")
-SCALAR_FUNCS = ("tr", "det", "logdet", "sum", "fro", "norm2")
-FUNCTIONS = ELEMENTWISE + SCALAR_FUNCS + ("vec", "diag", "inv", "unvec", "vech")
 MAX_MATRIX_POWER = 64
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower")
 
@@ -357,7 +356,7 @@ def comm(r: Dim, c: Dim) -> Expr:
     return Comm((r * c, r * c), r, c)
 
 
-def _tri(n: Dim, what: str) -> Dim:
+def tri_size(n: Dim, what: str) -> Dim:
     if n.has_vars:
         raise ShapeError(f"{what} needs a size that is known: declare the matrix "
                          "(e.g. 'S : n x n symmetric')")
@@ -371,14 +370,14 @@ def dup(n: Dim) -> Expr:
     """D_n, the duplication matrix: D_n vech(A) = vec(A) for a symmetric n x n A."""
     if is_one(n):
         return num(1)
-    return Dup((n * n, _tri(n, "the duplication matrix")), n)
+    return Dup((n * n, tri_size(n, "the duplication matrix")), n)
 
 
 def elim(n: Dim) -> Expr:
     """L_n, the elimination matrix: L_n vec(A) = vech(A) for any n x n A."""
     if is_one(n):
         return num(1)
-    return Elim((_tri(n, "the elimination matrix"), n * n), n)
+    return Elim((tri_size(n, "the elimination matrix"), n * n), n)
 
 
 def is_zero(e: Expr) -> bool:
@@ -537,8 +536,7 @@ def scalar_key(f: Expr) -> tuple:
     print as a denominator), then shorter before longer, then by their text."""
     key = f.__dict__.get("_skey")
     if key is None:
-        from .render.text import to_text
-        text = to_text(f)
+        text = PRINTERS["text"](f)
         key = (isinstance(f, (Power, HadPow)) and f.p < 0, len(text), text)
         object.__setattr__(f, "_skey", key)
     return key
@@ -633,13 +631,13 @@ def transpose(e: Expr) -> Expr:
     return Transpose((e.shape[1], e.shape[0]), e)
 
 
-def _square(e: Expr, what: str) -> None:
+def require_square(e: Expr, what: str) -> None:
     if not same(e.shape[0], e.shape[1]):
         raise ShapeError(f"{what} needs a square matrix, got {shape_str(e.shape)}")
 
 
 def inverse(e: Expr) -> Expr:
-    _square(e, "the inverse")
+    require_square(e, "the inverse")
     if e.is_scalar:
         return power(e, -1)
     if isinstance(e, Inverse):
@@ -672,7 +670,7 @@ def power(e: Expr, p: Fraction | int) -> Expr:
             if e.p.denominator == 1 and p.denominator == 1:
                 return power(e.arg, inner)
         return Power(SCALAR, e, p)
-    _square(e, "a matrix power")
+    require_square(e, "a matrix power")
     if p.denominator != 1:
         raise ShapeError(f"a matrix power needs an integer exponent, got {p}")
     if p == 0:
@@ -713,77 +711,18 @@ def hadpow(e: Expr, p: Fraction | int) -> Expr:
     return HadPow(e.shape, e, p)
 
 
+# The shape rules of the named functions, name -> rule(*args) -> node: filled in by the
+# operation registry (ops), which holds one entry per operation.
+CALL_RULES: dict[str, Callable[..., Expr]] = {}
+
+
 @_memoized
-def call(name: str, e: Expr) -> Expr:
-    r, c = e.shape
-    if name in ELEMENTWISE:
-        is_0 = is_zero(e)
-        is_1 = isinstance(e, Ones) or (isinstance(e, Num) and e.value == 1) or (
-            isinstance(e, Mul) and len(e.args) == 2 and isinstance(e.args[0], Ones)
-            and isinstance(e.args[1], Transpose) and isinstance(e.args[1].arg, Ones))
-        # exact values at 0 and 1: log 1 = 0, exp 0 = 1, sqrt 1 = 1, ...
-        if is_0 and name in ("sin", "tanh", "sqrt", "abs"):
-            return e
-        if is_0 and name in ("tan", "log1p", "expm1", "relu", "step"):
-            return e
-        if is_0 and name in ("exp", "cos"):
-            return ones_like(e.shape)
-        if is_1 and name == "log":
-            return zero(e.shape)
-        if is_1 and name in ("sqrt", "abs"):
-            return e
-        return Call(e.shape, e, name)
-    if name == "inv":
-        return inverse(e)
-    if name in ("tr", "det", "logdet"):
-        _square(e, f"{name}()")
-        if e.is_scalar and name != "logdet":
-            return e
-        if name == "tr" and isinstance(e, Zero):
-            return num(0)
-        return Call(SCALAR, e, name)
-    if name == "sum":
-        if isinstance(e, Zero):   # sum(0) = 0 (the derivative of a step function)
-            return num(0)
-        return e if e.is_scalar else Call(SCALAR, e, name)
-    if name == "fro":
-        return Call(SCALAR, e, name)
-    if name == "norm2":
-        if not (is_one(c) or is_one(r)):
-            raise ShapeError(f"norm2() needs a vector, got {shape_str(e.shape)} "
-                             "(use fro() for the Frobenius norm of a matrix)")
-        return Call(SCALAR, e, name)
-    if name == "vec":
-        if is_one(c):
-            return e
-        if isinstance(e, Unvec):
-            return e.arg
-        if isinstance(e, Zero):
-            return Zero((r * c, ONE))
-        return Call((r * c, ONE), e, name)
-    if name == "diag":
-        if e.is_scalar:
-            return e
-        if is_one(c) or is_one(r):  # vector -> diagonal matrix
-            n = r if is_one(c) else c
-            if isinstance(e, Zero):
-                return Zero((n, n))
-            if isinstance(e, Ones):
-                return identity(n)
-            return Call((n, n), e, "diag")
-        _square(e, "diag() of a matrix")
-        return call("diagof", e)
-    if name == "diagof":
-        return ones(r) if isinstance(e, Identity) else Call((r, ONE), e, "diagof")
-    if name == "vech":     # the lower triangle, column by column: n(n+1)/2 entries
-        _square(e, "vech()")
-        if e.is_scalar:
-            return e
-        k = _tri(r, "vech()")
-        if isinstance(e, Zero):
-            return Zero((k, ONE))
-        return Call((k, ONE), e, "vech")
-    raise ShapeError(f"unknown function '{name}'")
+def call(name: str, *args: Expr) -> Expr:
+    """The node name(args), through the shape rule of its registry entry."""
+    rule = CALL_RULES.get(name)
+    if rule is None:
+        raise ShapeError(f"unknown function '{name}'")
+    return rule(*args)
 
 
 def unvec(v: Expr, rows: Dim) -> Expr:
@@ -821,7 +760,7 @@ def rebuild(e: Expr, args: tuple[Expr, ...]) -> Expr:
     if isinstance(e, HadPow):
         return hadpow(args[0], e.p)
     if isinstance(e, Call):
-        return call(e.name, args[0])
+        return call(e.name, *args)
     if isinstance(e, Unvec):
         return unvec(args[0], e.rows)
     return e

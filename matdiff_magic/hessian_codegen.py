@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from . import expr as E
+from . import ops
 from .codegen import (
     _HELPERS,
     _STRUCTURED_HELPERS,
@@ -15,6 +16,11 @@ from .codegen import (
     _signature,
     _uses_structure,
 )
+
+
+def _applied(f: E.Expr) -> bool:
+    """A call with a matrix-free product of its own (diag(d) V), in the registry."""
+    return isinstance(f, E.Call) and bool(ops.get(f.name).code_apply)
 
 
 class _HGen(_Gen):
@@ -28,8 +34,7 @@ class _HGen(_Gen):
         if not isinstance(e, E.Mul):
             return super()._v(e)
         chain = [f for f in e.args if not f.is_scalar]
-        if not any(isinstance(f, E.Comm) or (isinstance(f, E.Call) and f.name == "diag")
-                   for f in chain) or len(chain) < 2:
+        if not any(isinstance(f, E.Comm) or _applied(f) for f in chain) or len(chain) < 2:
             return super()._v(e)
         scal = [repr(float(f.value)) if isinstance(f, E.Num) else self.v(f)
                 for f in e.args if f.is_scalar]
@@ -53,8 +58,9 @@ class _HGen(_Gen):
         for f in reversed(chain[:-1]):
             if isinstance(f, E.Comm):
                 acc = f"_comm_apply({self.dim(f.r)}, {self.dim(f.c)}, {acc})"
-            elif isinstance(f, E.Call) and f.name == "diag":
-                acc = f"({self.v(f.arg)}.reshape(-1, 1) * {acc})"
+            elif _applied(f):    # diag(d) V: a scaling of the rows
+                acc = ops.get(f.name).code_apply.format(*(self.v(a) for a in f.children),
+                                                        V=acc)
             else:
                 acc = f"({self.v(f)} @ {acc})"
         for k in reversed(trailing):

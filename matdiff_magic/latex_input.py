@@ -9,9 +9,9 @@ Two stages, both keeping the columns of the original text so that carets point i
   ``\\rVert`` with their ``_F`` / ``_2``) for the second stage.
 * :func:`rewrite` turns the marked structure into plain tokens of the same line:
   ``\\frac{a}{b}`` -> ``((a) / (b))``, ``\\sqrt{a}`` -> ``sqrt(a)``, ``\\|a\\|_F`` ->
-  ``fro(a)``, ``\\|a\\|_2`` -> ``norm2(a)``, ``\\log\\det`` -> ``logdet``, ``X^{\\circ 2}``
-  -> ``X .^ 2``, and braces that group (not those of an exponent) -> parentheses. The
-  engine's own LaTeX output reads back this way.
+  ``fro(a)``, ``\\|a\\|_2`` -> ``norm2(a)``, ``\\log\\det`` -> the log-determinant,
+  ``X^{\\circ 2}`` -> ``X .^ 2``, and braces that group (not those of an exponent) ->
+  parentheses. The engine's own LaTeX output reads back this way.
 
 A size in a subscript (``I_{mn}``, ``\\mathbf{1}_{2n}``, ``I_{n^{2}}``,
 ``\\operatorname{vec}^{-1}_{mn}``) stays text in its token; the parser reads it against the
@@ -26,7 +26,8 @@ import re
 from collections.abc import Callable
 
 from .errors import MatdiffError
-from .expr import FUNCTIONS
+from .ops import CELL_NAMES as FUNCTIONS
+from .ops import REGISTRY, spelled
 from .tokens import Tok, braced_end
 
 Err = Callable[[str, int], MatdiffError]
@@ -36,17 +37,17 @@ _SIMPLE = {
     "otimes": ("op", "⊗"), "circ": ("op", "∘"), "odot": ("op", "∘"), "cdot": ("op", "*"),
     "oslash": ("op", "./"),
     "times": ("op", "*"), "top": ("name", "T"), "intercal": ("name", "T"),
-    "det": ("name", "det"), "exp": ("name", "exp"), "log": ("name", "log"),
-    "ln": ("name", "log"), "sin": ("name", "sin"), "cos": ("name", "cos"),
-    "tanh": ("name", "tanh"), "tan": ("name", "tan"), "tr": ("name", "tr"),
-    "Tr": ("name", "tr"),
-    "diag": ("name", "diag"),
     # spacing and sizing: nothing
     "quad": ("skip", ""), "qquad": ("skip", ""), "left": ("skip", ""), "right": ("skip", ""),
     "big": ("skip", ""), "Big": ("skip", ""), "bigg": ("skip", ""), "Bigg": ("skip", ""),
     "bigl": ("skip", ""), "bigr": ("skip", ""), "Bigl": ("skip", ""), "Bigr": ("skip", ""),
     "biggl": ("skip", ""), "biggr": ("skip", ""), "Biggl": ("skip", ""), "Biggr": ("skip", ""),
 }
+# \exp, \ln, \Tr, ...: the LaTeX commands of the operations (ops); \log\det: two of them
+_SIMPLE.update({c: ("name", op.name) for op in REGISTRY.values() for c in op.latex_in
+                if " " not in c})
+_SEQUENCES = {tuple(c.split()): op.name for op in REGISTRY.values() for c in op.latex_in
+              if " " in c}
 _SIZING = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
            "biggl", "biggr", "Biggl", "Biggr"}
 # \mathbf{x}, \boldsymbol{\Sigma}, \operatorname{Tr}, ...: a name in a font
@@ -227,7 +228,7 @@ def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], 
     if sub:
         text, at, end = sub
         return [Tok("name", "unvec", col, "unvec:" + text, at)], end
-    if arg.lower() in FUNCTIONS or arg.lower() == "kron":
+    if arg.lower() in FUNCTIONS:
         return [Tok("name", arg.lower(), col, "tex")], end
     name, end = _subscripted(line, arg, end)
     return [Tok("name", name, col, "tex")], end
@@ -264,7 +265,7 @@ def _close(toks: list[Tok], i: int) -> int:
 def _is_call_name(name: str) -> bool:
     """A name that applies to a parenthesised argument (a symbol followed by '(' is a
     product)."""
-    return name in FUNCTIONS or name in ("kron", "σ", "‖", "abs")
+    return spelled(name) is not None or name == "‖"
 
 
 def _starts_operand(t: Tok) -> bool:
@@ -416,9 +417,9 @@ def _seq(toks: list[Tok], i: int, stop, err: Err) -> tuple[list[Tok], int]:
             continue
         if t.kind == "op" and t.text == "}":
             raise err("unbalanced '}'", t.col)
-        if t.kind == "name" and t.text == "log" and t.extra == "tex" and \
-                toks[i + 1].kind == "name" and toks[i + 1].text == "det":
-            out.append(Tok("name", "logdet", t.col, "tex"))   # \log\det X
+        if t.kind == "name" and t.extra == "tex" and toks[i + 1].kind == "name" and \
+                (t.text, toks[i + 1].text) in _SEQUENCES:   # \log\det X
+            out.append(Tok("name", _SEQUENCES[t.text, toks[i + 1].text], t.col, "tex"))
             i += 2
             continue
         out.append(t)

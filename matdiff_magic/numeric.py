@@ -13,6 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import expr as E
+from . import ops
 from .dims import Dim
 from .errors import MatdiffError
 
@@ -106,8 +107,7 @@ def vech_index(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def vech(A: np.ndarray) -> np.ndarray:
     """The lower triangle of a square matrix stacked column by column, as a column."""
-    i, j = vech_index(A.shape[0])
-    return A[i, j].reshape(-1, 1)
+    return ops.get("vech").value(A)
 
 
 def duplication(n: int) -> np.ndarray:
@@ -159,25 +159,6 @@ def _structured(e: E.Expr) -> bool:
     """D_n, L_n or a transpose of one: applied to vectors, never formed."""
     return isinstance(e, _STRUCTURED) or (isinstance(e, E.Transpose)
                                           and isinstance(e.arg, _STRUCTURED))
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    out = np.empty_like(x)
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    ex = np.exp(x[~pos])
-    out[~pos] = ex / (1.0 + ex)
-    return out
-
-
-ELEMENTWISE = {
-    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
-    "sigmoid": _sigmoid, "sqrt": np.sqrt, "abs": np.abs,
-    "tan": np.tan, "log1p": np.log1p, "expm1": np.expm1,
-    "softplus": lambda x: np.logaddexp(0.0, x),     # log(1 + eˣ) without overflow
-    "relu": lambda x: np.maximum(x, 0.0),
-    "step": lambda x: (x > 0).astype(float),         # step(0) = 0
-}
 
 
 def _scalar(a: np.ndarray) -> float:
@@ -277,32 +258,13 @@ def _value(e: E.Expr, env: Env) -> np.ndarray:
     if isinstance(e, E.HadPow):
         return _pow(value(e.arg, env), e.p)
     if isinstance(e, E.Call):
-        a = value(e.arg, env)
-        name = e.name
-        if name in ELEMENTWISE:
-            return ELEMENTWISE[name](a)
-        if name == "tr":
-            return np.array([[np.trace(a)]])
-        if name == "det":
-            return np.array([[np.linalg.det(a)]])
-        if name == "logdet":
-            sign, ld = np.linalg.slogdet(a)
-            if sign <= 0:
-                raise MatdiffError(f"logdet({e.arg}) needs a positive determinant; "
-                                   f"it is {'zero' if sign == 0 else 'negative'} here")
-            return np.array([[ld]])
-        if name == "vec":
-            return a.reshape(-1, 1, order="F")
-        if name == "diag":
-            return np.diag(a.reshape(-1))
-        if name == "diagof":
-            return np.diag(a).reshape(-1, 1).copy()
-        if name == "vech":
-            return vech(a)
-        if name == "sum":
-            return np.array([[a.sum()]])
-        if name in ("fro", "norm2"):
-            return np.array([[np.linalg.norm(a)]])
+        fn = ops.get(e.name).value
+        if fn is None:
+            raise MatdiffError(f"cannot evaluate {e}")
+        try:
+            return fn(*(value(a, env) for a in e.children))
+        except ops.OutsideDomain as exc:
+            raise MatdiffError(f"{e} {exc}") from None
     if isinstance(e, E.Unvec):
         return value(e.arg, env).reshape(env.shape(e), order="F")
     if isinstance(e, E.D):
@@ -336,8 +298,8 @@ def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
         k = V.shape[1]
         # column t of V is vec(A) for A (r x c); return vec(Aᵀ)
         return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
-    if isinstance(e, E.Call) and e.name == "diag":
-        return value(e.arg, env).reshape(-1, 1) * V
+    if isinstance(e, E.Call) and ops.get(e.name).apply is not None:
+        return ops.get(e.name).apply(*(value(a, env) for a in e.children), V)
     if _structured(e):
         base = e.arg if isinstance(e, E.Transpose) else e
         fn = {(E.Dup, False): dup_apply, (E.Dup, True): dupT_apply,

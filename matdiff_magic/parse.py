@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from . import expr as E
+from . import ops
 from .dims import ONE, Dim
 from .errors import MatdiffError
 from .latex_input import command, declared_name, is_latex_line, rewrite
@@ -46,7 +47,8 @@ def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
     if k not in memo:
         memo[k] = 1 + sum(_tree_size(c, memo) for c in e.children)
     return memo[k]
-RESERVED = set(E.FUNCTIONS) | {"kron", "I", "ones", "scalar", "diagof", "K"}
+# names that are not symbols: every operation (ops), I, ones, K and the word scalar
+RESERVED = set(ops.names()) - set(ops.names("notation")) | {"I", "ones", "scalar", "K"}
 
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
 _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
@@ -258,7 +260,7 @@ class _Line:
                     raise self.err(f"unknown LaTeX command '\\{t.extra}', or an undeclared "
                                    f"'{t.extra}' in A \\ {t.extra} (declare it for a solve)",
                                    t.col)
-                left = self.build(solve, t.col, left, self.unary())
+                left = self.build(E.call, t.col, "solve", left, self.unary())
             elif t.kind == "op" and t.text in ("*", "@", "/"):
                 self.i += 1
                 right = self.unary()
@@ -443,25 +445,21 @@ class _Line:
         return E.identity(d) if t.text == "I" else E.ones(d)
 
     def function(self, t: Tok) -> E.Expr:
-        name = _FUNCTION_ALIASES.get(t.text, t.text)
+        op = ops.spelled(t.text)
+        name = op.name if op is not None else t.text
         if name == "‖":   # \|x\| without a subscript: the Euclidean norm of a vector,
             self.expect("(")   # the Frobenius norm of a matrix
             arg = self.expr()
             self.expect(")")
             vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
             return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
-        if name not in E.FUNCTIONS and name not in ("kron", "solve"):
-            known = ", ".join(sorted(E.FUNCTIONS + ("kron", "solve")))
+        if op is None:
+            known = ", ".join(sorted(ops.CELL_NAMES))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)
         self.expect("(")
         if self.at("op", ")"):
             raise self.err(f"{name}() needs an argument")
         arg = self.expr()
-        if name in ("kron", "solve"):
-            self.expect(",")
-            other = self.expr()
-            self.expect(")")
-            return self.build(E.kron if name == "kron" else solve, t.col, arg, other)
         if name == "unvec":
             self.expect(",")
             t2 = self.tok
@@ -485,25 +483,18 @@ class _Line:
             rows = parse_dim(text, lambda msg: self.err(msg, t2.col))
             self.expect(")")
             return self.build(E.unvec, t.col, arg, rows)
+        args = [arg]
+        while self.at("op", ",") and len(args) < op.arity:
+            self.i += 1
+            args.append(self.expr())
+        if len(args) < op.arity:
+            self.expect(",")
         if self.at("op", ","):
-            raise self.err(f"{name}() takes one argument")
+            raise self.err(f"{name}() takes "
+                           + ("one argument" if op.arity == 1 else f"{op.arity} arguments"))
         self.expect(")")
-        return self.build(E.call, t.col, name, arg)
+        return self.build(E.call, t.col, name, *args)
 
-
-def solve(a: E.Expr, b: E.Expr) -> E.Expr:
-    """``A \\ B`` and ``solve(A, B)``: the X with A X = B, X = A⁻¹B (MATLAB, Julia), for a
-    square A (a scalar A divides)."""
-    if not E.same(a.shape[0], a.shape[1]):
-        raise E.ShapeError(f"A \\ B needs a square A, got {E.shape_str(a.shape)}")
-    if not E.same(a.shape[0], b.shape[0]) and not a.is_scalar:
-        raise E.ShapeError(f"A \\ B needs as many rows in B as in A: {E.shape_str(a.shape)} "
-                           f"and {E.shape_str(b.shape)}")
-    return E.mul(E.inverse(a), b)
-
-
-# σ(...) is how the Unicode printer and papers write the logistic sigmoid
-_FUNCTION_ALIASES = {"σ": "sigmoid"}
 
 FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
 

@@ -7,21 +7,21 @@ transposition slip passes every comparison made there. So every symbol is drawn 
 * its declaration says otherwise: ``symmetric``, ``spd``, ``orthogonal``, ``diagonal``,
   ``invertible`` (well conditioned), ``positive`` (entries > 0), or
 * the target's domain needs it where the symbol is *itself* the argument (up to transposes
-  and vec): ``log``, ``sqrt`` and fractional powers need positive entries; negative powers
-  and ``./`` entries away from 0 (of either sign); ``log1p`` entries > -1; ``logdet`` a
-  positive determinant: a general matrix whose determinant's sign is fixed by flipping one
-  column (a symmetric one by flipping one eigenvalue, a diagonal one by one entry, an
-  orthogonal one by one column), *not* an spd matrix; inverses, ``det`` and matrix powers a
-  well-conditioned matrix.
+  and vec), as the registry entry of the call says (``Op.domain``, see :func:`domain_needs`):
+  positive entries (log, sqrt, and fractional powers); entries away from 0 of either sign
+  (negative powers and ``./``); entries > -1 (log1p); a positive determinant (log det): a
+  general matrix whose determinant's sign is fixed by flipping one column (a symmetric one
+  by flipping one eigenvalue, a diagonal one by one entry, an orthogonal one by one column),
+  *not* an spd matrix; a well-conditioned matrix (inverses, det and matrix powers).
 
-Where a function's argument is a compound expression (``log(A x)``, ``logdet(D + XᵀX)``), the
+Where a function's argument is a compound expression (log(A x), log det(D + XᵀX)), the
 first attempts draw general values and keep the point only where the target is defined;
 later attempts (:data:`PLAN`) fall back to positive entries for the symbols inside such
-arguments and to spd / positive-diagonal pieces of a ``logdet`` argument, and to more rows
-than columns (``logdet(XᵀX)``). A point is also rejected where an argument of ``tan`` is within
-:data:`POLE_MARGIN` of a pole (finite differences are useless there); ``relu``, ``step`` and
-``abs`` are kept away from their kinks by the check itself, which redraws the point when a
-finite-difference step crosses one.
+arguments and to spd / positive-diagonal pieces of an argument that needs det > 0, and to
+more rows than columns (log det(XᵀX)). A point is also rejected where the argument of a call
+with poles (tan) is within :data:`POLE_MARGIN` of one (finite differences are useless
+there); calls with kinks (relu, step, abs) are kept away from them by the check itself,
+which redraws the point when a finite-difference step crosses one.
 
 :func:`draw_values` draws one candidate point; :func:`find_point` the first good one. The
 numerical check (``check.py``) uses them, and so can any other comparison at random points
@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import expr as E
+from . import ops
 from .errors import MatdiffError
 from .numeric import Env, as_matrix, make_env, value
 
@@ -46,22 +47,23 @@ DEFAULT_SIZES = (3, 4, 5, 2, 6, 7, 8, 9, 10, 11)
 MAX_ENTRIES = 2 * 10**8   # entries of all matrices together (1.5 GiB of float64)
 ATTEMPTS = 8
 # attempt -> (level, descending sizes): level 0 honours the declarations and the direct
-# domain needs only; level 1 also makes the symbols inside compound log / sqrt / logdet
+# domain needs only; level 1 also makes the symbols inside compound log / sqrt / log det
 # arguments positive (spd), to find a point where the target is defined at all
 PLAN = ((0, False), (0, False), (1, False), (1, False),
         (0, True), (1, True), (0, True), (1, True))
-POLE_MARGIN = 0.05        # |cos(a)| below this: tan(a) is too close to a pole
+POLE_MARGIN = 0.05        # a distance to a pole below this (|cos a| for tan a): too close
 SQUARE_PROPS = frozenset({"symmetric", "spd", "orthogonal", "diagonal", "invertible",
                           "lower"})
-# functions whose derivative jumps (kinks), checked by the numerical check's finite differences
-KINKED = ("relu", "step", "abs")
+# calls whose derivative jumps (kinks) or that have poles, watched by the numerical check's
+# finite differences (the registry's entries with ``sides``)
+KINKED = ops.KINKED
 
 
 # --- what the target needs --------------------------------------------------------------------
 
 def _direct(e: E.Expr) -> E.Sym | None:
     """The symbol e is, up to transposes and vec (the same entries), or None."""
-    while isinstance(e, E.Transpose) or (isinstance(e, E.Call) and e.name == "vec"):
+    while isinstance(e, E.Transpose) or (isinstance(e, E.Call) and ops.get(e.name).reorders):
         e = e.arg
     return e if isinstance(e, E.Sym) else None
 
@@ -81,7 +83,7 @@ def _syms(e: E.Expr) -> list[E.Sym]:
 def domain_needs(exprs: Iterable[E.Expr], level: int = 0) -> dict[str, dict[str, str]]:
     """symbol -> {need: the expression that needs it}. Needs: 'positive' (entries > 0),
     'nonzero' (entries away from 0), 'above-1' (entries > -1), 'detpos' (det > 0),
-    'invertible' (well conditioned), 'spd' (level 1: a symmetric piece of a logdet)."""
+    'invertible' (well conditioned), 'spd' (level 1: a symmetric piece of a det > 0 argument)."""
     needs: dict[str, dict[str, str]] = {}
     seen: set[int] = set()
 
@@ -95,8 +97,8 @@ def domain_needs(exprs: Iterable[E.Expr], level: int = 0) -> dict[str, dict[str,
         seen.add(id(e))
         fractional = isinstance(e, (E.HadPow, E.Power)) and (e.is_scalar or
                                                             isinstance(e, E.HadPow))
-        if isinstance(e, E.Call) and e.name in ("log", "sqrt") or \
-                fractional and e.p.denominator != 1:
+        domain = ops.get(e.name).domain if isinstance(e, E.Call) else None
+        if domain == "positive" or fractional and e.p.denominator != 1:
             need(_direct(e.arg), "positive", e)
             if level:
                 for s in _syms(e.arg):
@@ -106,12 +108,12 @@ def domain_needs(exprs: Iterable[E.Expr], level: int = 0) -> dict[str, dict[str,
             if level:
                 for s in _syms(e.arg):
                     need(s, "positive", e)
-        if isinstance(e, E.Call) and e.name == "log1p":
+        if domain == "above-1":
             need(_direct(e.arg), "above-1", e)
             if level:
                 for s in _syms(e.arg):
                     need(s, "positive", e)
-        if isinstance(e, E.Call) and e.name == "logdet":
+        if domain == "detpos":
             need(_direct(e.arg), "detpos", e)
             if level:   # D + XᵀX: the declared-diagonal or symmetric pieces made definite
                 for s in _syms(e.arg):
@@ -119,8 +121,8 @@ def domain_needs(exprs: Iterable[E.Expr], level: int = 0) -> dict[str, dict[str,
                         need(s, "positive", e)
                     elif "symmetric" in s.props:
                         need(s, "spd", e)
-        if (isinstance(e, (E.Inverse, E.Power)) and not e.is_scalar) or (
-                isinstance(e, E.Call) and e.name == "det"):
+        if (isinstance(e, (E.Inverse, E.Power)) and not e.is_scalar) or \
+                domain == "invertible":
             a = e.arg.arg if isinstance(e.arg, E.Transpose) else e.arg
             if isinstance(a, E.Sym):
                 need(a, "invertible", e)
@@ -167,7 +169,7 @@ def choose_sizes(symbols: dict[str, E.Sym], dims: dict[str, int] | None,
             raise MatdiffError(f"dims['{k}'] must be a positive integer, got {v!r}")
         sizes[k] = int(v)
     free = [s for s in DEFAULT_SIZES if s not in sizes.values()]
-    if descending:   # e.g. logdet(Xᵀ X) needs more rows than columns
+    if descending:   # e.g. log det(Xᵀ X) needs more rows than columns
         k = len([n for n in names if n not in sizes])
         free = sorted(free[:k], reverse=True) + free[k:]
     for name in names:
@@ -415,13 +417,17 @@ def _calls(e: E.Expr, names: tuple[str, ...]) -> list[E.Call]:
     return out
 
 
+_POLED = tuple(n for n, op in ops.REGISTRY.items() if op.pole is not None)
+
+
 def near_pole(exprs: Iterable[E.Expr], env: Env) -> str:
-    """The first tan(...) whose argument is within POLE_MARGIN of a pole at env, or ''."""
+    """The first call with poles (tan(...)) whose argument is within POLE_MARGIN of one at
+    env, or ''."""
     for x in exprs:
-        for call in _calls(x, ("tan",)):
+        for call in _calls(x, _POLED):
             with np.errstate(all="ignore"):
                 a = value(call.arg, env)
-            if a.size and np.min(np.abs(np.cos(a))) < POLE_MARGIN:
+            if a.size and np.min(ops.get(call.name).pole(a)) < POLE_MARGIN:
                 return str(call)
     return ""
 

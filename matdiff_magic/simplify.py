@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import expr as E
 from . import memo as M
+from . import ops
 from .canonical import (
     SCALAR_RULES,
     SYMMETRIC,
@@ -185,7 +186,7 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
                      else a for a in e.args]
             return E.mul(*scal, E.hadamard(*parts))
         return hadamard_canonical(e.args, e.shape)
-    if isinstance(e, E.Call) and e.name in E.ELEMENTWISE:
+    if isinstance(e, E.Call) and e.name in ops.ELEMENTWISE:
         return elementwise_rule(e)
     if isinstance(e, E.Call) and e.name in SCALAR_RULES:
         r = scalar_rule(e)

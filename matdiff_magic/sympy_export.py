@@ -10,6 +10,7 @@ concrete sizes everything evaluates to numbers.
 from __future__ import annotations
 
 from . import expr as E
+from . import ops
 from .dims import Dim, tri_base
 
 
@@ -51,25 +52,23 @@ def export(d):
             (i, j), sp.KroneckerDelta(i, vech_pos(j, n))
             * sp.Piecewise((1, sp.Mod(j, n) >= sp.floor(j / n)), (0, True))))
 
-    def vec(M):
-        # vec(M) = (I_c ⊗ M) vec(I_c), with vec(I_c) a constant stand-in
-        r, c = M.shape
-        vec_i = sp.FunctionMatrix(c * c, 1, sp.Lambda(
-            (i, j), sp.KroneckerDelta(sp.Mod(i, c), sp.floor(i / c))))
-        return sp.kronecker_product(sp.Identity(c), M) * vec_i
-
-    funcs = {"exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tanh": sp.tanh,
-             "sqrt": sp.sqrt, "abs": sp.Abs,
-             "sigmoid": sp.Lambda(sp.Symbol("z"), 1 / (1 + sp.exp(-sp.Symbol("z"))))}
-    z = sp.Symbol("z", real=True)
-    funcs.update({"tan": sp.tan, "softplus": sp.Lambda(z, sp.log(1 + sp.exp(z))),
-                  "log1p": sp.Lambda(z, sp.log(1 + z)), "expm1": sp.Lambda(z, sp.exp(z) - 1),
-                  "relu": sp.Lambda(z, sp.Max(z, 0)), "step": sp.Lambda(z, sp.Heaviside(z, 0))})
     memo: dict = {}
 
     def scalar(M):
         return M[0, 0] if isinstance(M, sp.MatrixBase) or hasattr(M, "shape") and \
             M.shape == (1, 1) else M
+
+    class Ctx:
+        """What an operation's SymPy form (ops) may use."""
+        def __init__(self) -> None:
+            self.sp, self.i, self.j = sp, i, j
+            self.elimination, self.scalar = elimination, scalar
+            self.elementwise = ElementwiseApplyFunction
+
+        def call(self, name: str, *args):
+            return ops.get(name).sympy(self, None, *args)
+
+    ctx = Ctx()
 
     def go(e: E.Expr):
         if e in memo:
@@ -129,32 +128,8 @@ def export(d):
             v = go(e.arg)
             r = dim(e.shape[0])
             return sp.FunctionMatrix(r, dim(e.shape[1]), sp.Lambda((i, j), v[i + r * j, 0]))
-        if isinstance(e, E.Call):
-            a = go(e.arg)
-            n = e.name
-            if n in funcs:
-                if e.is_scalar:
-                    return funcs[n](scalar(a))
-                return ElementwiseApplyFunction(funcs[n], a)
-            if n == "tr":
-                return sp.Trace(a)
-            if n == "det":
-                return sp.Determinant(a)
-            if n == "logdet":
-                return sp.log(sp.Determinant(a))
-            if n == "vec":
-                return vec(a)
-            if n == "vech":
-                return elimination(a.shape[0]) * vec(a)
-            if n == "diag":
-                return sp.DiagMatrix(a)
-            if n == "diagof":
-                return sp.DiagonalOf(a)
-            if n == "sum":
-                r, c = a.shape
-                return (sp.OneMatrix(1, r) * a * sp.OneMatrix(c, 1))[0, 0]
-            if n in ("fro", "norm2"):
-                return sp.sqrt(sp.Trace(sp.Transpose(a) * a))
+        if isinstance(e, E.Call) and ops.get(e.name).sympy is not None:
+            return ops.get(e.name).sympy(ctx, e, *(go(a) for a in e.children))
         raise TypeError(type(e).__name__)
 
     return go(d.result)
@@ -207,6 +182,8 @@ def evaluate_sympy(expr, values: dict, sizes: dict):
             for a in args[1:]:
                 out = out.multiply_elementwise(a)
             return out
+        if isinstance(node, sp.Sum):      # sum(A) = (1ᵀ A 1)[0, 0], SymPy writes a Sum
+            return node.func(*args).doit()
         if isinstance(node, sp.Trace):
             return args[0].trace()
         if isinstance(node, sp.Determinant):

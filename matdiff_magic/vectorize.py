@@ -9,6 +9,7 @@ trace (the adjoint of each linear map).
 from __future__ import annotations
 
 from . import expr as E
+from . import ops
 from .errors import MatdiffError
 
 VEC_AXB = "vec(AXB) = (Bᵀ ⊗ A) vec X"
@@ -18,13 +19,8 @@ VEC_T = "vec(Xᵀ) = K vec X"
 VEC_HAD = "vec(A ∘ X) = diag(vec A) vec X"
 VEC_KRON = "vec(A ⊗ B) = (I_q ⊗ K_{n,p} ⊗ I_m)(vec A ⊗ vec B)"
 VEC_SCALAR = "vec(u A) = vec(A) u for a scalar u"
-VEC_TR = "tr(X) = vec(I)ᵀ vec X"
-VEC_SUM = "sum(X) = 1ᵀ vec X"
-VEC_DIAG = "vec(diag x) = diag(vec I)(1 ⊗ I) x"
 VEC_DIAG_B = "vec(diag(v) B) = diag(vec B)(1 ⊗ I) v"
 VEC_A_DIAG = "vec(A diag(v)) = diag(vec A)(I ⊗ 1) v"
-VEC_DIAGOF = "diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X"
-VEC_VECH = "vech(X) = L_n vec X (L_n the elimination matrix)"
 
 
 def _find(args: tuple[E.Expr, ...]) -> int:
@@ -109,24 +105,11 @@ def jacobian_term(t: E.Expr, rules: list[str], trace: list | None = None) -> E.E
         return then(VEC_KRON, local, inner)
     if isinstance(t, E.Unvec):
         return jacobian_term(t.arg, rules, trace)
-    if isinstance(t, E.Call):
-        a = t.arg
-        r, c = a.shape
-        if t.name == "vec":
-            return jacobian_term(a, rules, trace)
-        if t.name == "tr":
-            return then(VEC_TR, E.transpose(E.call("vec", E.identity(r))), a)
-        if t.name == "sum":
-            return then(VEC_SUM, E.transpose(E.ones(r * c)), a)
-        if t.name == "diag":
-            n = t.shape[0]
-            return then(VEC_DIAG, E.mul(E.call("diag", E.call("vec", E.identity(n))),
-                                        E.kron(E.ones(n), E.identity(n))), a)
-        if t.name == "diagof":
-            return then(VEC_DIAGOF, E.mul(E.kron(E.transpose(E.ones(r)), E.identity(r)),
-                                          E.call("diag", E.call("vec", E.identity(r)))), a)
-        if t.name == "vech":
-            return then(VEC_VECH, E.elim(r), a)
+    if isinstance(t, E.Call) and ops.get(t.name).vec is not None:
+        rule = ops.get(t.name).vec      # vec f(M) = L vec M, as the registry entry says
+        if rule.build is None:          # vec(vec M) = vec M
+            return jacobian_term(t.arg, rules, trace)
+        return then(rule.text, rule.build(t), t.arg)
     raise MatdiffError(f"cannot vectorize the term {t}")
 
 
@@ -175,27 +158,12 @@ def gradient_term(t: E.Expr, w: E.Expr, rules: list[str], trace: list | None = N
         w2 = E.hadamard(w, *others)
         use("tr(Wᵀ (A ∘ M)) = tr((A ∘ W)ᵀ M)", w2, t.args[i])
         return go(t.args[i], w2)
-    if isinstance(t, E.Call):
-        a = t.arg
-        if t.name == "tr":               # w tr(M) = tr((w I)ᵀ M)
-            return go(a, E.mul(w, E.identity(a.shape[0])))
-        if t.name == "sum":              # w sum(M) = tr((w 1 1ᵀ)ᵀ M)
-            w2 = E.mul(w, E.ones_like(a.shape))
-            use("sum(M) = tr((1 1ᵀ)ᵀ M)", w2, a)
-            return go(a, w2)
-        if t.name == "vec":              # wᵀ vec(M) = tr(unvec(w)ᵀ M)
-            w2 = E.unvec(w, a.shape[0])
-            use("vec(A)ᵀ vec(M) = tr(Aᵀ M)", w2, a)
-            return go(a, w2)
-        if t.name == "diag":             # tr(Wᵀ diag(m)) = diag(W)ᵀ m
-            g = E.call("diagof", w)
-            return go(a, g if E.is_one(a.shape[1]) else E.transpose(g))
-        if t.name == "diagof":           # wᵀ diag(M) = tr(diag(w)ᵀ M)
-            return go(a, E.call("diag", w))
-        if t.name == "vech":             # wᵀ vech(M) = wᵀ L_n vec M = tr(unvec(L_nᵀ w)ᵀ M)
-            w2 = E.unvec(E.mul(E.transpose(E.elim(a.shape[0])), w), a.shape[0])
-            use("vech(M) = L_n vec M", w2, a)
-            return go(a, w2)
+    if isinstance(t, E.Call) and ops.get(t.name).adjoint is not None:
+        rule = ops.get(t.name).adjoint  # tr(Wᵀ f(M)) = tr(W'ᵀ M), as the registry entry says
+        w2 = rule.build(w, t.arg)
+        if rule.text is not None:
+            use(rule.text, w2, t.arg)
+        return go(t.arg, w2)
     if isinstance(t, E.Unvec):            # tr(Wᵀ unvec(v)) = vec(W)ᵀ v
         use("tr(Wᵀ unvec(v)) = vec(W)ᵀ v", E.call("vec", w), t.arg)
         return go(t.arg, E.call("vec", w))

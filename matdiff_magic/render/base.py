@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from .. import expr as E
 from .. import memo as M
+from .. import ops
 
 ADD, KRON, HAD, MUL, NEG, POST, ATOM = range(1, 8)
 
@@ -29,6 +30,18 @@ def prec(e: E.Expr) -> int:
     if isinstance(e, (E.Transpose, E.Inverse, E.Power, E.HadPow)):
         return POST
     return ATOM
+
+
+def simple_argument(e: E.Expr) -> bool:
+    """A symbol, a call or a transposed symbol: vec and vech take it without parentheses."""
+    return isinstance(e, (E.Sym, E.Call)) or (isinstance(e, E.Transpose)
+                                              and isinstance(e.arg, E.Sym))
+
+
+def bare_prefix(e: E.Expr) -> bool:
+    """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
+    applying to X, so it needs parentheses of its own."""
+    return isinstance(e, E.Call) and ops.get(e.name).bare and simple_argument(e.arg)
 
 
 def _denominator(f: E.Expr) -> bool:
@@ -127,6 +140,22 @@ class Printer:
         if not den:
             return head
         return self.divide(head, [E.power(f.arg, -f.p) for f in den])
+
+    form = "text"   # which printed form of an operation (ops.Op) this printer writes
+
+    def p_Call(self, e: E.Call) -> str:
+        """An operation in its printed form: a prefix (exp(A), vec X), a template holding
+        {a} (‖A‖_F) or a function of the printer and the node."""
+        op = ops.get(e.name)
+        form = getattr(op, self.form) or op.text or op.name
+        if callable(form):
+            return form(self, e)
+        a = ", ".join(self.p(x) for x in e.children)
+        if "{a}" in form:
+            return form.replace("{a}", a)
+        if op.bare and self.form != "text" and simple_argument(e.arg):
+            return f"{form} {a}"
+        return form + self.paren(a)
 
     def divide(self, head: str, dens: list[E.Expr]) -> str:
         return head + "".join(" / " + self.at(d, POST) for d in dens)

@@ -14,6 +14,8 @@ import html
 import re
 import weakref
 
+from .. import ops
+
 # the CSS of both views; the last rule hides the static output of a cell in front ends that
 # render the live stepper just before it (JupyterLab, Notebook 7, the classic notebook),
 # while an exported page, where the widget does not run, keeps showing it
@@ -45,9 +47,8 @@ _TEX = {"ᵀ": "^{\\top}", "⊗": " \\otimes ", "∘": " \\circ ", "⊘": " \\os
         "∂": "\\partial ", "σ": "\\sigma", "λ": "\\lambda", "·": " \\cdot ", "−": "-",
         "×": " \\times ", "⁻¹": "^{-1}", "⁻ᵀ": "^{-\\top}", "²": "^{2}", "ᵢ": "_{i}",
         "ⱼ": "_{j}", "ₙ": "_{n}", "ₘ": "_{m}", "≠": " \\neq ", "≥": " \\geq ", "≤": " \\leq "}
-_WORDS = ("vec", "tr", "diag", "det", "logdet", "exp", "log", "sin", "cos", "tanh", "sqrt",
-          "sum", "fro", "vech", "sigmoid", "softplus", "relu", "step", "tan", "abs",
-          "log1p", "expm1", "unvec", "norm2")
+# the names of the operations (ops), typeset upright as \operatorname
+_WORDS = frozenset(ops.CELL_NAMES)
 _SAFE = re.compile(r"^[A-Za-z0-9 ()\[\]+\-=,.'/*_|ᵀ⊗∘⊘∂σλ·−×⁻¹²ᵢⱼₙₘ≠≥≤]+$")
 _TOKEN = re.compile(r"⁻¹|⁻ᵀ|[A-Za-z]+|.", re.S)
 

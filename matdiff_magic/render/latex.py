@@ -7,7 +7,8 @@ import unicodedata
 from fractions import Fraction
 
 from .. import expr as E
-from .base import ATOM, POST, Printer
+from .. import ops
+from .base import ATOM, POST, Printer, bare_prefix
 
 
 def _name(name: str) -> str:
@@ -28,20 +29,13 @@ def _dim(d) -> str:
     return d.compact()
 
 
-def _bare_prefix(e: E.Expr) -> bool:
-    """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
-    applying to X, so it needs parentheses of its own."""
-    return isinstance(e, E.Call) and e.name in ("vec", "vech") and (
-        isinstance(e.arg, (E.Sym, E.Call)) or
-        (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
-
-
 def _is_d(e: E.Expr) -> bool:
     return isinstance(e, E.D) or (isinstance(e, E.Transpose) and isinstance(e.arg, E.D)) or (
-        isinstance(e, E.Call) and e.name == "d")
+        isinstance(e, E.Call) and ops.get(e.name).kind == "notation")   # d(·) pending
 
 
 class LatexPrinter(Printer):
+    form = "latex"
     kron_op = " \\otimes "
     had_op = " \\circ "
     div_op = " \\oslash "
@@ -95,7 +89,7 @@ class LatexPrinter(Printer):
         return f"L_{{{_dim(e.n)}}}"
 
     def sup(self, e: E.Expr, s: str) -> str:
-        base = self.paren(self.p(e)) if _bare_prefix(e) else self.at(e, ATOM)
+        base = self.paren(self.p(e)) if bare_prefix(e) else self.at(e, ATOM)
         return base + "^{" + s + "}"
 
     def p_Transpose(self, e: E.Transpose) -> str:
@@ -121,41 +115,12 @@ class LatexPrinter(Printer):
     def p_Unvec(self, e: E.Unvec) -> str:
         return f"\\operatorname{{vec}}^{{-1}}_{{{_dim(e.rows)}}}{self.paren(self.p(e.arg))}"
 
-    def p_Call(self, e: E.Call) -> str:
-        a = self.p(e.arg)
-        simple = isinstance(e.arg, (E.Sym, E.Call)) or (
-            isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym))
-        name = e.name
-        if name == "d":          # a differential not yet taken: d(XW - Y), d tr(A)
-            return "\\mathrm{d}" + ("\\," + a if isinstance(e.arg, E.Call) else self.paren(a))
-        if name == "fro":
-            return f"\\left\\|{a}\\right\\|_F"
-        if name == "norm2":
-            return f"\\left\\|{a}\\right\\|_2"
-        if name == "abs":
-            return f"\\left|{a}\\right|"
-        if name == "sqrt":
-            return f"\\sqrt{{{a}}}"
-        if name in _LATEX_FUNCS:
-            return f"{_LATEX_FUNCS[name]}{self.paren(a)}"
-        op = {"tr": "\\operatorname{tr}", "det": "\\det", "logdet": "\\log\\det",
-              "vec": "\\operatorname{vec}", "vech": "\\operatorname{vech}",
-              "diag": "\\operatorname{diag}",
-              "diagof": "\\operatorname{diag}", "sum": "\\operatorname{sum}",
-              "exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos",
-              "tanh": "\\tanh", "sigmoid": "\\sigma"}[name]
-        if name in ("vec", "vech") and simple:
-            return f"{op} {a}"
-        return f"{op}{self.paren(a)}"
-
-
-# element-wise functions without a special form: \operatorname{name}, which parses back
-_LATEX_FUNCS = {"tan": "\\tan", "softplus": "\\operatorname{softplus}",
-                "log1p": "\\operatorname{log1p}", "expm1": "\\operatorname{expm1}",
-                "relu": "\\operatorname{relu}", "step": "\\operatorname{step}"}
 
 _latex = LatexPrinter()
 
 
 def to_latex(e: E.Expr) -> str:
     return _latex(e)
+
+
+E.PRINTERS["latex"] = to_latex   # e._repr_latex_()

@@ -6,7 +6,7 @@ import re
 from fractions import Fraction
 
 from .. import expr as E
-from .base import ATOM, MUL, POST, Printer
+from .base import ATOM, MUL, POST, Printer, bare_prefix
 
 
 def _exp(p: Fraction) -> str:
@@ -63,24 +63,12 @@ class TextPrinter(Printer):
     def p_HadPow(self, e: E.HadPow) -> str:
         return self.at(e.arg, ATOM) + ".^" + _exp(e.p)
 
-    def p_Call(self, e: E.Call) -> str:
-        name = "diag" if e.name == "diagof" else e.name
-        return f"{name}({self.p(e.arg)})"
-
     def p_Unvec(self, e: E.Unvec) -> str:
         return f"unvec({self.p(e.arg)}, {e.rows.subscript()})"
 
 
 _SUP = str.maketrans("0123456789-()/", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᐟ")
 _SIMPLE = re.compile(r"^[A-Za-z\u0391-\u03c9][ᵀ⁻¹⁰²³⁴⁵⁶⁷⁸⁹]*$")
-
-
-def _bare_prefix(e: E.Expr) -> bool:
-    """True when e prints as 'vec X' (no parentheses): a postfix after it would be read as
-    applying to X, so it needs parentheses of its own."""
-    return isinstance(e, E.Call) and e.name in ("vec", "vech") and (
-        isinstance(e.arg, (E.Sym, E.Call)) or
-        (isinstance(e.arg, E.Transpose) and isinstance(e.arg.arg, E.Sym)))
 
 
 def _sub(s: str) -> str:
@@ -90,6 +78,8 @@ def _sub(s: str) -> str:
 
 class UnicodePrinter(TextPrinter):
     """The textbook look in plain Unicode: XᵀY ⊗ I_m, X⁻ᵀ, diag(vec X), ‖M‖_F."""
+
+    form = "unicode"
 
     def join(self, parts: list[str], factors) -> str:
         out = parts[0]
@@ -125,7 +115,7 @@ class UnicodePrinter(TextPrinter):
         return "L_" + e.n.pretty()
 
     def base(self, e: E.Expr) -> str:
-        return self.paren(self.p(e)) if _bare_prefix(e) else self.at(e, ATOM)
+        return self.paren(self.p(e)) if bare_prefix(e) else self.at(e, ATOM)
 
     def p_Transpose(self, e: E.Transpose) -> str:
         return self.base(e.arg) + "ᵀ"
@@ -146,25 +136,6 @@ class UnicodePrinter(TextPrinter):
     def p_Unvec(self, e: E.Unvec) -> str:
         return f"vec⁻¹({self.p(e.arg)})"
 
-    def p_Call(self, e: E.Call) -> str:
-        a = e.arg
-        if e.name == "d":        # a differential not yet taken: d(XW - Y), d tr(A), d‖A‖_F
-            inner = self.p(a)
-            if isinstance(a, E.Call):
-                return "d" + ("" if inner.startswith("‖") else " ") + inner
-            return f"d({inner})"
-        if e.name == "fro":
-            return f"‖{self.p(a)}‖_F"
-        if e.name == "norm2":
-            return f"‖{self.p(a)}‖"
-        if e.name == "logdet":
-            return f"log det({self.p(a)})"
-        name = {"diagof": "diag", "sigmoid": "σ"}.get(e.name, e.name)
-        if e.name in ("vec", "vech") and (isinstance(a, (E.Sym, E.Call)) or
-                                (isinstance(a, E.Transpose) and isinstance(a.arg, E.Sym))):
-            return f"{e.name} {self.p(a)}"
-        return f"{name}({self.p(a)})"
-
 
 _text = TextPrinter()
 _unicode = UnicodePrinter()
@@ -179,5 +150,7 @@ def to_unicode(e: E.Expr) -> str:
     """Textbook form in Unicode, for reading (not necessarily re-parseable)."""
     return _unicode(e)
 
+
+E.PRINTERS["text"] = to_text     # str(e)
 
 __all__ = ["to_text", "to_unicode", "MUL", "POST"]

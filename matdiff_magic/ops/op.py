@@ -1,0 +1,118 @@
+"""The record of one operation and the table that holds them.
+
+An :class:`Op` is data: the stages (parser, differential, values, generated code, SymPy
+export, printers, sampler) look an operation up by its name and read what they need from
+it, so that none of them names an operation. Functions in a record take the arguments of
+a call in order (``args``); an operation of several arguments is one record like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .. import expr as E
+
+# kinds: 'elementwise' (f applied to every entry), 'scalar' (a matrix to a number),
+# 'linear' (a linear map: vec, diag, ...), 'node' (a spelling of a node kind of its own:
+# inv(A) is A⁻¹) and 'notation' (printed, never written: d(·) not yet taken)
+KINDS = ("elementwise", "scalar", "linear", "node", "notation")
+
+
+class OutsideDomain(ValueError):
+    """A value outside an operation's domain; ``numeric`` names the call in front of it."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A differential, vec identity or adjoint: ``build`` makes it, ``text`` is the identity
+    as a step shows it (None: applied without a step of its own)."""
+    text: str | None
+    build: Callable[..., E.Expr] | None = None
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str                     # the name of the Call node, and its spelling in a cell
+    kind: str
+    build: Callable[..., E.Expr]  # the shape rule: the node for the arguments (and its folds)
+    arity: int = 1
+    internal: bool = False        # built by the engine only (diagof), never written
+    aliases: tuple[str, ...] = ()     # other spellings in a cell: σ(x)
+    latex_in: tuple[str, ...] = ()    # LaTeX commands that read as it (\ln); \log\det: two
+    # printed forms: a prefix (\exp: \exp\left(A\right)) or a template holding {a}
+    # (\left\|{a}\right\|_F), or a function (printer, e) -> str
+    text: str = ""                # the cell language (default: the name)
+    unicode: str | Callable = ""  # textbook Unicode (default: the name)
+    latex: str | Callable = ""
+    bare: bool = False            # a prefix taking a simple argument without parentheses
+    # d(call) from (e, args, dargs): elementwise entries give f'(A) instead (``deriv``)
+    d: Rule | None = None
+    deriv: Callable[[E.Expr], E.Expr] | None = None
+    d_square: Rule | None = None      # d(f(A)²), where it has a rule of its own
+    linear: bool = False          # f(s A) = s f(A), f(A + B) = f(A) + f(B)
+    reorders: bool = False        # the value holds the argument's entries, rearranged (vec)
+    vec: Rule | None = None       # vec f(M) = L vec M: build(t) = L; build None: L = I
+    adjoint: Rule | None = None   # tr(Wᵀ f(M)) = tr(W'ᵀ M): build(w, m) = W'
+    value: Callable | None = None     # NumPy: the value from the arguments' values
+    apply: Callable | None = None     # NumPy: the value times a block V, matrix-free
+    code: str = ""                # generated NumPy, {0} the first argument's code
+    code_apply: str = ""          # generated code of value @ {V}, matrix-free
+    code_helper: str = ""         # source of a helper function the code calls
+    code_group: str = ""          # a group of helpers the code needs ('structured')
+    sympy: Callable | None = None     # (ctx, e, *args) -> the SymPy form
+    # identities the simplifier applies (canonical.py)
+    undoes: str = ""              # f(g(u)) = u for the g named: log(exp(u)) = u
+    parity: str = ""              # 'odd': f(-u) = -f(u); 'even': f(-u) = f(u)
+    of_transpose: bool = False    # f(Aᵀ) = f(A): tr, det, diag
+    at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
+    at1: int | None = None        # exact value at 1: f(1) = 0 or 1
+    domain: str | None = None     # what the sampler must respect: see sample.domain_needs
+    sides: Callable | None = None     # NumPy: the side of a kink or pole each entry is on
+    pole: Callable | None = None      # NumPy: the distance of each entry to a pole
+
+    def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
+        """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
+        f, otherwise the entry's rule."""
+        if self.deriv is not None:
+            return E.hadamard(self.deriv(*args), *dargs)
+        return self.d.build(e, args, dargs)
+
+    @property
+    def cell(self) -> bool:
+        """Whether a cell can write it as name(...)."""
+        return not self.internal and self.kind != "notation"
+
+
+REGISTRY: dict[str, Op] = {}
+_SPELLINGS: dict[str, str] = {}
+
+
+def register(*ops: Op) -> None:
+    for op in ops:
+        if op.kind not in KINDS:
+            raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
+        if op.name in REGISTRY:
+            raise ValueError(f"{op.name} is registered twice")
+        REGISTRY[op.name] = op
+        if op.cell:
+            for s in (op.name, *op.aliases):
+                _SPELLINGS[s] = op.name
+        E.CALL_RULES[op.name] = op.build
+
+
+def get(name: str) -> Op:
+    """The entry of a Call node's name."""
+    return REGISTRY[name]
+
+
+def spelled(word: str) -> Op | None:
+    """The operation a cell writes as ``word(...)`` (a name or an alias), or None."""
+    name = _SPELLINGS.get(word)
+    return REGISTRY[name] if name is not None else None
+
+
+def names(kind: str | None = None, *, cell: bool | None = None) -> tuple[str, ...]:
+    """The registered names (of one kind; only those a cell writes, or only the others)."""
+    return tuple(n for n, op in REGISTRY.items()
+                 if (kind is None or op.kind == kind) and (cell is None or op.cell == cell))
