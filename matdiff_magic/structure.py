@@ -25,12 +25,11 @@ from fractions import Fraction
 import numpy as np
 
 from . import expr as E
-from .derivation import Derivation, _paren_l, _paren_u, _shape_u
+from .derivation import Derivation
 from .dims import triangular
 from .duplication import tidy
 from .errors import MatdiffError
 from .parse import Cell
-from .render import to_latex, to_unicode
 from .simplify import simplify, tpush
 
 SYMMETRIC = {"symmetric", "spd"}
@@ -157,33 +156,18 @@ class StructuredDerivation(Derivation):
         self.free_matrix: E.Expr | None = None      # G (gradient) or J (Jacobian) w.r.t. X
         self.other_forms: dict[str, E.Expr] = {}    # 'cookbook', 'sym' for a symmetric X
         super().__init__(cell, structure.var, layout)
-        if layout == "denominator" and self.kind == "jacobian":
-            n, v = self.name, structure.coord
-            self.steps[-1] = type(self.steps[-1])(
-                "denominator layout: the transpose of the numerator-layout Jacobian",
-                f"∂(vec {n})ᵀ/∂{v} = {to_unicode(self.result)}",
-                f"\\frac{{\\partial (\\operatorname{{vec}} {n})^\\top}}{{\\partial "
-                f"{self._coord_l()}}} = {to_latex(self.result)}")
 
-    def _coord_l(self) -> str:
-        s = self.structure
-        op = "\\operatorname{diag}" if s.kind == "diag" else "\\operatorname{vech}"
-        return f"{op} {to_latex(s.var)}"
+    def _layout_step(self, rule: str) -> None:
+        if self.kind == "jacobian":
+            self._step("denominator layout: the transpose of the numerator-layout Jacobian",
+                       ("eq", ("jacTc", self.name, self.structure), self.result))
+        else:
+            super()._layout_step(rule)
 
     def _derive(self) -> E.Expr:
         free = super()._derive()
         self.free_matrix = free
-        s, x = self.structure, self.wrt
-        first = self.steps[0]
-        k = s.size.pretty()
-        what = {"vech": "symmetric", "lower": "lower triangular", "diag": "diagonal"}[s.kind]
-        self.steps[0] = type(first)(
-            first.rule, first.text.replace(
-                f"with respect to {x.name} ({_shape_u(x.shape)})",
-                f"with respect to {s.coord}, the {k} free entries of the {what} {x.name} "
-                f"({_shape_u(x.shape)})"),
-            first.latex.replace(f"\\text{{with respect to }} {to_latex(x)}",
-                                f"\\text{{with respect to }} {self._coord_l()}"))
+        s = self.structure
         if E.is_zero(free):
             result = E.zero((s.size, E.ONE) if self.kind == "gradient" else
                             (free.shape[0], s.size))
@@ -199,85 +183,69 @@ class StructuredDerivation(Derivation):
                  "diag": "diagonal"}[self.structure.kind]
         if self.kind == "gradient":
             nn = (x.shape[0] * x.shape[1]).pretty()
-            self._step(f"identify the gradient G as if the {nn} entries of {x.name} were "
-                       f"independent: d{n} = tr(Gᵀ d{x.name}), evaluated at a {point} "
-                       f"{x.name} (no property of d{x.name} is used)",
-                       f"G = {to_unicode(result)}", f"G = {to_latex(result)}", result)
+            self._eq(f"identify the gradient G as if the {nn} entries of {x.name} were "
+                     f"independent: d{n} = tr(Gᵀ d{x.name}), evaluated at a {point} "
+                     f"{x.name} (no property of d{x.name} is used)", ("name", "G"), result)
         else:
-            self._step(f"identify the Jacobian J as if the entries of {x.name} were "
-                       f"independent: vec d{n} = J vec d{x.name}, evaluated at a {point} "
-                       f"{x.name}", f"J = {to_unicode(result)}", f"J = {to_latex(result)}",
-                       result)
+            self._eq(f"identify the Jacobian J as if the entries of {x.name} were "
+                     f"independent: vec d{n} = J vec d{x.name}, evaluated at a {point} "
+                     f"{x.name}", ("name", "J"), result)
 
     def _compose(self, free: E.Expr) -> E.Expr:
         s, x, n = self.structure, self.wrt, self.name
         nn = x.shape[0]
-        dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
-        dv_u, dv_l = f"d {s.coord}", "\\mathrm{d}" + self._coord_l()
+        dv = ("dcoord", s)
         k = s.size.pretty()
+        m = s.embedding()
         if s.kind == "vech":
-            dn = to_unicode(E.dup(nn))
-            self._step(f"substitute the structure: {x.name} is symmetric, so its free "
-                       f"coordinates are vech {x.name}, the lower triangle stacked column by "
-                       f"column ({k} entries); the duplication matrix {dn} "
-                       f"({(nn * nn).pretty()}×{k}) has {dn} vech {x.name} = vec {x.name}, so "
-                       f"d{x.name} = unvec({dn} d vech {x.name}): symmetric, otherwise "
-                       "arbitrary",
-                       f"vec {dx_u} = {to_unicode(E.dup(nn))} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(E.dup(nn))} {dv_l}", E.dup(nn))
+            rule = ("holes", f"substitute the structure: {x.name} is symmetric, so its free "
+                    f"coordinates are vech {x.name}, the lower triangle stacked column by "
+                    f"column ({k} entries); the duplication matrix {{0}} "
+                    f"({(nn * nn).pretty()}×{k}) has {{0}} vech {x.name} = vec {x.name}, so "
+                    f"d{x.name} = unvec({{0}} d vech {x.name}): symmetric, otherwise "
+                    "arbitrary", m)
         elif s.kind == "lower":
-            ln = to_unicode(E.elim(nn))
-            self._step(f"substitute the structure: {x.name} is lower triangular, so its free "
-                       f"coordinates are vech {x.name} ({k} entries); the elimination matrix "
-                       f"{ln} has vech A = {ln} vec A for any A, and vec {x.name} = {ln}ᵀ vech "
-                       f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec({ln}ᵀ "
-                       f"d vech {x.name})",
-                       f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}",
-                       s.embedding())
+            rule = ("holes", f"substitute the structure: {x.name} is lower triangular, so its "
+                    f"free coordinates are vech {x.name} ({k} entries); the elimination matrix "
+                    f"{{0}} has vech A = {{0}} vec A for any A, and vec {x.name} = {{0}}ᵀ vech "
+                    f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec({{0}}ᵀ "
+                    f"d vech {x.name})", E.elim(nn))
         else:
-            self._step(f"substitute the structure: {x.name} is diagonal, so its free "
-                       f"coordinates are its diagonal diag {x.name} ({k} entries) and "
-                       f"d{x.name} = diag(d diag {x.name}); vec(diag x) = diag(vec I)(1 ⊗ I) x",
-                       f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}",
-                       s.embedding())
+            rule = (f"substitute the structure: {x.name} is diagonal, so its free "
+                    f"coordinates are its diagonal diag {x.name} ({k} entries) and "
+                    f"d{x.name} = diag(d diag {x.name}); vec(diag x) = diag(vec I)(1 ⊗ I) x")
+        self._step(rule, ("vecmap", ("vecdx", x), m, dv), m)
         if self.kind == "gradient":
-            return self._compose_gradient(free, dv_u, dv_l)
-        raw = E.mul(free, s.embedding())
-        emb = to_unicode(s.embedding())
-        self._step(f"chain the two: vec d{n} = J vec d{x.name} = J {emb} d {s.coord}",
-                   f"vec d{n} = {_paren_u(raw)} {dv_u}",
-                   f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {dv_l}", raw)
+            return self._compose_gradient(free)
+        raw = E.mul(free, m)
+        self._step(("holes", f"chain the two: vec d{n} = J vec d{x.name} = J {{0}} d "
+                    f"{s.coord}", m), ("vecmap", ("vecd", n), raw, dv), raw)
         j = tidy(raw)
         if j != raw:
             self._step("simplify: K_{n,n} D_n = D_n (vec of a symmetric matrix is unchanged by "
                        "transposition), L_n D_n = I, L_n L_nᵀ = I, mixed-product rule",
-                       f"vec d{n} = {_paren_u(j)} {dv_u}",
-                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {dv_l}", j)
+                       ("vecmap", ("vecd", n), j, dv), j)
         return j
 
-    def _compose_gradient(self, g: E.Expr, dv_u: str, dv_l: str) -> E.Expr:
+    def _compose_gradient(self, g: E.Expr) -> E.Expr:
         s, x, n = self.structure, self.wrt, self.name
         nn = x.shape[0]
         vg = E.call("vec", g)
         if s.kind == "vech":
             result = E.mul(E.transpose(E.dup(nn)), vg)
-            dn = to_unicode(E.dup(nn))
-            rule = (f"chain the two: d{n} = vec(G)ᵀ vec d{x.name} = vec(G)ᵀ {dn} d vech "
-                    f"{x.name} = ({dn}ᵀ vec G)ᵀ d vech {x.name}")
+            rule = ("holes", f"chain the two: d{n} = vec(G)ᵀ vec d{x.name} = vec(G)ᵀ {{0}} d "
+                    f"vech {x.name} = ({{0}}ᵀ vec G)ᵀ d vech {x.name}", E.dup(nn))
         elif s.kind == "lower":
             result = E.call("vech", g)
-            ln = to_unicode(E.elim(nn))
-            rule = (f"chain the two: d{n} = vec(G)ᵀ {ln}ᵀ d vech {x.name} = ({ln} vec G)ᵀ d "
-                    f"vech {x.name}, and {ln} vec G = vech G (the lower triangle of G)")
+            rule = ("holes", f"chain the two: d{n} = vec(G)ᵀ {{0}}ᵀ d vech {x.name} = ({{0}} "
+                    f"vec G)ᵀ d vech {x.name}, and {{0}} vec G = vech G (the lower triangle of "
+                    "G)", E.elim(nn))
         else:
             result = E.call("diagof", g)
             rule = (f"chain the two: d{n} = tr(Gᵀ diag(d diag {x.name})) = diag(G)ᵀ d diag "
                     f"{x.name}")
         result = simplify(result)
-        self._step(rule, f"d{n} = ({to_unicode(result)})ᵀ {dv_u}",
-                   f"\\mathrm{{d}}{n} = \\left({to_latex(result)}\\right)^\\top {dv_l}", result)
+        self._step(rule, ("covec", n, result, ("dcoord", s)), result)
         if s.kind == "vech":
             self._matrix_forms(g)
         return result
@@ -295,14 +263,12 @@ class StructuredDerivation(Derivation):
                    "as a symmetric matrix (its vech is the column D_nᵀ vec G); use it to read "
                    f"off ∂{self.name}/∂{x.name}_ij, not as a descent direction (it weighs the "
                    "off-diagonal entries twice)",
-                   f"G + Gᵀ - G ∘ I = {to_unicode(cook)}",
-                   f"G + G^\\top - G \\circ I = {to_latex(cook)}")
+                   ("eq", ("lit", "G + Gᵀ - G ∘ I", "G + G^\\top - G \\circ I"), cook))
         self._step("the gradient on the space of symmetric matrices with the trace inner "
                    "product, sym(G) = (G + Gᵀ)/2 (Srinivasan & Panda 2020): "
                    f"d{self.name} = tr(sym(G)ᵀ d{x.name}) for every symmetric d{x.name}; "
                    f"the direction a gradient step {x.name} ← {x.name} - t sym(G) should use",
-                   f"sym(G) = {to_unicode(symg)}",
-                   f"\\operatorname{{sym}}(G) = {to_latex(symg)}")
+                   ("eq", ("lit", "sym(G)", "\\operatorname{sym}(G)"), symg))
 
     def _identify_structured(self, result: E.Expr) -> None:
         s, n = self.structure, self.name
@@ -313,18 +279,13 @@ class StructuredDerivation(Derivation):
                             "with respect to the free entries",
                     "lower": "the partials with respect to the free (lower-triangle) entries",
                     "diag": "the partials with respect to the diagonal entries"}[s.kind]
-            self._step(f"identify: d{n} = aᵀ d {coord} gives ∂{n}/∂{coord} = a, a column of "
-                       f"{k} entries ({conv})",
-                       f"∂{n}/∂{coord} = {to_unicode(result)}",
-                       f"\\frac{{\\partial {n}}}{{\\partial {self._coord_l()}}} = "
-                       f"{to_latex(result)}", result)
+            self._eq(f"identify: d{n} = aᵀ d {coord} gives ∂{n}/∂{coord} = a, a column of "
+                     f"{k} entries ({conv})", ("gradc", n, s), result)
         else:
             rows = self.target.shape[0] * self.target.shape[1]
-            self._step(f"identify the Jacobian: vec d{n} = J d {coord} gives ∂vec {n}/∂("
-                       f"{coord})ᵀ = J, of size {rows.pretty()}×{k} (numerator layout)",
-                       f"∂vec {n}/∂({coord})ᵀ = {to_unicode(result)}",
-                       f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
-                       f"({self._coord_l()})^\\top}} = {to_latex(result)}", result)
+            self._eq(f"identify the Jacobian: vec d{n} = J d {coord} gives ∂vec {n}/∂("
+                     f"{coord})ᵀ = J, of size {rows.pretty()}×{k} (numerator layout)",
+                     ("jacc", n, s), result)
 
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt_spec}: {self.result}>"

@@ -19,7 +19,6 @@ from .hessian import Hessian
 from .hessian_numeric import FULL_LIMIT, HessianCheckResult, _point, _vec
 from .numeric import Env, apply, make_env, value
 from .parse import Cell
-from .render import to_latex, to_unicode
 from .structure import Coordinates, Structure
 
 DIRECTIONS = 3
@@ -38,14 +37,10 @@ class StructuredHessian(Hessian):
         raw = E.mul(E.transpose(m), self.free_hessian, m)
         h = tidy(raw)
         x, n, v = self.wrt, self.name, structure.coord
-        mu = to_unicode(m)
-        self._step(f"substitute the structure: vec d{x.name} = {mu} d {v}, linear in {v} "
-                   f"(so d²{x.name} = 0), gives d²{n} = (d {v})ᵀ {mu}ᵀ H {mu} (d {v}): the "
-                   f"Hessian with respect to the {structure.size.pretty()} free entries is "
-                   f"{mu}ᵀ H {mu}",
-                   f"∂²{n}/∂({v})∂({v})ᵀ = {to_unicode(h)}",
-                   f"\\frac{{\\partial^2 {n}}}{{\\partial\\,{_coord_l(structure)}\\,\\partial"
-                   f"\\,({_coord_l(structure)})^\\top}} = {to_latex(h)}")
+        self._step(("holes", f"substitute the structure: vec d{x.name} = {{0}} d {v}, linear "
+                    f"in {v} (so d²{x.name} = 0), gives d²{n} = (d {v})ᵀ {{0}}ᵀ H {{0}} (d {v}): "
+                    f"the Hessian with respect to the {structure.size.pretty()} free entries "
+                    "is {0}ᵀ H {0}", m), ("eq", ("hessc", n, structure), h))
         self.numerator = self.result = self.at_point = h
 
     def __repr__(self) -> str:
@@ -70,11 +65,6 @@ class StructuredHessian(Hessian):
         """H_v against central differences of the gradient in the free coordinates, its
         symmetry, and the gradient itself against differences of f."""
         return check_structured(self, seed, dims, method, values)
-
-
-def _coord_l(s: Structure) -> str:
-    op = "\\operatorname{diag}" if s.kind == "diag" else "\\operatorname{vech}"
-    return f"{op} {to_latex(s.var)}"
 
 
 def check_structured(h: StructuredHessian, seed: int = 0, dims: dict | None = None,
