@@ -84,7 +84,7 @@ class Hessian(Derivation):
         self.target = cell.target
         self.name = cell.target_name or "f"
         self.kind = "mixed" if self.mixed else "hessian"
-        self.steps = []
+        self._steps = []
         self.letters = frozenset(n for n in cell.symbols if len(n) == 1)
         names = [wrt.name] + ([self.wrt2.name] if self.mixed else [])
         self.plain, subst = plain_cell(cell, names)

@@ -22,9 +22,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
-
 from . import expr as E
+from .coordinates import Coordinates  # noqa: F401  (the free coordinates: here too)
 from .derivation import Derivation
 from .dims import triangular
 from .duplication import tidy
@@ -169,12 +168,20 @@ class StructuredDerivation(Derivation):
         self.free_matrix = free
         s = self.structure
         if E.is_zero(free):
-            result = E.zero((s.size, E.ONE) if self.kind == "gradient" else
-                            (free.shape[0], s.size))
-        else:
-            result = self._compose(free)
-        self._identify_structured(result)
-        return result
+            return E.zero((s.size, E.ONE) if self.kind == "gradient" else
+                          (free.shape[0], s.size))
+        if self.kind == "gradient":
+            return self._compose_gradient(free)
+        raw = self._plan["chained"] = E.mul(free, s.embedding())
+        return tidy(raw)
+
+    def _identified(self) -> None:
+        """The derivative with every entry free, then in the free coordinates."""
+        free = self.free_matrix
+        self._identify(free)
+        if not E.is_zero(free):
+            self._compose_steps()
+        self._identify_structured(self.mixed)
 
     def _identify(self, result: E.Expr) -> None:
         """The derivative with every entry of X independent (the pipeline's result)."""
@@ -191,7 +198,8 @@ class StructuredDerivation(Derivation):
                      f"independent: vec d{n} = J vec d{x.name}, evaluated at a {point} "
                      f"{x.name}", ("name", "J"), result)
 
-    def _compose(self, free: E.Expr) -> E.Expr:
+    def _compose_steps(self) -> None:
+        """vec dX = M d v, then chained with the free derivative."""
         s, x, n = self.structure, self.wrt, self.name
         nn = x.shape[0]
         dv = ("dcoord", s)
@@ -216,16 +224,17 @@ class StructuredDerivation(Derivation):
                     f"d{x.name} = diag(d diag {x.name}); vec(diag x) = diag(vec I)(1 ⊗ I) x")
         self._step(rule, ("vecmap", ("vecdx", x), m, dv), m)
         if self.kind == "gradient":
-            return self._compose_gradient(free)
-        raw = E.mul(free, m)
+            self._step(self._plan["chain_rule"], ("covec", n, self.mixed, dv), self.mixed)
+            if s.kind == "vech":
+                self._matrix_forms_steps()
+            return
+        raw, j = self._plan["chained"], self.mixed
         self._step(("holes", f"chain the two: vec d{n} = J vec d{x.name} = J {{0}} d "
                     f"{s.coord}", m), ("vecmap", ("vecd", n), raw, dv), raw)
-        j = tidy(raw)
         if j != raw:
             self._step("simplify: K_{n,n} D_n = D_n (vec of a symmetric matrix is unchanged by "
                        "transposition), L_n D_n = I, L_n L_nᵀ = I, mixed-product rule",
                        ("vecmap", ("vecd", n), j, dv), j)
-        return j
 
     def _compose_gradient(self, g: E.Expr) -> E.Expr:
         s, x, n = self.structure, self.wrt, self.name
@@ -244,31 +253,34 @@ class StructuredDerivation(Derivation):
             result = E.call("diagof", g)
             rule = (f"chain the two: d{n} = tr(Gᵀ diag(d diag {x.name})) = diag(G)ᵀ d diag "
                     f"{x.name}")
-        result = simplify(result)
-        self._step(rule, ("covec", n, result, ("dcoord", s)), result)
+        self._plan["chain_rule"] = rule
         if s.kind == "vech":
             self._matrix_forms(g)
-        return result
+        return simplify(result)
 
     def _matrix_forms(self, g: E.Expr) -> None:
-        """The two matrix-shaped answers met in the literature, each with when to use it."""
-        x = self.wrt
-        nn = x.shape[0]
+        """The two matrix-shaped answers met in the literature (steps: _matrix_forms_steps)."""
+        nn = self.wrt.shape[0]
         gt = tpush(g)
         cook = simplify(E.add(g, gt, E.neg(E.hadamard(g, E.identity(nn)))))
         symg = simplify(E.scale(Fraction(1, 2), E.add(g, gt)))
         self.other_forms = {"cookbook": cook, "sym": symg}
+
+    def _matrix_forms_steps(self) -> None:
+        """Each of the two matrix forms, with when to use it."""
+        x = self.wrt
         self._step("the Matrix Cookbook's form (§2.8.2), G + Gᵀ - G ∘ I: the partial "
                    f"derivatives with respect to the free entries {x.name}_ij (i ≥ j) arranged "
                    "as a symmetric matrix (its vech is the column D_nᵀ vec G); use it to read "
                    f"off ∂{self.name}/∂{x.name}_ij, not as a descent direction (it weighs the "
                    "off-diagonal entries twice)",
-                   ("eq", ("lit", "G + Gᵀ - G ∘ I", "G + G^\\top - G \\circ I"), cook))
+                   ("eq", ("lit", "G + Gᵀ - G ∘ I", "G + G^\\top - G \\circ I"),
+                    self.other_forms["cookbook"]))
         self._step("the gradient on the space of symmetric matrices with the trace inner "
                    "product, sym(G) = (G + Gᵀ)/2 (Srinivasan & Panda 2020): "
                    f"d{self.name} = tr(sym(G)ᵀ d{x.name}) for every symmetric d{x.name}; "
                    f"the direction a gradient step {x.name} ← {x.name} - t sym(G) should use",
-                   ("eq", ("lit", "sym(G)", "\\operatorname{sym}(G)"), symg))
+                   ("eq", ("lit", "sym(G)", "\\operatorname{sym}(G)"), self.other_forms["sym"]))
 
     def _identify_structured(self, result: E.Expr) -> None:
         s, n = self.structure, self.name
@@ -290,63 +302,6 @@ class StructuredDerivation(Derivation):
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt_spec}: {self.result}>"
 
-    def coordinates(self, X: np.ndarray) -> Coordinates:
-        """The map between the free coordinates and the matrix, at the size of X."""
-        return Coordinates(self.structure.kind, X.shape[0])
-
-
-# --- numbers: the free coordinates and the matrix -----------------------------------------------
-
-class Coordinates:
-    """The free entries of a structured n x n matrix, as a vector, and back.
-
-    kind 'vech' (symmetric: X = unvec(D_n v)), 'lower' (X = unvec(L_nᵀ v)), 'diag'
-    (X = diag(v)), or 'vec' (every entry free: X = unvec(v))."""
-
-    def __init__(self, kind: str, rows: int, cols: int | None = None) -> None:
-        self.kind, self.rows = kind, rows
-        self.cols = rows if cols is None else cols
-        if kind in ("vech", "lower"):
-            j, i = np.triu_indices(rows)
-            self._i, self._j = i, j
-
-    @property
-    def size(self) -> int:
-        n = self.rows
-        return {"vech": n * (n + 1) // 2, "lower": n * (n + 1) // 2, "diag": n,
-                "vec": n * self.cols}[self.kind]
-
-    @property
-    def gradient_shape(self) -> tuple[int, int]:
-        """The shape of a gradient in these coordinates: a column, or X's shape for vec."""
-        return (self.rows, self.cols) if self.kind == "vec" else (self.size, 1)
-
-    def to_matrix(self, v: np.ndarray) -> np.ndarray:
-        v = np.asarray(v, dtype=float).reshape(-1)
-        if self.kind == "vec":
-            return v.reshape(self.rows, self.cols, order="F")
-        if self.kind == "diag":
-            return np.diag(v)
-        X = np.zeros((self.rows, self.rows))
-        X[self._i, self._j] = v
-        if self.kind == "vech":
-            X[self._j, self._i] = v
-        return X
-
-    def from_matrix(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=float)
-        if self.kind == "vec":
-            return X.reshape(-1, order="F")
-        if self.kind == "diag":
-            return np.diag(X).copy()
-        return X[self._i, self._j].copy()
-
-
-def coordinates_of(derivation, X: np.ndarray) -> Coordinates:
-    """The coordinates a derivation is taken in, at the size of X (vec for a plain one)."""
-    if isinstance(derivation, StructuredDerivation):
-        return derivation.coordinates(X)
-    return Coordinates("vec", X.shape[0], X.shape[1])
 
 
 def split_wrt(cell: Cell, wrt):

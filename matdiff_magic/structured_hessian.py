@@ -13,13 +13,14 @@ import numpy as np
 
 from . import expr as E
 from .check import TOL, run_check
+from .coordinates import coordinates_of
 from .duplication import tidy
 from .errors import MatdiffError
 from .hessian import Hessian
 from .hessian_numeric import FULL_LIMIT, HessianCheckResult, _point, _vec
 from .numeric import Env, apply, make_env, value
 from .parse import Cell
-from .structure import Coordinates, Structure
+from .structure import Structure
 
 DIRECTIONS = 3
 
@@ -45,9 +46,6 @@ class StructuredHessian(Hessian):
 
     def __repr__(self) -> str:
         return f"<Hessian of {self.name} w.r.t. {self.structure.spec}: {self.result}>"
-
-    def coordinates(self, X: np.ndarray) -> Coordinates:
-        return Coordinates(self.structure.kind, X.shape[0])
 
     def hvp(self, values: dict, V, dims: dict | None = None):
         """H applied to a direction V in the free coordinates (a vector), without forming H."""
@@ -77,7 +75,7 @@ def check_structured(h: StructuredHessian, seed: int = 0, dims: dict | None = No
     vals, sizes, env = _point(h, seed, dims, values)
     x = h.x
     X0 = vals[x.name]
-    coords = h.coordinates(X0)
+    coords = coordinates_of(h, X0)
     v0 = coords.from_matrix(X0)
     k = v0.size
     mt = E.transpose(h.structure.embedding())

@@ -10,6 +10,8 @@ identities in their own letters, renamed where the cell uses the same letter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .. import expr as E
 from ..dims import shape_pretty, shape_tex
 from .latex import to_latex
@@ -307,3 +309,27 @@ def rule_text(rule) -> str:
     if rule[0] == "prefix":
         return rule[1] + rule_text(rule[2])
     return RULES[rule[0]](*rule[1:])
+
+
+# --- all the steps of a derivation ------------------------------------------------------------
+
+def _latex_text(text: str) -> str:
+    """Plain text made safe for ``\\text{...}``: braces, dollars and backslashes escaped."""
+    out = text.replace("\\", "$\\backslash$").replace("{", "\\{").replace("}", "\\}")
+    return out.replace("$\\backslash$", "\0").replace("$", "\\$").replace("\0", "$\\backslash$")
+
+
+def steps_latex_rows(steps: Sequence) -> list[str]:
+    """The rows of ``steps_latex``: each step's number and rule in words, then its formula."""
+    rows = []
+    for i, s in enumerate(steps, 1):
+        rows.append(f"&\\text{{{i}. {_latex_text(s.rule)}}}")
+        rows.append(f"&\\quad {s.latex}")
+    return rows
+
+
+def steps_latex(steps: Sequence) -> str:
+    """All the steps as one LaTeX ``aligned`` block: each step's number and rule in words
+    (``\\text{...}``), then its formula on the next line, as ``text()`` lays them out."""
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(steps_latex_rows(steps)) + \
+        "\n\\end{aligned}$$"
