@@ -3,7 +3,7 @@
 ``derive`` parses the cell, reads which coordinates are asked for (a variable, or the free
 entries of a structured one: vech(X), diag(X)) and the order, and builds the derivation of
 each: :class:`~.derivation.Derivation`, :class:`~.structure.StructuredDerivation`,
-:class:`~.hessian.Hessian` or :class:`~.structured_hessian.StructuredHessian`.
+:class:`~.hessian.Hessian` or :class:`~.structure.StructuredHessian`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from .dims import shape_pretty
 from .errors import MatdiffError
 from .hessian import Hessian
 from .parse import Cell, parse_cell
-from .structure import StructuredDerivation, split_wrt
-from .structured_hessian import StructuredHessian
+from .structure import StructuredDerivation, StructuredHessian, split_wrt
 
 __all__ = ["derive", "assert_derivative", "check_layout"]
 

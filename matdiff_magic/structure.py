@@ -28,6 +28,7 @@ from .derivation import Derivation
 from .dims import triangular
 from .duplication import tidy
 from .errors import MatdiffError
+from .hessian import Hessian
 from .parse import Cell
 from .simplify import simplify, tpush
 
@@ -302,6 +303,49 @@ class StructuredDerivation(Derivation):
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt_spec}: {self.result}>"
 
+
+
+# --- second derivatives in structured coordinates ---------------------------------------------
+# X = unvec(M v) is linear in its free coordinates v (M = D_n for vech of a symmetric X, L_nᵀ
+# for vech of a lower-triangular X, diag(vec I)(1 ⊗ I) for the diagonal of a diagonal X), so
+# d²X = 0 and d²f = (vec dX)ᵀ H (vec dX) = (dv)ᵀ Mᵀ H M (dv): the Hessian in v is Mᵀ H M, with
+# H the Hessian of the function of independent entries (Magnus & Neudecker: D_nᵀ H D_n). The
+# check (hessian_numeric.check_structured) compares it with central differences of the
+# structured gradient Mᵀ vec G in v.
+
+class StructuredHessian(Hessian):
+    """The Hessian of a scalar target with respect to the free coordinates of a structured
+    variable (vech(X) for X symmetric or lower triangular, diag(X) for X diagonal)."""
+
+    def __init__(self, cell: Cell, structure: Structure, layout: str = "mixed") -> None:
+        self.structure = structure
+        self.wrt_spec = structure.spec
+        super().__init__(cell, structure.var, None, layout)
+        self.free_hessian = self.result
+        m = structure.embedding()
+        raw = E.mul(E.transpose(m), self.free_hessian, m)
+        h = tidy(raw)
+        x, n, v = self.wrt, self.name, structure.coord
+        self._step(("holes", f"substitute the structure: vec d{x.name} = {{0}} d {v}, linear "
+                    f"in {v} (so d²{x.name} = 0), gives d²{n} = (d {v})ᵀ {{0}}ᵀ H {{0}} (d {v}): "
+                    f"the Hessian with respect to the {structure.size.pretty()} free entries "
+                    "is {0}ᵀ H {0}", m), ("eq", ("hessc", n, structure), h))
+        self.numerator = self.result = self.at_point = h
+
+    def __repr__(self) -> str:
+        return f"<Hessian of {self.name} w.r.t. {self.structure.spec}: {self.result}>"
+
+    def hvp(self, values: dict, V, dims: dict | None = None):
+        """H applied to a direction V in the free coordinates (a vector), without forming H."""
+        from .hessian_numeric import hvp_structured
+        return hvp_structured(self, values, V, dims)
+
+    def check(self, seed: int = 0, dims: dict | None = None, method: str = "auto",
+              values: dict | None = None):
+        """H_v against central differences of the gradient in the free coordinates, its
+        symmetry, and the gradient itself against differences of f."""
+        from .hessian_numeric import check_structured
+        return check_structured(self, seed, dims, method, values)
 
 
 def split_wrt(cell: Cell, wrt):
