@@ -11,9 +11,15 @@ __all__ = ["MatdiffError", "derive", "Derivation", "Step", "assert_derivative", 
 
 
 def __getattr__(name: str):
-    if name in ("derive", "Derivation", "Step", "CheckResult", "assert_derivative"):
+    if name in ("derive", "assert_derivative"):
+        from . import api
+        return getattr(api, name)
+    if name in ("Derivation", "Step"):
         from . import derivation
         return getattr(derivation, name)
+    if name == "CheckResult":
+        from .check import CheckResult
+        return CheckResult
     if name == "Verdict":
         from .compare import Verdict
         return Verdict

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import expr as E
 from . import ops
+from .coordinates import coordinates_of
 from .errors import MatdiffError
 from .numeric import Env, apply, value
 from .sample import (  # noqa: F401  (choose_sizes, _dim_names: public here too)
@@ -221,7 +222,6 @@ def _compare(derivation, numerator, point, seed, method, tol):
     f = derivation.target
     vals, sizes, env = point.values, point.sizes, point.env
     X0 = vals[x.name]
-    from .structure import coordinates_of
     coords = coordinates_of(derivation, X0)   # vec X, or the free entries: vech X, diag X
     v0 = coords.from_matrix(X0)
     fr, fc = env.shape(f)

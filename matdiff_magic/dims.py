@@ -142,3 +142,15 @@ SCALAR: Shape = (ONE, ONE)
 def shape_str(shape: Shape) -> str:
     r, c = shape
     return "scalar" if r.is_one and c.is_one else f"{r} x {c}"
+
+
+def shape_pretty(shape: Shape) -> str:
+    """A shape as the steps write it in Unicode: 'scalar' or 'm×n'."""
+    r, c = shape
+    return "scalar" if r.is_one and c.is_one else f"{r.pretty()}×{c.pretty()}"
+
+
+def shape_tex(shape: Shape) -> str:
+    """A shape in LaTeX: '1 \\times 1' or 'm \\times n'."""
+    r, c = shape
+    return "1 \\times 1" if r.is_one and c.is_one else f"{r.compact()} \\times {c.compact()}"

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import expr as E
 from .check import TOL, CheckResult, random_values, run_check
+from .coordinates import coordinates_of
 from .errors import MatdiffError
 from .numeric import Env, apply, as_matrix, finite, make_env, value
 
@@ -182,4 +183,87 @@ def check_hessian(h, seed: int = 0, dims: dict | None = None, method: str = "aut
     res.passed = bool(res.max_rel_error < tol and sym_err < tol
                       and res.gradient_check.passed)
     res.details = [f"symmetry error {sym_err:.1e}", res.gradient_check.text()]
+    return res
+
+
+# --- in structured coordinates (structure.StructuredHessian): H_v = Mᵀ H M ----------------
+
+def hvp_structured(h, values: dict, V, dims: dict | None = None):
+    """H applied to a direction V in the free coordinates (a vector), without forming H."""
+    env = make_env(h.cell.symbols, values, dims)
+    k = env.dim(h.result.shape[1])
+    v = np.asarray(V, dtype=float).reshape(-1, 1)
+    if v.shape[0] != k:
+        raise MatdiffError(f"V must have {k} entries (the free coordinates "
+                           f"{h.structure.coord}), got {v.shape[0]}")
+    with np.errstate(all="ignore"):
+        return apply(h.result, v, env)
+
+
+def check_structured(h, seed: int = 0, dims: dict | None = None,
+                     method: str = "auto", values: dict | None = None,
+                     tol: float = TOL) -> HessianCheckResult:
+    if method not in ("auto", "full", "directional"):
+        raise MatdiffError(f"method must be 'auto', 'full' or 'directional', got {method!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise MatdiffError(f"seed must be an integer, got {seed!r}")
+    vals, sizes, env = _point(h, seed, dims, values)
+    x = h.x
+    X0 = vals[x.name]
+    coords = coordinates_of(h, X0)
+    v0 = coords.from_matrix(X0)
+    k = v0.size
+    mt = E.transpose(h.structure.embedding())
+
+    def grad(v: np.ndarray) -> np.ndarray:   # Mᵀ vec G at the point with coordinates v
+        e2 = Env({**vals, x.name: coords.to_matrix(v)}, sizes)
+        with np.errstate(all="ignore"):
+            return apply(mt, _vec(value(h.g, e2)).reshape(-1, 1), e2).reshape(-1)
+
+    if method == "auto":
+        method = "full" if k * k <= FULL_LIMIT else "directional"
+    step = 1e-5 * max(1.0, float(np.max(np.abs(v0))) if k else 1.0)
+    res = HessianCheckResult(False, 0.0, 0.0, dict(sizes), int(seed), method, tol)
+    rng = np.random.default_rng([int(seed), 13])
+    if method == "full":
+        with np.errstate(all="ignore"):
+            H = apply(h.result, np.eye(k), env)
+        fd = np.empty((k, k))
+        for j in range(k):
+            e = np.zeros(k)
+            e[j] = step
+            fd[:, j] = (grad(v0 + e) - grad(v0 - e)) / (2 * step)
+        res.evaluations = 2 * k
+        diff = np.abs(H - fd)
+        i, j = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        res.max_abs_error = float(diff.max())
+        res.max_rel_error = res.max_abs_error / max(1.0, float(np.max(np.abs(fd))))
+        res.where = f"Hessian entry ({i}, {j}) in {h.structure.coord}"
+        sym = float(np.max(np.abs(H - H.T))) / max(1.0, float(np.max(np.abs(H))))
+    else:
+        hv = []
+        for t in range(DIRECTIONS):
+            d = rng.standard_normal(k)
+            fd = (grad(v0 + step * d) - grad(v0 - step * d)) / (2 * step)
+            with np.errstate(all="ignore"):
+                got = apply(h.result, d.reshape(-1, 1), env).reshape(-1)
+            hv.append((d, got))
+            err = float(np.max(np.abs(got - fd)))
+            rel = err / max(1.0, float(np.max(np.abs(fd))))
+            res.max_abs_error = max(res.max_abs_error, err)
+            if rel >= res.max_rel_error:
+                res.max_rel_error, res.where = rel, f"direction {t + 1}"
+        res.evaluations = 2 * DIRECTIONS
+        (u, hu), (w, hw) = hv[0], hv[1]
+        a, b = float(u @ hw), float(w @ hu)
+        sym = abs(a - b) / max(1.0, abs(a), abs(b))
+    if not np.isfinite(res.max_rel_error):
+        raise MatdiffError("the check produced non-finite numbers at the random point (try "
+                           "smaller dims or give values)")
+    res.symmetry_error = sym
+    res.gradient_check = run_check(h.gradient, seed=int(seed), dims=dict(sizes),
+                                   method="auto" if method == "full" else "directional",
+                                   values=vals)
+    res.passed = bool(res.max_rel_error < tol and sym < tol and res.gradient_check.passed)
+    res.details = [f"symmetry error {sym:.1e}", res.gradient_check.text()]
     return res

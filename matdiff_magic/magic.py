@@ -131,7 +131,7 @@ class MatdiffMagics(Magics):
         from .cli import parse_dims
         dims = parse_dims(args.dims)
         check = args.check or args.values or args.seed is not None or dims is not None
-        from .derivation import derive
+        from .api import derive
         # the one-line form has no declarations: undetermined sizes get fresh names
         try:
             result = derive(body, wrt=args.wrt, layout=args.layout, shapes=args.shape,

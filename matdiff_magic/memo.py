@@ -30,9 +30,11 @@ _SCOPE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("matdiff_me
 
 
 @contextlib.contextmanager
-def scope() -> Iterator[None]:
-    """Fresh memo tables for the code in the ``with`` block (nested scopes do not share)."""
-    token = _SCOPE.set({})
+def scope(tables: dict | None = None) -> Iterator[None]:
+    """Fresh memo tables for the code in the ``with`` block (nested scopes do not share);
+    ``tables``, a dict kept by the caller, makes several scopes share theirs (the steps of
+    one derivation, printed one at a time when they are shown)."""
+    token = _SCOPE.set({} if tables is None else tables)
     try:
         yield
     finally:

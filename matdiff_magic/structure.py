@@ -22,15 +22,14 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
-
 from . import expr as E
-from .derivation import Derivation, _paren_l, _paren_u, _shape_u
+from .coordinates import Coordinates  # noqa: F401  (the free coordinates: here too)
+from .derivation import Derivation
 from .dims import triangular
 from .duplication import tidy
 from .errors import MatdiffError
+from .hessian import Hessian
 from .parse import Cell
-from .render import to_latex, to_unicode
 from .simplify import simplify, tpush
 
 SYMMETRIC = {"symmetric", "spd"}
@@ -157,40 +156,33 @@ class StructuredDerivation(Derivation):
         self.free_matrix: E.Expr | None = None      # G (gradient) or J (Jacobian) w.r.t. X
         self.other_forms: dict[str, E.Expr] = {}    # 'cookbook', 'sym' for a symmetric X
         super().__init__(cell, structure.var, layout)
-        if layout == "denominator" and self.kind == "jacobian":
-            n, v = self.name, structure.coord
-            self.steps[-1] = type(self.steps[-1])(
-                "denominator layout: the transpose of the numerator-layout Jacobian",
-                f"∂(vec {n})ᵀ/∂{v} = {to_unicode(self.result)}",
-                f"\\frac{{\\partial (\\operatorname{{vec}} {n})^\\top}}{{\\partial "
-                f"{self._coord_l()}}} = {to_latex(self.result)}")
 
-    def _coord_l(self) -> str:
-        s = self.structure
-        op = "\\operatorname{diag}" if s.kind == "diag" else "\\operatorname{vech}"
-        return f"{op} {to_latex(s.var)}"
+    def _layout_step(self, rule: str) -> None:
+        if self.kind == "jacobian":
+            self._step("denominator layout: the transpose of the numerator-layout Jacobian",
+                       ("eq", ("jacTc", self.name, self.structure), self.result))
+        else:
+            super()._layout_step(rule)
 
     def _derive(self) -> E.Expr:
         free = super()._derive()
         self.free_matrix = free
-        s, x = self.structure, self.wrt
-        first = self.steps[0]
-        k = s.size.pretty()
-        what = {"vech": "symmetric", "lower": "lower triangular", "diag": "diagonal"}[s.kind]
-        self.steps[0] = type(first)(
-            first.rule, first.text.replace(
-                f"with respect to {x.name} ({_shape_u(x.shape)})",
-                f"with respect to {s.coord}, the {k} free entries of the {what} {x.name} "
-                f"({_shape_u(x.shape)})"),
-            first.latex.replace(f"\\text{{with respect to }} {to_latex(x)}",
-                                f"\\text{{with respect to }} {self._coord_l()}"))
+        s = self.structure
         if E.is_zero(free):
-            result = E.zero((s.size, E.ONE) if self.kind == "gradient" else
-                            (free.shape[0], s.size))
-        else:
-            result = self._compose(free)
-        self._identify_structured(result)
-        return result
+            return E.zero((s.size, E.ONE) if self.kind == "gradient" else
+                          (free.shape[0], s.size))
+        if self.kind == "gradient":
+            return self._compose_gradient(free)
+        raw = self._plan["chained"] = E.mul(free, s.embedding())
+        return tidy(raw)
+
+    def _identified(self) -> None:
+        """The derivative with every entry free, then in the free coordinates."""
+        free = self.free_matrix
+        self._identify(free)
+        if not E.is_zero(free):
+            self._compose_steps()
+        self._identify_structured(self.mixed)
 
     def _identify(self, result: E.Expr) -> None:
         """The derivative with every entry of X independent (the pipeline's result)."""
@@ -199,110 +191,97 @@ class StructuredDerivation(Derivation):
                  "diag": "diagonal"}[self.structure.kind]
         if self.kind == "gradient":
             nn = (x.shape[0] * x.shape[1]).pretty()
-            self._step(f"identify the gradient G as if the {nn} entries of {x.name} were "
-                       f"independent: d{n} = tr(Gᵀ d{x.name}), evaluated at a {point} "
-                       f"{x.name} (no property of d{x.name} is used)",
-                       f"G = {to_unicode(result)}", f"G = {to_latex(result)}", result)
+            self._eq(f"identify the gradient G as if the {nn} entries of {x.name} were "
+                     f"independent: d{n} = tr(Gᵀ d{x.name}), evaluated at a {point} "
+                     f"{x.name} (no property of d{x.name} is used)", ("name", "G"), result)
         else:
-            self._step(f"identify the Jacobian J as if the entries of {x.name} were "
-                       f"independent: vec d{n} = J vec d{x.name}, evaluated at a {point} "
-                       f"{x.name}", f"J = {to_unicode(result)}", f"J = {to_latex(result)}",
-                       result)
+            self._eq(f"identify the Jacobian J as if the entries of {x.name} were "
+                     f"independent: vec d{n} = J vec d{x.name}, evaluated at a {point} "
+                     f"{x.name}", ("name", "J"), result)
 
-    def _compose(self, free: E.Expr) -> E.Expr:
+    def _compose_steps(self) -> None:
+        """vec dX = M d v, then chained with the free derivative."""
         s, x, n = self.structure, self.wrt, self.name
         nn = x.shape[0]
-        dx_u, dx_l = f"d{x.name}", f"\\mathrm{{d}}{to_latex(x)}"
-        dv_u, dv_l = f"d {s.coord}", "\\mathrm{d}" + self._coord_l()
+        dv = ("dcoord", s)
         k = s.size.pretty()
+        m = s.embedding()
         if s.kind == "vech":
-            dn = to_unicode(E.dup(nn))
-            self._step(f"substitute the structure: {x.name} is symmetric, so its free "
-                       f"coordinates are vech {x.name}, the lower triangle stacked column by "
-                       f"column ({k} entries); the duplication matrix {dn} "
-                       f"({(nn * nn).pretty()}×{k}) has {dn} vech {x.name} = vec {x.name}, so "
-                       f"d{x.name} = unvec({dn} d vech {x.name}): symmetric, otherwise "
-                       "arbitrary",
-                       f"vec {dx_u} = {to_unicode(E.dup(nn))} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(E.dup(nn))} {dv_l}", E.dup(nn))
+            rule = ("holes", f"substitute the structure: {x.name} is symmetric, so its free "
+                    f"coordinates are vech {x.name}, the lower triangle stacked column by "
+                    f"column ({k} entries); the duplication matrix {{0}} "
+                    f"({(nn * nn).pretty()}×{k}) has {{0}} vech {x.name} = vec {x.name}, so "
+                    f"d{x.name} = unvec({{0}} d vech {x.name}): symmetric, otherwise "
+                    "arbitrary", m)
         elif s.kind == "lower":
-            ln = to_unicode(E.elim(nn))
-            self._step(f"substitute the structure: {x.name} is lower triangular, so its free "
-                       f"coordinates are vech {x.name} ({k} entries); the elimination matrix "
-                       f"{ln} has vech A = {ln} vec A for any A, and vec {x.name} = {ln}ᵀ vech "
-                       f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec({ln}ᵀ "
-                       f"d vech {x.name})",
-                       f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}",
-                       s.embedding())
+            rule = ("holes", f"substitute the structure: {x.name} is lower triangular, so its "
+                    f"free coordinates are vech {x.name} ({k} entries); the elimination matrix "
+                    f"{{0}} has vech A = {{0}} vec A for any A, and vec {x.name} = {{0}}ᵀ vech "
+                    f"{x.name} for a lower-triangular {x.name}, so d{x.name} = unvec({{0}}ᵀ "
+                    f"d vech {x.name})", E.elim(nn))
         else:
-            self._step(f"substitute the structure: {x.name} is diagonal, so its free "
-                       f"coordinates are its diagonal diag {x.name} ({k} entries) and "
-                       f"d{x.name} = diag(d diag {x.name}); vec(diag x) = diag(vec I)(1 ⊗ I) x",
-                       f"vec {dx_u} = {to_unicode(s.embedding())} {dv_u}",
-                       f"\\operatorname{{vec}} {dx_l} = {to_latex(s.embedding())} {dv_l}",
-                       s.embedding())
+            rule = (f"substitute the structure: {x.name} is diagonal, so its free "
+                    f"coordinates are its diagonal diag {x.name} ({k} entries) and "
+                    f"d{x.name} = diag(d diag {x.name}); vec(diag x) = diag(vec I)(1 ⊗ I) x")
+        self._step(rule, ("vecmap", ("vecdx", x), m, dv), m)
         if self.kind == "gradient":
-            return self._compose_gradient(free, dv_u, dv_l)
-        raw = E.mul(free, s.embedding())
-        emb = to_unicode(s.embedding())
-        self._step(f"chain the two: vec d{n} = J vec d{x.name} = J {emb} d {s.coord}",
-                   f"vec d{n} = {_paren_u(raw)} {dv_u}",
-                   f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(raw)} {dv_l}", raw)
-        j = tidy(raw)
+            self._step(self._plan["chain_rule"], ("covec", n, self.mixed, dv), self.mixed)
+            if s.kind == "vech":
+                self._matrix_forms_steps()
+            return
+        raw, j = self._plan["chained"], self.mixed
+        self._step(("holes", f"chain the two: vec d{n} = J vec d{x.name} = J {{0}} d "
+                    f"{s.coord}", m), ("vecmap", ("vecd", n), raw, dv), raw)
         if j != raw:
             self._step("simplify: K_{n,n} D_n = D_n (vec of a symmetric matrix is unchanged by "
                        "transposition), L_n D_n = I, L_n L_nᵀ = I, mixed-product rule",
-                       f"vec d{n} = {_paren_u(j)} {dv_u}",
-                       f"\\operatorname{{vec}} \\mathrm{{d}}{n} = {_paren_l(j)} {dv_l}", j)
-        return j
+                       ("vecmap", ("vecd", n), j, dv), j)
 
-    def _compose_gradient(self, g: E.Expr, dv_u: str, dv_l: str) -> E.Expr:
+    def _compose_gradient(self, g: E.Expr) -> E.Expr:
         s, x, n = self.structure, self.wrt, self.name
         nn = x.shape[0]
         vg = E.call("vec", g)
         if s.kind == "vech":
             result = E.mul(E.transpose(E.dup(nn)), vg)
-            dn = to_unicode(E.dup(nn))
-            rule = (f"chain the two: d{n} = vec(G)ᵀ vec d{x.name} = vec(G)ᵀ {dn} d vech "
-                    f"{x.name} = ({dn}ᵀ vec G)ᵀ d vech {x.name}")
+            rule = ("holes", f"chain the two: d{n} = vec(G)ᵀ vec d{x.name} = vec(G)ᵀ {{0}} d "
+                    f"vech {x.name} = ({{0}}ᵀ vec G)ᵀ d vech {x.name}", E.dup(nn))
         elif s.kind == "lower":
             result = E.call("vech", g)
-            ln = to_unicode(E.elim(nn))
-            rule = (f"chain the two: d{n} = vec(G)ᵀ {ln}ᵀ d vech {x.name} = ({ln} vec G)ᵀ d "
-                    f"vech {x.name}, and {ln} vec G = vech G (the lower triangle of G)")
+            rule = ("holes", f"chain the two: d{n} = vec(G)ᵀ {{0}}ᵀ d vech {x.name} = ({{0}} "
+                    f"vec G)ᵀ d vech {x.name}, and {{0}} vec G = vech G (the lower triangle of "
+                    "G)", E.elim(nn))
         else:
             result = E.call("diagof", g)
             rule = (f"chain the two: d{n} = tr(Gᵀ diag(d diag {x.name})) = diag(G)ᵀ d diag "
                     f"{x.name}")
-        result = simplify(result)
-        self._step(rule, f"d{n} = ({to_unicode(result)})ᵀ {dv_u}",
-                   f"\\mathrm{{d}}{n} = \\left({to_latex(result)}\\right)^\\top {dv_l}", result)
+        self._plan["chain_rule"] = rule
         if s.kind == "vech":
             self._matrix_forms(g)
-        return result
+        return simplify(result)
 
     def _matrix_forms(self, g: E.Expr) -> None:
-        """The two matrix-shaped answers met in the literature, each with when to use it."""
-        x = self.wrt
-        nn = x.shape[0]
+        """The two matrix-shaped answers met in the literature (steps: _matrix_forms_steps)."""
+        nn = self.wrt.shape[0]
         gt = tpush(g)
         cook = simplify(E.add(g, gt, E.neg(E.hadamard(g, E.identity(nn)))))
         symg = simplify(E.scale(Fraction(1, 2), E.add(g, gt)))
         self.other_forms = {"cookbook": cook, "sym": symg}
+
+    def _matrix_forms_steps(self) -> None:
+        """Each of the two matrix forms, with when to use it."""
+        x = self.wrt
         self._step("the Matrix Cookbook's form (§2.8.2), G + Gᵀ - G ∘ I: the partial "
                    f"derivatives with respect to the free entries {x.name}_ij (i ≥ j) arranged "
                    "as a symmetric matrix (its vech is the column D_nᵀ vec G); use it to read "
                    f"off ∂{self.name}/∂{x.name}_ij, not as a descent direction (it weighs the "
                    "off-diagonal entries twice)",
-                   f"G + Gᵀ - G ∘ I = {to_unicode(cook)}",
-                   f"G + G^\\top - G \\circ I = {to_latex(cook)}")
+                   ("eq", ("lit", "G + Gᵀ - G ∘ I", "G + G^\\top - G \\circ I"),
+                    self.other_forms["cookbook"]))
         self._step("the gradient on the space of symmetric matrices with the trace inner "
                    "product, sym(G) = (G + Gᵀ)/2 (Srinivasan & Panda 2020): "
                    f"d{self.name} = tr(sym(G)ᵀ d{x.name}) for every symmetric d{x.name}; "
                    f"the direction a gradient step {x.name} ← {x.name} - t sym(G) should use",
-                   f"sym(G) = {to_unicode(symg)}",
-                   f"\\operatorname{{sym}}(G) = {to_latex(symg)}")
+                   ("eq", ("lit", "sym(G)", "\\operatorname{sym}(G)"), self.other_forms["sym"]))
 
     def _identify_structured(self, result: E.Expr) -> None:
         s, n = self.structure, self.name
@@ -313,79 +292,60 @@ class StructuredDerivation(Derivation):
                             "with respect to the free entries",
                     "lower": "the partials with respect to the free (lower-triangle) entries",
                     "diag": "the partials with respect to the diagonal entries"}[s.kind]
-            self._step(f"identify: d{n} = aᵀ d {coord} gives ∂{n}/∂{coord} = a, a column of "
-                       f"{k} entries ({conv})",
-                       f"∂{n}/∂{coord} = {to_unicode(result)}",
-                       f"\\frac{{\\partial {n}}}{{\\partial {self._coord_l()}}} = "
-                       f"{to_latex(result)}", result)
+            self._eq(f"identify: d{n} = aᵀ d {coord} gives ∂{n}/∂{coord} = a, a column of "
+                     f"{k} entries ({conv})", ("gradc", n, s), result)
         else:
             rows = self.target.shape[0] * self.target.shape[1]
-            self._step(f"identify the Jacobian: vec d{n} = J d {coord} gives ∂vec {n}/∂("
-                       f"{coord})ᵀ = J, of size {rows.pretty()}×{k} (numerator layout)",
-                       f"∂vec {n}/∂({coord})ᵀ = {to_unicode(result)}",
-                       f"\\frac{{\\partial \\operatorname{{vec}} {n}}}{{\\partial "
-                       f"({self._coord_l()})^\\top}} = {to_latex(result)}", result)
+            self._eq(f"identify the Jacobian: vec d{n} = J d {coord} gives ∂vec {n}/∂("
+                     f"{coord})ᵀ = J, of size {rows.pretty()}×{k} (numerator layout)",
+                     ("jacc", n, s), result)
 
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt_spec}: {self.result}>"
 
-    def coordinates(self, X: np.ndarray) -> Coordinates:
-        """The map between the free coordinates and the matrix, at the size of X."""
-        return Coordinates(self.structure.kind, X.shape[0])
 
 
-# --- numbers: the free coordinates and the matrix -----------------------------------------------
+# --- second derivatives in structured coordinates ---------------------------------------------
+# X = unvec(M v) is linear in its free coordinates v (M = D_n for vech of a symmetric X, L_nᵀ
+# for vech of a lower-triangular X, diag(vec I)(1 ⊗ I) for the diagonal of a diagonal X), so
+# d²X = 0 and d²f = (vec dX)ᵀ H (vec dX) = (dv)ᵀ Mᵀ H M (dv): the Hessian in v is Mᵀ H M, with
+# H the Hessian of the function of independent entries (Magnus & Neudecker: D_nᵀ H D_n). The
+# check (hessian_numeric.check_structured) compares it with central differences of the
+# structured gradient Mᵀ vec G in v.
 
-class Coordinates:
-    """The free entries of a structured n x n matrix, as a vector, and back.
+class StructuredHessian(Hessian):
+    """The Hessian of a scalar target with respect to the free coordinates of a structured
+    variable (vech(X) for X symmetric or lower triangular, diag(X) for X diagonal)."""
 
-    kind 'vech' (symmetric: X = unvec(D_n v)), 'lower' (X = unvec(L_nᵀ v)), 'diag'
-    (X = diag(v)), or 'vec' (every entry free: X = unvec(v))."""
+    def __init__(self, cell: Cell, structure: Structure, layout: str = "mixed") -> None:
+        self.structure = structure
+        self.wrt_spec = structure.spec
+        super().__init__(cell, structure.var, None, layout)
+        self.free_hessian = self.result
+        m = structure.embedding()
+        raw = E.mul(E.transpose(m), self.free_hessian, m)
+        h = tidy(raw)
+        x, n, v = self.wrt, self.name, structure.coord
+        self._step(("holes", f"substitute the structure: vec d{x.name} = {{0}} d {v}, linear "
+                    f"in {v} (so d²{x.name} = 0), gives d²{n} = (d {v})ᵀ {{0}}ᵀ H {{0}} (d {v}): "
+                    f"the Hessian with respect to the {structure.size.pretty()} free entries "
+                    "is {0}ᵀ H {0}", m), ("eq", ("hessc", n, structure), h))
+        self.numerator = self.result = self.at_point = h
 
-    def __init__(self, kind: str, rows: int, cols: int | None = None) -> None:
-        self.kind, self.rows = kind, rows
-        self.cols = rows if cols is None else cols
-        if kind in ("vech", "lower"):
-            j, i = np.triu_indices(rows)
-            self._i, self._j = i, j
+    def __repr__(self) -> str:
+        return f"<Hessian of {self.name} w.r.t. {self.structure.spec}: {self.result}>"
 
-    @property
-    def size(self) -> int:
-        n = self.rows
-        return {"vech": n * (n + 1) // 2, "lower": n * (n + 1) // 2, "diag": n,
-                "vec": n * self.cols}[self.kind]
+    def hvp(self, values: dict, V, dims: dict | None = None):
+        """H applied to a direction V in the free coordinates (a vector), without forming H."""
+        from .hessian_numeric import hvp_structured
+        return hvp_structured(self, values, V, dims)
 
-    @property
-    def gradient_shape(self) -> tuple[int, int]:
-        """The shape of a gradient in these coordinates: a column, or X's shape for vec."""
-        return (self.rows, self.cols) if self.kind == "vec" else (self.size, 1)
-
-    def to_matrix(self, v: np.ndarray) -> np.ndarray:
-        v = np.asarray(v, dtype=float).reshape(-1)
-        if self.kind == "vec":
-            return v.reshape(self.rows, self.cols, order="F")
-        if self.kind == "diag":
-            return np.diag(v)
-        X = np.zeros((self.rows, self.rows))
-        X[self._i, self._j] = v
-        if self.kind == "vech":
-            X[self._j, self._i] = v
-        return X
-
-    def from_matrix(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=float)
-        if self.kind == "vec":
-            return X.reshape(-1, order="F")
-        if self.kind == "diag":
-            return np.diag(X).copy()
-        return X[self._i, self._j].copy()
-
-
-def coordinates_of(derivation, X: np.ndarray) -> Coordinates:
-    """The coordinates a derivation is taken in, at the size of X (vec for a plain one)."""
-    if isinstance(derivation, StructuredDerivation):
-        return derivation.coordinates(X)
-    return Coordinates("vec", X.shape[0], X.shape[1])
+    def check(self, seed: int = 0, dims: dict | None = None, method: str = "auto",
+              values: dict | None = None):
+        """H_v against central differences of the gradient in the free coordinates, its
+        symmetry, and the gradient itself against differences of f."""
+        from .hessian_numeric import check_structured
+        return check_structured(self, seed, dims, method, values)
 
 
 def split_wrt(cell: Cell, wrt):

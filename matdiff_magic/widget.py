@@ -279,7 +279,7 @@ class Stepper:
             return
         if layout not in self._cache:
             if self._derive is None:
-                from .derivation import derive
+                from .api import derive
             else:
                 derive = self._derive
             d = derive(self.derivation.source, layout=layout,

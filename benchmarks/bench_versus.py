@@ -1,0 +1,118 @@
+"""Two versions of the code side by side, on the same cells, in interleaved processes.
+
+    python benchmarks/bench_versus.py --base PATH [--rounds 5] [--repeat 5]
+
+PATH is another checkout of the repository (``git worktree add /tmp/base <commit>``); the
+code of this checkout is the other side. Each round runs one worker process per side, in
+alternating order (so that a change in the machine's load falls on both), and each worker
+imports ``matdiff_magic`` from its own checkout and times, on the same cells:
+
+- ``derive``: derive() over the reference and textbook cells (tests/cases.py REFERENCE and
+  tests/textbook.py TEXTBOOK, mixed layout), the median of ``repeat`` calls per cell;
+- ``sympy``: derive() and SymPy's ``.diff`` on the cases of bench_derive.py, the ratio
+  SymPy / derive per case;
+- ``shown``: derive() followed by everything a display reads (``d.text()``, every step's
+  ``.latex``, ``d.html()``), per cell, and that rendering alone, after the derive.
+
+Prints, per side, the median over the rounds of each figure (and the spread), and the
+change from the base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import statistics
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def _cells(root: pathlib.Path) -> list[tuple[str, str]]:
+    sys.path.insert(0, str(root / "tests"))
+    from cases import REFERENCE
+    from textbook import TEXTBOOK
+    return list(REFERENCE) + [(t.cell, t.wrt) for t in TEXTBOOK]
+
+
+def worker(tree: str, repeat: int) -> dict:
+    """The figures of one side, from the code in ``tree``."""
+    sys.path.insert(0, tree)
+    import matdiff_magic
+    assert pathlib.Path(matdiff_magic.__file__).resolve().is_relative_to(
+        pathlib.Path(tree).resolve()), matdiff_magic.__file__
+    from matdiff_magic import derive
+    sys.path.insert(0, str(HERE))
+    from bench_derive import CASES, median_ms, sympy_symbols
+    cells = _cells(HERE.parent)
+    out: dict = {}
+    out["derive"] = statistics.median(
+        median_ms(lambda c=c, w=w: derive(c, wrt=w), repeat) for c, w in cells)
+
+    def show(d) -> int:
+        return len(d.text()) + sum(len(step.latex) for step in d.steps) + len(d.html())
+    shown, render = [], []
+    for c, w in cells:
+        shown.append(median_ms(lambda c=c, w=w: show(derive(c, wrt=w)), repeat))
+        ds = [derive(c, wrt=w) for _ in range(repeat + 1)]
+        it = iter(ds)
+        render.append(median_ms(lambda it=it: show(next(it)), repeat))
+    out["shown"] = statistics.median(shown)
+    out["render"] = statistics.median(render)
+    import sympy as s
+    from sympy.core.cache import clear_cache
+    ratios = []
+    for _label, cell, wrt, sym in CASES:
+        if sym is None:
+            continue
+        S = sympy_symbols(s, cell)
+        e = sym(s, S)
+        ours = median_ms(lambda cell=cell, wrt=wrt: derive(cell, wrt=wrt), repeat * 6)
+        theirs = median_ms(lambda e=e, x=S[wrt]: s.diff(e, x), max(3, repeat),
+                            setup=clear_cache)
+        ratios.append(theirs / ours)
+    out["sympy_ratio"] = statistics.median(ratios)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", help="the other checkout (the code before)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.repeat)))
+        return
+    if not args.base:
+        ap.error("--base PATH is required")
+    sides = {"before": str(pathlib.Path(args.base).resolve()), "after": str(HERE.parent)}
+    runs: dict[str, list[dict]] = {k: [] for k in sides}
+    for r in range(args.rounds):
+        order = list(sides) if r % 2 == 0 else list(sides)[::-1]
+        for k in order:
+            p = subprocess.run([sys.executable, __file__, "--worker", sides[k],
+                                "--repeat", str(args.repeat)],
+                               capture_output=True, text=True, check=True)
+            runs[k].append(json.loads(p.stdout))
+            print(f"round {r + 1} {k}: {runs[k][-1]}", file=sys.stderr)
+    labels = {"derive": "derive median over the cells (ms)",
+              "sympy_ratio": "median ratio SymPy .diff / derive",
+              "shown": "derive + text, LaTeX, HTML of every step (ms, median over cells)",
+              "render": "text, LaTeX, HTML alone, after derive (ms, median over cells)"}
+    print("| figure | before | after | change |")
+    print("|---|---:|---:|---:|")
+    for key, label in labels.items():
+        b = statistics.median(x[key] for x in runs["before"])
+        a = statistics.median(x[key] for x in runs["after"])
+        lo_b, hi_b = min(x[key] for x in runs["before"]), max(x[key] for x in runs["before"])
+        lo_a, hi_a = min(x[key] for x in runs["after"]), max(x[key] for x in runs["after"])
+        print(f"| {label} | {b:.3g} ({lo_b:.3g}-{hi_b:.3g}) | {a:.3g} ({lo_a:.3g}-{hi_a:.3g})"
+              f" | {100 * (a - b) / b:+.0f} % |")
+
+
+if __name__ == "__main__":
+    main()
