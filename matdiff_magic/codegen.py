@@ -215,6 +215,10 @@ class _Gen:
             return f"{_apply_fn(e)}({self.dim(base.n)}, {V})"
         if isinstance(e, E.Call) and ops.get(e.name).code_apply:
             return ops.get(e.name).code_apply.format(*(self.v(a) for a in e.children), V=V)
+        if isinstance(e, E.Inverse) and isinstance(e.arg, E.Call) and \
+                ops.get(e.arg.name).code_apply_inv:
+            return ops.get(e.arg.name).code_apply_inv.format(
+                *(self.v(a) for a in e.arg.children), V=V)
         return f"({self.v(e)} @ {V})"
 
 

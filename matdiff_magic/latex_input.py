@@ -35,7 +35,7 @@ Err = Callable[[str, int], MatdiffError]
 # commands that are one token (or nothing): name -> (kind, text)
 _SIMPLE = {
     "otimes": ("op", "⊗"), "circ": ("op", "∘"), "odot": ("op", "∘"), "cdot": ("op", "*"),
-    "oslash": ("op", "./"),
+    "oslash": ("op", "./"), "oplus": ("op", "⊕"),
     "times": ("op", "*"), "top": ("name", "T"), "intercal": ("name", "T"),
     # spacing and sizing: nothing
     "quad": ("skip", ""), "qquad": ("skip", ""), "left": ("skip", ""), "right": ("skip", ""),

@@ -300,6 +300,12 @@ def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
         return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
     if isinstance(e, E.Call) and ops.get(e.name).apply is not None:
         return ops.get(e.name).apply(*(value(a, env) for a in e.children), V)
+    if isinstance(e, E.Inverse) and isinstance(e.arg, E.Call) and \
+            ops.get(e.arg.name).apply_inv is not None:   # (B ⊕ A)⁻¹ V: a Sylvester solve
+        try:
+            return ops.get(e.arg.name).apply_inv(*(value(a, env) for a in e.arg.children), V)
+        except ops.OutsideDomain as exc:
+            raise MatdiffError(f"{e.arg} {exc}") from None
     if _structured(e):
         base = e.arg if isinstance(e, E.Transpose) else e
         fn = {(E.Dup, False): dup_apply, (E.Dup, True): dupT_apply,

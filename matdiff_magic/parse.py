@@ -6,7 +6,7 @@ Grammar, loosest to tightest (one statement a line, '#' starts a comment)::
     decl   := names ':' ('scalar' | dim ['x' dim]) property*
     def    := name '=' expr
     expr   := kron  (('+' | '-') kron)*
-    kron   := had   (('⊗' | '\\otimes') had)*
+    kron   := had   (('⊗' | '\\otimes' | '⊕' | '\\oplus') had)*    ⊕: the Kronecker sum
     had    := prod  (('.*' | '∘' | '⊙' | './' | '\\circ' | '\\odot') prod)*
     prod   := unary (['*' | '@' | '/'] unary)*          juxtaposition is a product
     unary  := '-' unary | post
@@ -56,7 +56,7 @@ _NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?")
 _TEX_SUB = re.compile(r"_\{\s*([A-Za-z0-9]+)\s*\}")
 _OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
-        ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
+        ":", "=", "{", "}", "⊗", "⊕", "∘", "⊙", "×", "′"]
 
 
 # Greek letters that look exactly like Latin ones: 'Α' (alpha) next to 'A' would silently be a
@@ -228,10 +228,12 @@ class _Line:
 
     def kron(self) -> E.Expr:
         left = self.had()
-        while self.at("op", "⊗"):
+        while self.at("op", "⊗") or self.at("op", "⊕"):   # A ⊕ B: the Kronecker sum
             t = self.tok
             self.i += 1
-            left = self.build(E.kron, t.col, left, self.had())
+            right = self.had()
+            left = self.build(E.kron, t.col, left, right) if t.text == "⊗" else \
+                self.build(E.call, t.col, "kronsum", left, right)
         return left
 
     def had(self) -> E.Expr:

@@ -56,6 +56,10 @@ ROWS = {
     "kron": "A : m x n\nkron(A, A')",
     "solve": "A : n x n\nsolve(A, A' A)",
     "d": None,
+    # matrix equations (ops/solve.py); A ⊕ B is the Kronecker sum
+    "kronsum": "A : n x n\nA ⊕ A",
+    "sylvester": "A : n x n\nsylvester(A, A, A)",
+    "lyap": "A : n x n\nlyap(A, A)",
 }
 # the node kind each 'node' entry spells
 NODES = {"inv": E.Inverse, "unvec": E.Unvec, "kron": E.Kron, "solve": E.Mul}   # A⁻¹B
@@ -176,7 +180,7 @@ def test_vec_identity_and_adjoint(name):
     w = E.Sym(e.shape, "W")
     wv = np.random.default_rng(3).standard_normal(env.shape(e))
     env2 = Env({"A": x, "W": wv}, SIZES)
-    w2 = value(op.adjoint.build(w, a), env2)      # tr(Wᵀ f(A)) = tr(W'ᵀ A)
+    w2 = value(op.adjoint.build(w, *e.children), env2)   # tr(Wᵀ f(A)) = tr(W'ᵀ A)
     assert np.isclose(np.sum(wv * value(e, env2)), np.sum(w2 * x))
 
 
@@ -188,7 +192,7 @@ def test_generated_code_gives_the_value(name):
     ns: dict = {"np": np}
     # the engine's own helper code, not user text
     exec(codegen._HELPERS + (codegen._STRUCTURED_HELPERS if op.code_group else ""), ns)
-    got = eval(op.code.format("A"), {**ns, "A": x})
+    got = eval(op.code.format(*["A"] * op.arity), {**ns, "A": x})
     np.testing.assert_allclose(got, value(e, Env({"A": x}, SIZES)), rtol=1e-12)
     if op.code_apply:
         V = np.random.default_rng(1).standard_normal((value(e, Env({"A": x}, SIZES)).shape[1],

@@ -58,6 +58,8 @@ class Op:
     apply: Callable | None = None     # NumPy: the value times a block V, matrix-free
     code: str = ""                # generated NumPy, {0} the first argument's code
     code_apply: str = ""          # generated code of value @ {V}, matrix-free
+    apply_inv: Callable | None = None     # NumPy: the inverse of the value times V, by a solve
+    code_apply_inv: str = ""      # generated code of inv(value) @ {V}, by a solve
     code_helper: str = ""         # source of a helper function the code calls
     code_group: str = ""          # a group of helpers the code needs ('structured')
     sympy: Callable | None = None     # (ctx, e, *args) -> the SymPy form
