@@ -15,6 +15,7 @@ from .derivation import LAYOUTS, Derivation
 from .dims import shape_pretty
 from .errors import MatdiffError
 from .hessian import Hessian
+from .implicit import solve_equations
 from .parse import Cell, parse_cell
 from .structure import StructuredDerivation, StructuredHessian, split_wrt
 
@@ -105,7 +106,7 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
         shapes = [shapes]
     if not isinstance(shapes, (list, tuple)):
         raise MatdiffError(f"shapes must be a list of declarations, got {shapes!r}")
-    parsed = parse_cell(cell, tuple(shapes), free_dims)
+    parsed = solve_equations(parse_cell(cell, tuple(shapes), free_dims))   # equation lines
     wrt, structures = split_wrt(parsed, wrt)   # vech(X), diag(X): structured coordinates
     names = _wrt_names(parsed, wrt)
     try:

@@ -241,6 +241,11 @@ class Method:
         others = [s for name, s in self.cell.symbols.items()
                   if name != x.name and E.contains(f, lambda e, s=s: e == s)]
         self._problem(defs, shown, others)
+        solves = dict(self.cell.definitions)
+        for q in self.cell.equations:   # an equation line: its unknown is its solve
+            self._eq(f"the equation {q[5]} is linear in {q[2]}: {q[2]} is its solve, the "
+                     "solution of the linear system it states (implicit differentiation "
+                     "follows)", ("name", q[2]), solves[q[2]])
         if defs and shown != f:
             names = ", ".join(d for d, _ in defs)
             self._eq(f"substitute the definition{'s' if len(defs) > 1 else ''} of {names} "

@@ -5,6 +5,7 @@ Grammar, loosest to tightest (one statement a line, '#' starts a comment)::
     cell   := (decl | def | expr)*          the last statement is the target
     decl   := names ':' ('scalar' | dim ['x' dim]) property*
     def    := name '=' expr
+    eq     := expr '=' expr                 an equation in a declared unknown (implicit.py)
     expr   := kron  (('+' | '-') kron)*
     kron   := had   (('⊗' | '\\otimes' | '⊕' | '\\oplus') had)*    ⊕: the Kronecker sum
     had    := prod  (('.*' | '∘' | '⊙' | './' | '\\circ' | '\\odot') prod)*
@@ -168,6 +169,9 @@ class Cell:
     declared: set[str] = field(default_factory=set)
     definitions: list[tuple[str, E.Expr]] = field(default_factory=list)
     definition_text: dict[str, str] = field(default_factory=dict)   # as the user wrote it
+    # equation lines, in order: (line, column of '=', unknown, left side, right side, text);
+    # the unknown is the equation's symbol declared last (implicit.py solves them)
+    equations: list[tuple] = field(default_factory=list)
     target_name: str | None = None
     target: E.Expr | None = None
     target_line: int = 1
@@ -513,6 +517,8 @@ class Parser:
         self.first_use: dict[str, tuple[int, int]] = {}
         self.declared: set[str] = set()
         self.env: dict[str, E.Expr] = {}
+        self.decl_line: dict[str, int] = {}    # where each declared name was declared
+        self.used: set[str] = set()            # the symbols the lines so far have used
 
     def tex_name(self, t: Tok) -> str:
         """A LaTeX name with a subscript, s_{2}, is the cell's s2 when there is no s_2 (the
@@ -611,6 +617,7 @@ class Parser:
         for name in names:
             self.symbols[name] = E.Sym((rows, cols), name, frozenset(props))
             self.declared.add(name)
+            self.decl_line[name] = lineno
 
     def parse(self) -> Cell:
         src = self.source
@@ -651,8 +658,9 @@ class Parser:
                 toks = toks[2:]
                 cell.definition_text[name] = code[toks[0].col - 1:].strip()
             elif any(t.kind == "op" and t.text == "=" for t in toks):
-                t = next(t for t in toks if t.kind == "op" and t.text == "=")
-                raise MatdiffError("a definition is 'name = expression'", lineno, t.col, src)
+                cell.equations.append(self.equation(toks, lineno, code,
+                                                    lineno == self._last_code_line(lines)))
+                continue
             lp = _Line(self, toks, lineno)
             e = lp.expr()
             if name is not None and name in self.symbols:
@@ -663,6 +671,7 @@ class Parser:
                 raise lp.err(f"unexpected '{t.text}'" + (": an operator or operand is missing"
                                                          if t.text != ")" else
                                                          ": unbalanced parenthesis"))
+            self.used |= _names(e)
             size = _tree_size(e)
             if size > MAX_NODES:
                 raise MatdiffError(f"the expression is too large: {size} nodes once the "
@@ -686,6 +695,57 @@ class Parser:
         cell.target_line, cell.target, cell.target_name = target
         self._resolve(cell)
         return cell
+
+    def equation(self, toks: list[Tok], lineno: int, code: str, last: bool) -> tuple:
+        """An equation line: both sides parsed, and its unknown, the equation's symbol
+        declared last (on a line of its own among the equation's symbols, used by no line
+        before it). implicit.py solves it; the target may then use the unknown."""
+        src = self.source
+        at = next(k for k, t in enumerate(toks) if t.kind == "op" and t.text == "=")
+        col = toks[at].col
+        if last:
+            raise MatdiffError("an equation defines its unknown, it is not a target: write "
+                               "the target on a line after it (a definition is 'name = "
+                               "expression')", lineno, col, src)
+        left, right = toks[:at], toks[at + 1:]
+        if not left or right[0].kind == "end":
+            raise MatdiffError("an equation needs an expression on both sides of '='",
+                               lineno, col, src)
+        sides = []
+        for part in (left + [Tok("end", "", col)], right):
+            lp = _Line(self, part, lineno)
+            sides.append(lp.expr())
+            if not lp.at("end"):
+                t = lp.tok
+                raise lp.err("an equation has one '='" if t.text == "=" else
+                             f"unexpected '{t.text}'" + (": an operator or operand is missing"
+                                                         if t.text != ")" else
+                                                         ": unbalanced parenthesis"))
+        try:   # the two sides have one shape (undeclared sizes are unified here)
+            E.add(sides[0], E.neg(sides[1]))
+        except E.ShapeError as exc:
+            raise MatdiffError(f"the two sides of the equation differ in shape: {exc}",
+                               lineno, col, src) from None
+        names = (_names(sides[0]) | _names(sides[1])) & self.declared
+        if not names:
+            raise MatdiffError("this line is neither a definition ('name = expression') nor "
+                               "an equation in a declared unknown: declare the symbol it "
+                               "solves for (e.g. 'X : m x n')", lineno, col, src)
+        latest = max(self.decl_line[n] for n in names)
+        unknown = sorted(n for n in names if self.decl_line[n] == latest)
+        if len(unknown) > 1:
+            raise MatdiffError(f"which symbol does this equation solve for? "
+                               f"{' and '.join(unknown)} are declared together (line "
+                               f"{latest}): declare the unknown on a line of its own, after "
+                               "the equation's other symbols", lineno, col, src)
+        x = unknown[0]
+        if x in self.used:
+            raise MatdiffError(f"the equation solves for {x} (declared last), but an earlier "
+                               f"line uses {x}: declare the unknown after the equation's "
+                               "other symbols, and use it only after its equation",
+                               lineno, col, src)
+        self.used |= names
+        return (lineno, col, x, sides[0], sides[1], code.strip())
 
     @staticmethod
     def _last_code_line(lines: list[str]) -> int:
@@ -749,12 +809,30 @@ class Parser:
         try:
             cell.target = res(cell.target)
             cell.definitions = [(n, res(d)) for n, d in cell.definitions]
+            cell.equations = [(*q[:3], res(q[3]), res(q[4]), q[5]) for q in cell.equations]
         except E.ShapeError as exc:
             raise MatdiffError(str(exc), cell.target_line, 1, self.source) from None
         finally:
             E._UNIFIER.reset(token)
         cell.symbols = fixed
         cell.declared = self.declared
+
+
+def _names(e: E.Expr) -> set[str]:
+    """The names of the symbols in e."""
+    out: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(x: E.Expr) -> None:
+        if id(x) in seen:
+            return
+        seen.add(id(x))
+        if isinstance(x, E.Sym):
+            out.add(x.name)
+        for c in x.children:
+            walk(c)
+    walk(e)
+    return out
 
 
 def parse_cell(source: str, shapes: tuple[str, ...] | list[str] = (),

@@ -3,7 +3,7 @@
 ``CORPUS`` is a list of ``(category, cell)``; the cell is given to ``derive(cell, wrt="X")``
 (the error must come from the cell itself, so the variable does not matter). Categories:
 syntax, shape, names, lookalike, invisible, long, deep, number, empty, injection, latex,
-declaration, definition.
+declaration, definition, equation.
 """
 
 from __future__ import annotations
@@ -296,6 +296,28 @@ def _definitions() -> list[str]:
     ]
 
 
+def _equations() -> list[str]:
+    """Equation lines that are ill-posed: nonlinear in the unknown, no unknown, two unknowns,
+    an unknown nothing uses, sides or sizes that do not match, an operator singular for
+    every value, an equation as the target."""
+    decl = "A : n x n\nC : n x p\n"
+    return [
+        decl + "X : n x n\nX A X = A\ntr(X)", decl + "X : n x n\nX .* X = A\ntr(X)",
+        decl + "X : n x n\nexp(X) = A\ntr(X)", decl + "X : n x n\ninv(X) = A\ntr(X)",
+        decl + "X : n x n\ntr(X) X = A\ntr(X)", decl + "X : n x n\nX' X = A\ntr(X)",
+        decl + "X, Y : n x n\nA X + Y = A\ntr(X)", decl + "X : n x p\nA X = C\ntr(A)",
+        decl + "X : n x n\ntr(I_n) = 3\ntr(X)", decl + "X : n x n\n2 = 3\ntr(X)",
+        decl + "X : n x n\nA + X - X = A\ntr(X)", decl + "X : n x n\nA X - X A = A\ntr(X)",
+        decl + "X : n x n\nA X = X A\ntr(X)", decl + "X : p x n\nC X = A\nsum(X)",
+        decl + "X : n x n\nA X = C\ntr(X)", decl + "X : n x n\nH = X\nA X = A\ntr(H)",
+        decl + "X : n x n\nA X = A", decl + "X : n x n\nA X = A = X\ntr(X)",
+        decl + "X : n x n\nA X =\ntr(X)", decl + "X : n x n\n= A X\ntr(X)",
+        decl + "X : n x p\nA X = C\nX : n x n\ntr(X)", decl + "X : n x p\nA X == C\nsum(X)",
+        decl + "X : n x n\nX \\ A = A\ntr(X)", decl + "X : n x n\nX A = X A\ntr(X)",
+        decl + "X : n x n\nA X + X A' = A\nX : n x n\ntr(X)",
+    ]
+
+
 CORPUS: list[tuple[str, str]] = (
     [("syntax", c) for c in _syntax()] + [("shape", c) for c in _shapes()]
     + [("names", c) for c in _names()] + [("lookalike", c) for c in _lookalikes()]
@@ -303,7 +325,7 @@ CORPUS: list[tuple[str, str]] = (
     + [("deep", c) for c in _deep()] + [("number", c) for c in _numbers()]
     + [("empty", c) for c in _empty()] + [("injection", c) for c in _injection()]
     + [("latex", c) for c in _latex()] + [("declaration", c) for c in _declarations()]
-    + [("definition", c) for c in _definitions()]
+    + [("definition", c) for c in _definitions()] + [("equation", c) for c in _equations()]
 )
 
 
