@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matdiff_magic import codegen, ops
+from matdiff_magic import MatdiffError, codegen, ops
 from matdiff_magic import expr as E
 from matdiff_magic.differential import differential, pending
 from matdiff_magic.numeric import Env, value
@@ -60,6 +60,9 @@ ROWS = {
     "kronsum": "A : n x n\nA ⊕ A",
     "sylvester": "A : n x n\nsylvester(A, A, A)",
     "lyap": "A : n x n\nlyap(A, A)",
+    # factorizations (ops/factor.py)
+    "chol": "A : n x n spd\nchol(A)",
+    "Phi": "A : n x n\nPhi(A)",
 }
 # the node kind each 'node' entry spells
 NODES = {"inv": E.Inverse, "unvec": E.Unvec, "kron": E.Kron, "solve": E.Mul}   # A⁻¹B
@@ -83,7 +86,7 @@ def _point(name: str, a: E.Sym, seed: int = 0) -> np.ndarray:
     r, c = Env({}, SIZES).shape(a)
     needs = {op.domain: name} if op.domain else {}
     for _ in range(100):
-        x = draw_matrix(rng, r, c, (), needs, "A")
+        x = draw_matrix(rng, r, c, a.props, needs, "A")
         if op.sides is not None and np.min(np.abs(x)) < 1e-2:
             continue
         if op.pole is not None and np.min(op.pole(x)) < 2 * POLE_MARGIN:
@@ -98,7 +101,7 @@ def test_every_stage_is_present(name):
     assert op.kind in ops.KINDS and op.arity >= 1
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
-    assert op.sympy is not None, "no SymPy form"
+    assert op.sympy is not None, "no SymPy form"   # (one that says SymPy has none: no_sympy)
     assert op.latex, "no LaTeX form"
     assert op.d is not None and "=" in op.d.text, "no differential with its identity"
     assert op.deriv is not None or op.d.build is not None, "the differential is not built"
@@ -207,7 +210,14 @@ class _Result:
         self.result = e
 
 
-@pytest.mark.parametrize("name", CALLS)
+@pytest.mark.parametrize("name", [n for n in CALLS if ops.get(n).no_sympy])
+def test_no_sympy_form_says_so(name):
+    _, a, e = _cell(name)
+    with pytest.raises(MatdiffError, match="SymPy has no matrix expression"):
+        export(_Result(e))
+
+
+@pytest.mark.parametrize("name", [n for n in CALLS if not ops.get(n).no_sympy])
 def test_sympy_form_gives_the_value(name):
     _, a, e = _cell(name)
     x = _point(name, a)

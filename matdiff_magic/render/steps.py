@@ -10,6 +10,7 @@ identities in their own letters, renamed where the cell uses the same letter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .. import expr as E
@@ -259,9 +260,18 @@ def binding(identity: str, used: frozenset[str] | set[str]) -> dict[str, str]:
 
 
 def fresh_letters(identity: str, used: set[str]) -> str:
-    """The identity written in the letters ``binding`` gives it."""
+    """The identity written in the letters ``binding`` gives it. Only the identity's
+    letters are rebound: a run of capitals that are all identity letters (AXB, dX), never a
+    word that holds others (MATLAB, Murray)."""
     mapping = binding(identity, used)
-    return "".join(mapping.get(c, c) for c in identity) if mapping else identity
+    if not mapping:
+        return identity
+    return _RUN.sub(lambda m: m.group(0) if _WORD.search(m.group(0).removeprefix("d")) else
+                    "".join(mapping.get(c, c) for c in m.group(0)), identity)
+
+
+_RUN = re.compile(r"[A-Za-z]+")
+_WORD = re.compile(f"[^{_GENERIC}]")   # a letter that is not an identity letter
 
 
 def kron_sizes(e: E.Expr) -> str:
