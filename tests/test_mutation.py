@@ -33,8 +33,18 @@ ELEMENTWISE = [(f"A : p x m\nX : m x n\nB : n x q\nA {f}(X) B", "X")
                for f in ("tan", "softplus", "log1p", "expm1", "relu")] + [
     ("W : m x n\nx : n\ny : m\nsum(softplus(W x) - y .* (W x))", "W"),
     ("W : m x n\nV : p x m\nx : n\nnorm2(V relu(W x))^2", "W")]
+_SYL = "A : m x m\nB : n x n\nC, D : m x n\nQ : m x m\n"
+_LYAP = "A : n x n\nQ : n x n symmetric\nX : n x n\nA X + X A' = Q\ntr(X)"
+_CHOL = "S : n x n spd\nA : n x n\nB : m x n\nC : n x p\n"
+SOLVES = [   # solves, equation lines and the Cholesky factor (SPEC §11)
+    *((_SYL + "sylvester(A, B, C)", w) for w in "ABC"), (_SYL + "tr(D' sylvester(A, B, C))", "A"),
+    (_SYL + "lyap(A, Q)", "A"), (_SYL + "tr(lyap(A, Q) Q)", "Q"), (_LYAP, "Q"), (_LYAP, "A"),
+    ("A : m x m\nE : m x p\nX : m x p\nA X = E\nX", "A"),
+    ("S : m x m\nQ : m x m\nX : m x m\nX - S X S' = Q\nsum(X .* X)", "S"),
+    (_CHOL + "tr(A chol(S))", "S"), (_CHOL + "B chol(S) C", "S"),
+    (_CHOL + "tr(A chol(S))", "vech(S)")]
 CELLS = list(dict.fromkeys([*REFERENCE, *((c, w) for _, c, w, *_ in TEXTBOOK), ISSUE_CELL,
-                            *ELEMENTWISE]))
+                            *ELEMENTWISE, *SOLVES]))
 METHODS = ("full", "directional")
 RANDOM_CELLS = 200      # generated cells (deterministic: random.Random(f"mutation:{i}"))
 RANDOM_LIMIT = 16       # mutants per generated cell, spread over its list
