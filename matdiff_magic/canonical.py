@@ -35,6 +35,8 @@ def tpush(e: E.Expr) -> E.Expr:
         return E.rebuild(e, (tpush(e.arg),))
     if isinstance(e, E.Call) and e.name == "diag":
         return e
+    if isinstance(e, E.Call) and ops.get(e.name).transposed is not None:
+        return ops.get(e.name).transposed(*(tpush(a) for a in e.children))
     if isinstance(e, E.Sym) and e.props & SYMMETRIC:
         return e
     return E.transpose(e)

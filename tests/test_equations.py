@@ -183,6 +183,19 @@ def test_second_derivative_through_an_equation_line():
     assert h.check().passed
 
 
+def test_second_derivative_through_a_sylvester_line():
+    """tr(Hᵀ X) with A X + X B = C, w.r.t. A: the Hessian holds the Kronecker sum."""
+    cell = "A : m x m\nB : n x n\nC, H : m x n\nX : m x n\nA X + X B = C\ntr(H' X)"
+    h = derive(cell, wrt="A", order=2)
+    assert "⊕" in str(h.result)
+    g = derive(cell, wrt="A")
+    v = _values(8)
+    v["H"] = np.random.default_rng(9).standard_normal((M, N))
+    np.testing.assert_allclose(h.evaluate(v), _fd(lambda u: _vec(g.evaluate(u)), v, "A"),
+                               rtol=1e-5, atol=1e-7)
+    assert h.check().passed
+
+
 # (cell, line, column of the caret, words in the message)
 ILL_POSED = [
     ("A : n x n\nX : n x n\nX A X = A\ntr(X)", 3, 7, "not linear in X"),

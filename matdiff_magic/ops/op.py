@@ -68,6 +68,7 @@ class Op:
     undoes: str = ""              # f(g(u)) = u for the g named: log(exp(u)) = u
     parity: str = ""              # 'odd': f(-u) = -f(u); 'even': f(-u) = f(u)
     of_transpose: bool = False    # f(Aᵀ) = f(A): tr, det, diag
+    transposed: Callable | None = None    # (args) -> f(args)ᵀ: (A ⊕ B)ᵀ = Aᵀ ⊕ Bᵀ
     at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
     at1: int | None = None        # exact value at 1: f(1) = 0 or 1
     domain: str | None = None     # what the sampler must respect: see sample.domain_needs

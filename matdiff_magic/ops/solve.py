@@ -202,6 +202,7 @@ register(
        d=Rule("d(A ⊕ B) = dA ⊗ I + I ⊗ dB (A ⊕ B := A ⊗ I + I ⊗ B)", _kronsum_d),
        value=kronsum_value, code="_kronsum({0}, {1})", code_helper=_SOLVE_CODE,
        apply_inv=kronsum_solve, code_apply_inv="_kronsum_solve({0}, {1}, {V})",
+       transposed=lambda at, bt: E.call("kronsum", at, bt),   # (A ⊕ B)ᵀ = Aᵀ ⊕ Bᵀ
        sympy=_kronsum_sympy),
     # X = sylvester(A, B, C): A X + X B = C
     Op("sylvester", "linear", _sylvester, arity=3, latex="\\operatorname{sylvester}",
