@@ -7,6 +7,7 @@ derivations.
 
 from __future__ import annotations
 
+from .errors import MatdiffError
 from .method import MAX_DIFF_NODES, MAX_TERM_STEPS, MAX_TERMS, Method
 from .render import to_latex, to_unicode
 from .render.steps import steps_latex, steps_latex_rows
@@ -87,8 +88,12 @@ class Derivation(Method):
         numerator layout). Sizes are read off the values; ``dims``
         gives any that no value fixes.
         """
+        from .implicit import at_equation
         from .numeric import evaluate_result
-        return evaluate_result(self, values, dims)
+        try:
+            return evaluate_result(self, values, dims)
+        except MatdiffError as exc:   # a solve singular at these values: at its equation
+            raise at_equation(self.cell, exc) from None
 
     def check(self, seed: int = 0, dims: dict | None = None, method: str = "auto",
               values: dict | None = None, result=None):
@@ -117,8 +122,12 @@ class Derivation(Method):
     def jvp(self, values: dict, V, dims: dict | None = None):
         """The derivative applied to a direction V shaped like the variable (matrix-free):
         dF for dX = V (shaped like F), or ⟨G, V⟩ for a scalar target."""
+        from .implicit import at_equation
         from .numeric import jvp
-        return jvp(self, values, V, dims)
+        try:
+            return jvp(self, values, V, dims)
+        except MatdiffError as exc:
+            raise at_equation(self.cell, exc) from None
 
     def numpy_source(self) -> str:
         """Source of a standalone NumPy function computing the derivative."""

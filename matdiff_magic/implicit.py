@@ -69,6 +69,21 @@ def solve_equations(cell: Cell) -> Cell:
                                declared=cell.declared - {x.name for x in solved})
 
 
+def at_equation(cell: Cell, exc: MatdiffError) -> MatdiffError:
+    """An error at given values (a singular operator) pointed at the equation line whose
+    solve it concerns, with its caret; any other error as it is."""
+    if exc.line is not None or not cell.equations:
+        return exc
+    solves = dict(cell.definitions)
+    for line, col, name, *_ in cell.equations:
+        shown = str(solves.get(name, ""))
+        if shown and exc.message.startswith(shown + " ") or len(cell.equations) == 1 and \
+                "singular" in exc.message:
+            return MatdiffError(f"{exc.message} (the solve of the equation for {name})", line,
+                                col, cell.source)
+    return exc
+
+
 def _solve(x: E.Sym, lhs: E.Expr, rhs: E.Expr, err) -> E.Expr:
     f = E.add(lhs, E.neg(rhs))
     n = x.name

@@ -235,8 +235,14 @@ def test_the_unknown_is_not_a_variable():
 def test_a_singular_operator_at_the_values_names_the_condition():
     d = derive("A : n x n\nB : n x n\nC : n x n\nX : n x n\nA X + X B = C\ntr(X' X)", wrt="A")
     a = np.diag([1.0, 2.0, 3.0])
-    with pytest.raises(MatdiffError, match="A and −B share an eigenvalue"):
+    with pytest.raises(MatdiffError, match="A and −B share an eigenvalue") as info:
         d.evaluate({"A": a, "B": -np.diag([3.0, 5.0, 7.0]), "C": np.ones((3, 3))})
+    err = info.value    # pointed at the equation line, with its caret
+    assert (err.line, err.col) == (5, 11) and str(err).splitlines()[-1].strip() == "^"
+    assert "the solve of the equation for X" in err.message
+    with pytest.raises(MatdiffError, match="share an eigenvalue") as info:
+        d.jvp({"A": a, "B": -np.diag([3.0, 5.0, 7.0]), "C": np.ones((3, 3))}, np.eye(3))
+    assert info.value.line == 5
 
 
 def test_magic_and_cli():
