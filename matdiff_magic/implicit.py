@@ -11,6 +11,7 @@ registry writes:
 * L(X) = X Q            X = R Q⁻¹
 * L(X) = P X Q          X = P⁻¹ R Q⁻¹
 * L(X) = P X + X Q      X = sylvester(P, Q, R); lyap(P, Q) when Q = Pᵀ and R = −Q
+* L(X) = X − A X B      X = dlyap(A, B, R) (the Stein equation, MATLAB's dlyap)
 * any other linear L    X = vec⁻¹(M⁻¹ vec R) with M the matrix of L (vec L(X) = M vec X)
 
 The derivative then comes by implicit differentiation, through the differential of the solve:
@@ -101,6 +102,10 @@ def _solve(x: E.Sym, lhs: E.Expr, rhs: E.Expr, err) -> E.Expr:
         raise err(f"{n} cancels out of the equation: it does not determine {n}")
     r = simplify(E.neg(substitute(f, {x: E.zero(x.shape)})))    # F(X) = L(X) − R
     left, right, both, other = _parts(op)
+    stein = _stein(left, right, both, other)
+    if stein is not None:    # c X + P X Q = R: X - A X B = C, A = -P/c, B = Q, C = R/c
+        c, p, q = stein
+        return E.call("dlyap", simplify(E.scale(-1 / c, p)), q, simplify(E.scale(1 / c, r)))
     if other or (both and (left or right)) or len(both) > 1:
         return _general(x, op, r, err)
     if both:
@@ -118,6 +123,16 @@ def _solve(x: E.Sym, lhs: E.Expr, rhs: E.Expr, err) -> E.Expr:
     if simplify(E.transpose(p)) == q and E.split_coef(r)[0] < 0:
         return E.call("lyap", p, simplify(E.neg(r)))    # A X + X Aᵀ + Q = 0
     return E.call("sylvester", p, q, r)
+
+
+def _stein(left, right, both, other):
+    """(c, P, Q) when L(X) = c X + P X Q with c a number (the Stein equation), else None."""
+    if other or right or len(both) != 1 or not left:
+        return None
+    c = sum((E.split_coef(t)[0] for t in left), E.F0)
+    if c == 0 or any(not isinstance(E.split_coef(t)[1], E.Identity) for t in left):
+        return None
+    return (c, *both[0])
 
 
 def _parts(op: E.Expr):

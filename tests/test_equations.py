@@ -149,7 +149,8 @@ def test_solves_are_the_registry_operations():
     assert str(defs["A X + X B = C"]) == "sylvester(A, B, C)"
     assert str(defs["A X + X A' + Q = 0"]) == "lyap(A, Q)"
     assert str(defs["2 X + A X = C - X B"]) == "sylvester(2 I_m + A, B, C)"
-    assert str(defs["X - S X S' = Q"]) == "unvec((I_{m^2} - S ⊗ S)^-1 vec(Q), m)"
+    assert str(defs["X - S X S' = Q"]) == "dlyap(S, S', Q)"     # the Stein equation
+    assert str(defs["X' + A X = W"]) == "unvec((K_{m,m} + I_m ⊗ A)^-1 vec(W), m)"
 
 
 def test_a_solve_inside_an_equation():

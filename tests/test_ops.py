@@ -60,6 +60,7 @@ ROWS = {
     "kronsum": "A : n x n\nA ⊕ A",
     "sylvester": "A : n x n\nsylvester(A, A, A)",
     "lyap": "A : n x n\nlyap(A, A)",
+    "dlyap": "A : n x n\ndlyap(A, A, A)",
     # factorizations (ops/factor.py)
     "chol": "A : n x n spd\nchol(A)",
     "Phi": "A : n x n\nPhi(A)",

@@ -41,6 +41,12 @@ def _lyap(v):   # A X + X Aᵀ + Q = 0
     return solve_sylvester(v["A"], v["A"].T, -v["Q"])
 
 
+def _dlyap(v):  # A X B - X + C = 0: (I - Bᵀ ⊗ A) vec X = vec C
+    a, b = v["A"] / 4, v["B"] / 4
+    x = np.linalg.solve(np.eye(M * N) - np.kron(b.T, a), v["C"].reshape(-1, order="F"))
+    return x.reshape(M, N, order="F")
+
+
 DECL = ("A : m x m\nB : n x n\nC, D : m x n\nS : n x n\nR : n x p\nr, c : n\n"
         "Q, W : m x m\n")
 CASES = [   # (target, NumPy value, the variables to differentiate with respect to)
@@ -50,6 +56,8 @@ CASES = [   # (target, NumPy value, the variables to differentiate with respect 
     ("lyap(A, Q)", _lyap, "AQ"),
     ("tr(W lyap(A, Q))", lambda v: np.trace(v["W"] @ _lyap(v)), "AQ"),
     ("lyap(A, Q) W", lambda v: _lyap(v) @ v["W"], "AQ"),
+    ("dlyap(A / 4, B / 4, C)", _dlyap, "ABC"),
+    ("tr(D' dlyap(A / 4, B / 4, C))", lambda v: np.trace(v["D"].T @ _dlyap(v)), "ABC"),
     ("S \\ R", lambda v: np.linalg.solve(v["S"], v["R"]), "SR"),
     ("solve(S, R)", lambda v: np.linalg.solve(v["S"], v["R"]), "SR"),
     ("c' solve(S, r)", lambda v: v["c"].T @ np.linalg.solve(v["S"], v["r"]), "Sr"),

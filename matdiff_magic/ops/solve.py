@@ -5,7 +5,9 @@
 * ``sylvester(A, B, C)``: the X with A X + X B = C (MATLAB's ``sylvester``, SciPy's
   ``solve_sylvester``), unique when A and −B share no eigenvalue;
 * ``lyap(A, Q)``: the X with A X + X Aᵀ + Q = 0 (MATLAB's ``lyap``), unique when no two
-  eigenvalues of A add up to zero.
+  eigenvalues of A add up to zero;
+* ``dlyap(A, B, C)``: the X with A X B − X + C = 0 (MATLAB's ``dlyap``, the Stein equation
+  X − A X B = C), unique when no eigenvalue of A times one of B is 1.
 
 Both solves are linear in their last argument: differentiating the equation gives an equation
 of the same kind for dX, so d sylvester(A, B, C) = sylvester(A, B, dC − dA X − X dB), its vec
@@ -139,6 +141,55 @@ def lyap_value(a, q):
     return solve_sylvester(a, a.T, -q)
 
 
+def _dlyap(a: E.Expr, b: E.Expr, c: E.Expr) -> E.Expr:
+    """dlyap(A, B, C): A m x m, B n x n, C m x n."""
+    E.require_square(a, "dlyap(A, B, C): A")
+    E.require_square(b, "dlyap(A, B, C): B")
+    if not (E.same(c.shape[0], a.shape[0]) and E.same(c.shape[1], b.shape[0])):
+        raise E.ShapeError(f"dlyap(A, B, C) solves A X B - X + C = 0: C must be "
+                           f"{E.shape_str((a.shape[0], b.shape[0]))} for A "
+                           f"{E.shape_str(a.shape)} and B {E.shape_str(b.shape)}, got "
+                           f"{E.shape_str(c.shape)}")
+    if E.is_zero(c):
+        return E.zero(c.shape)
+    return E.Call(c.shape, a, "dlyap", (b, c))
+
+
+def dlyap_value(a, b, c):
+    np = _np()
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise OutsideDomain("has non-finite coefficients at these values")
+    la, lb = np.linalg.eigvals(a), np.linalg.eigvals(b)
+    if np.min(np.abs(1 - la[:, None] * lb[None, :])) < 1e-10:
+        raise OutsideDomain("has no unique solution at these values: an eigenvalue of A "
+                            "times one of B is 1 (λ(A) λ(B) = 1), so the operator "
+                            "X ↦ X − A X B is singular")
+    m, n = c.shape
+    x = np.linalg.solve(np.eye(m * n) - np.kron(b.T, a), c.reshape(-1, order="F"))
+    return x.reshape(m, n, order="F")
+
+
+def _dlyap_d(e: E.Call, args: tuple, dargs: tuple) -> E.Expr:
+    # A X B - X + C = 0 gives A dX B - dX + (dA X B + A X dB + dC) = 0
+    a, b, _ = args
+    da, db, dc = dargs
+    return E.call("dlyap", a, b, E.add(E.mul(da, e, b), E.mul(a, e, db), dc))
+
+
+def _dlyap_vec(t: E.Call) -> E.Expr:
+    a, b, _ = t.children
+    n = a.shape[0] * b.shape[0]
+    return E.inverse(E.add(E.identity(n), E.neg(E.kron(E.transpose(b), a))))
+
+
+def _dlyap_sympy(ctx, e, a, b, c):
+    sp = ctx.sp
+    op = sp.Identity(a.shape[0] * b.shape[0]) - sp.kronecker_product(sp.Transpose(b), a)
+    v = sp.Inverse(op) * ctx.call("vec", c)
+    r = c.shape[0]
+    return sp.FunctionMatrix(r, c.shape[1], sp.Lambda((ctx.i, ctx.j), v[ctx.i + r * ctx.j, 0]))
+
+
 _SOLVE_CODE = '''
 
 def _sylvester(A, B, C):
@@ -154,6 +205,13 @@ def _kronsum_solve(A, B, V):
     cols = [solve_sylvester(B, A.T, V[:, k].reshape(q, p, order="F")).reshape(-1, order="F")
             for k in range(V.shape[1])]
     return np.column_stack(cols) if cols else np.zeros((p * q, 0))
+
+
+def _dlyap(A, B, C):
+    """X with A X B - X + C = 0 (the Stein equation X - A X B = C)."""
+    m, n = C.shape
+    x = np.linalg.solve(np.eye(m * n) - np.kron(B.T, A), C.reshape(-1, order="F"))
+    return x.reshape(m, n, order="F")
 
 
 def _kronsum(A, B):
@@ -232,4 +290,17 @@ register(
                     lambda w, a, q: E.call("lyap", E.transpose(a), w)),
        value=lyap_value, code="_sylvester({0}, {0}.T, -({1}))",
        sympy=lambda ctx, e, a, q: _sylvester_sympy(ctx, e, a, ctx.sp.Transpose(a), -q)),
+    # X = dlyap(A, B, C): A X B - X + C = 0, the Stein equation X - A X B = C
+    Op("dlyap", "linear", _dlyap, arity=3, latex="\\operatorname{dlyap}", domain="separated",
+       d=Rule("X = dlyap(A, B, C) solves A X B − X + C = 0; differentiate both sides: "
+              "A dX B − dX + (dA X B + A X dB + dC) = 0, so "
+              "dX = dlyap(A, B, dA X B + A X dB + dC)", _dlyap_d),
+       vec=Rule("vec dlyap(A, B, M) = (I − Bᵀ ⊗ A)⁻¹ vec M: vec(U − A U B) = (I − Bᵀ ⊗ A) "
+                "vec U", _dlyap_vec),
+       # tr(Wᵀ dlyap(A, B, R)) = tr(Λᵀ R), Λ − Aᵀ Λ Bᵀ = W
+       adjoint=Rule("the adjoint method: tr(Wᵀ U) = tr(Λᵀ M) for U − A U B = M, with the "
+                    "adjoint Λ = dlyap(Aᵀ, Bᵀ, W), the solve with the transposed operator: "
+                    "Λ − Aᵀ Λ Bᵀ = W",
+                    lambda w, a, b, c: E.call("dlyap", E.transpose(a), E.transpose(b), w)),
+       value=dlyap_value, code="_dlyap({0}, {1}, {2})", sympy=_dlyap_sympy),
 )
