@@ -81,15 +81,20 @@ def _kronsum_sympy(ctx, e, a, b):
 
 # --- sylvester and lyap -----------------------------------------------------------------------
 
-def _sylvester(a: E.Expr, b: E.Expr, c: E.Expr) -> E.Expr:
-    """sylvester(A, B, C): A m x m, B n x n, C m x n."""
-    E.require_square(a, "sylvester(A, B, C): A")
-    E.require_square(b, "sylvester(A, B, C): B")
+def _coefficients(name: str, equation: str, a: E.Expr, b: E.Expr, c: E.Expr) -> None:
+    """name(A, B, C) with A m x m, B n x n and C m x n, or a ShapeError that says so."""
+    E.require_square(a, f"{name}(A, B, C): A")
+    E.require_square(b, f"{name}(A, B, C): B")
     if not (E.same(c.shape[0], a.shape[0]) and E.same(c.shape[1], b.shape[0])):
-        raise E.ShapeError(f"sylvester(A, B, C) solves A X + X B = C: C must be "
+        raise E.ShapeError(f"{name}(A, B, C) solves {equation}: C must be "
                            f"{E.shape_str((a.shape[0], b.shape[0]))} for A "
                            f"{E.shape_str(a.shape)} and B {E.shape_str(b.shape)}, got "
                            f"{E.shape_str(c.shape)}")
+
+
+def _sylvester(a: E.Expr, b: E.Expr, c: E.Expr) -> E.Expr:
+    """sylvester(A, B, C): A m x m, B n x n, C m x n."""
+    _coefficients("sylvester", "A X + X B = C", a, b, c)
     if E.is_zero(c):
         return E.zero(c.shape)
     if a.is_scalar and b.is_scalar:
@@ -143,13 +148,7 @@ def lyap_value(a, q):
 
 def _dlyap(a: E.Expr, b: E.Expr, c: E.Expr) -> E.Expr:
     """dlyap(A, B, C): A m x m, B n x n, C m x n."""
-    E.require_square(a, "dlyap(A, B, C): A")
-    E.require_square(b, "dlyap(A, B, C): B")
-    if not (E.same(c.shape[0], a.shape[0]) and E.same(c.shape[1], b.shape[0])):
-        raise E.ShapeError(f"dlyap(A, B, C) solves A X B - X + C = 0: C must be "
-                           f"{E.shape_str((a.shape[0], b.shape[0]))} for A "
-                           f"{E.shape_str(a.shape)} and B {E.shape_str(b.shape)}, got "
-                           f"{E.shape_str(c.shape)}")
+    _coefficients("dlyap", "A X B - X + C = 0", a, b, c)
     if E.is_zero(c):
         return E.zero(c.shape)
     return E.Call(c.shape, a, "dlyap", (b, c))
