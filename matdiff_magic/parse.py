@@ -848,12 +848,14 @@ def parse_cell(source: str, shapes: tuple[str, ...] | list[str] = (),
     p = Parser(source, free_dims)
     token = E._UNIFIER.set(p.unifier)
     try:
-        for decl in shapes:
+        for k, decl in enumerate(shapes):
             if not isinstance(decl, str) or ":" not in decl or "\n" in decl:
                 raise MatdiffError(f"bad shape declaration {decl!r}: write e.g. 'X: m x n'")
             q = Parser(decl)
             q.symbols, q.declared = p.symbols, p.declared
             q.declare(decl.split("#", 1)[0], 1, decl.index(":"))
+            # declared before the cell's first line, in the order given
+            p.decl_line.update({n: k - len(shapes) for n in q.decl_line})
         return p.parse()
     except RecursionError:
         raise MatdiffError(f"expression nested too deeply (more than {MAX_DEPTH} levels)",

@@ -258,6 +258,11 @@ def test_magic_and_cli():
         status = main(["A : n x n\nQ : n x n\nX : n x n\nA X + X A' = Q\ntr(X)", "--wrt", "Q",
                        "--check"])
     assert status == 0 and "sylvester(Aᵀ, A, I_n)" in out.getvalue()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):   # the declarations given as --shape, in order
+        status = main(["A X + X A' = Q\ntr(X)", "--wrt", "Q", "--shape", "A: n x n",
+                       "--shape", "Q: n x n", "--shape", "X: n x n"])
+    assert status == 0 and "sylvester(Aᵀ, A, I_n)" in out.getvalue()
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         status = main(["A : n x n\nX : n x n\nX A X = A\ntr(X)", "--wrt", "A"])
