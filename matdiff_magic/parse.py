@@ -734,10 +734,11 @@ class Parser:
         latest = max(self.decl_line[n] for n in names)
         unknown = sorted(n for n in names if self.decl_line[n] == latest)
         if len(unknown) > 1:
+            where = f"line {latest}" if latest >= 1 else "in one shape declaration"
             raise MatdiffError(f"which symbol does this equation solve for? "
-                               f"{' and '.join(unknown)} are declared together (line "
-                               f"{latest}): declare the unknown on a line of its own, after "
-                               "the equation's other symbols", lineno, col, src)
+                               f"{' and '.join(unknown)} are declared together ({where}): "
+                               "declare the unknown on a line of its own, after the "
+                               "equation's other symbols", lineno, col, src)
         x = unknown[0]
         if x in self.used:
             raise MatdiffError(f"the equation solves for {x} (declared last), but an earlier "
