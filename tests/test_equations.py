@@ -169,6 +169,9 @@ def test_a_claim_and_a_definition_after_the_equation():
     np.testing.assert_allclose(d.evaluate(v), want, rtol=1e-6, atol=1e-8)
     assert d.compare("2 sylvester(A', B', sylvester(A, B, C))").correct
     assert not d.compare("2 sylvester(A, B, sylvester(A, B, C))").correct
+    assert d.compare("2 sylvester(A', B', X)").correct     # a claim may name the unknown
+    # the operator instead of its transpose: right only if A and B were symmetric
+    assert d.compare("2 sylvester(A, B, X)").diagnosis == "needs-symmetry"
 
 
 def test_second_derivative_through_an_equation_line():
