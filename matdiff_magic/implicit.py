@@ -38,10 +38,17 @@ def solve_equations(cell: Cell) -> Cell:
     a definition ``X = sylvester(A, B, C)`` the steps show, and no longer a variable."""
     if not cell.equations:
         return cell
+    for line, col, name, *_ in cell.equations:   # what an equation solves for is used later
+        x = cell.symbols[name]
+        others = [cell.target] + [d for _, d in cell.definitions] + \
+            [side for q in cell.equations if q[2] != name for side in q[3:5]]
+        if not any(E.contains(e, lambda a, x=x: a == x) for e in others):
+            raise MatdiffError(f"the equation solves for {name} (the symbol declared last), "
+                               f"but no line after it uses {name}: declare the unknown "
+                               "after the equation's other symbols", line, col, cell.source)
     solved: dict[E.Sym, E.Expr] = {}
     defs: list[tuple[str, E.Expr]] = []     # the solves first, then the cell's definitions
     symbols = dict(cell.symbols)
-    text = dict(cell.definition_text)
     for line, col, name, lhs, rhs, _ in cell.equations:
         x = cell.symbols[name]
 
@@ -55,18 +62,9 @@ def solve_equations(cell: Cell) -> Cell:
         solved[x] = value
         defs.append((name, value))
         del symbols[name]
-    for x in solved:   # what the equation solves for must be used after it
-        others = [cell.target] + [d for _, d in cell.definitions] + \
-            [side for q in cell.equations if q[2] != x.name for side in q[3:5]]
-        if not any(E.contains(e, lambda a, x=x: a == x) for e in others):
-            line, col = next((q[0], q[1]) for q in cell.equations if q[2] == x.name)
-            raise MatdiffError(f"the equation solves for {x.name} (the symbol declared last), "
-                               f"but no line after it uses {x.name}: declare the unknown "
-                               "after the equation's other symbols", line, col, cell.source)
     target = substitute(cell.target, dict(solved))
     defs += [(n, substitute(d, dict(solved))) for n, d in cell.definitions]
     return dataclasses.replace(cell, symbols=symbols, target=target, definitions=defs,
-                               definition_text=text,
                                declared=cell.declared - {x.name for x in solved})
 
 

@@ -726,7 +726,8 @@ class Parser:
         except E.ShapeError as exc:
             raise MatdiffError(f"the two sides of the equation differ in shape: {exc}",
                                lineno, col, src) from None
-        names = (_names(sides[0]) | _names(sides[1])) & self.declared
+        # the names as written (X - X folds to 0, but the line is still an equation in X)
+        names = {self.tex_name(t) for t in toks if t.kind == "name"} & self.declared
         if not names:
             raise MatdiffError("this line is neither a definition ('name = expression') nor "
                                "an equation in a declared unknown: declare the symbol it "
