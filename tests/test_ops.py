@@ -90,7 +90,7 @@ def _point(name: str, a: E.Sym, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("name", CALLS)
 def test_every_stage_is_present(name):
     op = ops.get(name)
-    assert op.kind in ops.KINDS and op.arity >= 1
+    assert op.kind in ops.KINDS and op.arity >= 1 and set(op.args) <= {"expr", "size"}
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
     assert op.sympy is not None, "no SymPy form"
@@ -111,6 +111,7 @@ def test_every_stage_is_present(name):
 def test_node_entries_build_their_node(name):
     _, _, e = _cell(name)
     assert isinstance(e, NODES[name])
+    assert set(ops.get(name).args) <= {"expr", "size"}
 
 
 def test_notation_is_printed_and_never_written():

@@ -36,7 +36,7 @@ class Op:
     name: str                     # the name of the Call node, and its spelling in a cell
     kind: str
     build: Callable[..., E.Expr]  # the shape rule: the node for the arguments (and its folds)
-    arity: int = 1
+    args: tuple[str, ...] = ("expr",)   # what each argument is: an expression or a 'size'
     internal: bool = False        # built by the engine only (diagof), never written
     aliases: tuple[str, ...] = ()     # other spellings in a cell: σ(x)
     latex_in: tuple[str, ...] = ()    # LaTeX commands that read as it (\ln); \log\det: two
@@ -77,6 +77,10 @@ class Op:
         if self.deriv is not None:
             return E.hadamard(self.deriv(*args), *dargs)
         return self.d.build(e, args, dargs)
+
+    @property
+    def arity(self) -> int:
+        return len(self.args)
 
     @property
     def cell(self) -> bool:
