@@ -239,3 +239,16 @@ def test_identities_the_simplifier_reads(name):
         np.testing.assert_allclose(at(E.call(name, E.neg(a)), x), sign * at(e, x), rtol=1e-12)
     if op.of_transpose:
         np.testing.assert_allclose(at(E.call(name, E.transpose(a)), x), at(e, x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n in WRITTEN if ops.get(n).aliases or
+                                  ops.get(n).latex_in])
+def test_other_spellings_read_as_the_entry(name):
+    """Aliases (σ(A)) and LaTeX commands (\\ln, \\Tr, \\log\\det) give the same node."""
+    op = ops.get(name)
+    cell, _, e = _cell(name)
+    for alias in op.aliases:
+        assert parse_expr(f"{alias}(A)", cell.symbols) == e
+    for command in op.latex_in:
+        tex = "".join("\\" + word for word in command.split())
+        assert parse_expr(f"{tex}\\left(A\\right)", cell.symbols) == e, tex
