@@ -91,6 +91,7 @@ def _point(name: str, a: E.Sym, seed: int = 0) -> np.ndarray:
 def test_every_stage_is_present(name):
     op = ops.get(name)
     assert op.kind in ops.KINDS and op.arity >= 1 and set(op.args) <= {"expr", "size"}
+    assert op.domain is None or op.domain in ops.DOMAINS
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
     assert op.sympy is not None, "no SymPy form"
