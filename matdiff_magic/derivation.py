@@ -7,6 +7,7 @@ derivations.
 
 from __future__ import annotations
 
+from .memo import scope as memo_scope
 from .method import MAX_DIFF_NODES, MAX_TERM_STEPS, MAX_TERMS, Method
 from .render import to_latex, to_unicode
 from .render.steps import steps_latex, steps_latex_rows
@@ -56,16 +57,18 @@ class Derivation(Method):
     def text(self) -> str:
         """All the steps in plain Unicode text, one numbered step a paragraph."""
         lines = []
-        for i, s in enumerate(self.steps, 1):
-            lines.append(f"{i}. {s.rule}")
-            lines.append(f"   {s.text}")
+        with memo_scope(self._printed):   # the steps' shared subexpressions printed once
+            for i, s in enumerate(self.steps, 1):
+                lines.append(f"{i}. {s.rule}")
+                lines.append(f"   {s.text}")
         return "\n".join(lines)
 
     def html(self) -> str:
         """A static HTML rendering (MathJax-ready LaTeX): the result in a box first, then
         every step with its rule above its equation, as the magic's static output."""
         from .render.html import derivation_html
-        return derivation_html(self)
+        with memo_scope(self._printed):
+            return derivation_html(self)
 
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} w.r.t. {self.wrt.name}: {self.result}>"
@@ -74,7 +77,8 @@ class Derivation(Method):
         return self.text()
 
     def _repr_latex_(self) -> str:
-        return steps_latex(self.steps)
+        with memo_scope(self._printed):
+            return steps_latex(self.steps)
 
     def _repr_html_(self) -> str:
         return self.html()

@@ -41,6 +41,11 @@ def scope(tables: dict | None = None) -> Iterator[None]:
         _SCOPE.reset(token)
 
 
+def current() -> dict | None:
+    """The tables of the innermost open scope (None outside any scope)."""
+    return _SCOPE.get()
+
+
 def table(key: Hashable) -> dict | None:
     """The memo table ``key`` of the innermost open scope (created empty on first use), or
     None when no scope is open."""

@@ -41,7 +41,7 @@ class Step:
         return cls(rule, None, None, expr, form, memo)
 
     def _print(self, what, *args) -> str:
-        if self._memo is None:
+        if self._memo is None or M.current() is self._memo:
             return what(*args)
         with M.scope(self._memo):
             return what(*args)
