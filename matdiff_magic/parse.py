@@ -1,19 +1,7 @@
 """The cell language (SPEC §1): text -> Cell, with shapes checked and inferred.
 
-Grammar, loosest to tightest (one statement a line, '#' starts a comment)::
-
-    cell   := (decl | def | expr)*          the last statement is the target
-    decl   := names ':' ('scalar' | dim ['x' dim]) property*
-    def    := name '=' expr
-    expr   := kron  (('+' | '-') kron)*
-    kron   := had   (('⊗' | '\\otimes') had)*
-    had    := prod  (('.*' | '∘' | '⊙' | './' | '\\circ' | '\\odot') prod)*
-    prod   := unary (['*' | '@' | '/'] unary)*          juxtaposition is a product
-    unary  := '-' unary | post
-    post   := atom ("'" | 'ᵀ' | '.T' | '^T' | '^-T' | '^' exponent | '.^' exponent)*
-    atom   := number | name | 'I' | 'I_'dim | '1_'dim | 'ones' | 'K_{'dim','dim'}'
-            | 'D_'dim | 'L_'dim                  duplication and elimination matrices
-            | function '(' expr ')' | 'kron(' expr ',' expr ')' | '(' expr ')'
+Statements: a declaration (``X, Y : m x n  symmetric``), a definition (``name = expr``) or
+the target; the expression grammar of one line is in grammar.py.
 
 The parser is a hand-written recursive-descent parser: user text is never evaluated.
 LaTeX spellings (SPEC §9: \\frac, \\|..\\|_F, \\mathbf{x}, ...) become these tokens in
@@ -25,18 +13,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from . import expr as E
-from . import ops
 from .dims import ONE, Dim
 from .errors import MatdiffError
-from .latex_input import command, declared_name, is_latex_line, rewrite
-from .tex_sizes import SizeError, parse_dim, read_size, size_names
-from .tokens import Tok, braced_end
+from .grammar import MAX_DEPTH, RESERVED, Line
+from .latex_input import declared_name
+from .lexer import HOMOGLYPHS, NAME, describe, tokenize
+from .tex_sizes import parse_dim, size_names
+from .tokens import Tok
 
 MAX_CELL_CHARS = 20_000
-MAX_DEPTH = 64
 MAX_NODES = 5000
 
 
@@ -48,118 +35,6 @@ def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
         memo[k] = 1 + sum(_tree_size(c, memo) for c in e.children)
     return memo[k]
 # names that are not symbols: every operation (ops), I, ones, K and the word scalar
-RESERVED = set(ops.names()) - set(ops.names("notation")) | {"I", "ones", "scalar", "K"}
-
-_GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
-_NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-z0-9]+)?")
-# '2.' is not a number here: in 'X^2.*Y' the dot belongs to the operator '.*'
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?")
-_TEX_SUB = re.compile(r"_\{\s*([A-Za-z0-9]+)\s*\}")
-_OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
-        ":", "=", "{", "}", "⊗", "∘", "⊙", "×", "′"]
-
-
-# Greek letters that look exactly like Latin ones: 'Α' (alpha) next to 'A' would silently be a
-# second variable
-_HOMOGLYPHS = dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "ABEZHIKMNOPTYXo"))
-
-
-def _describe(ch: str) -> str:
-    name = unicodedata.name(ch, "")
-    code = f"U+{ord(ch):04X}"
-    return f"'{ch}' ({code} {name})" if name and ch.isprintable() else f"{code} {name}".strip()
-
-
-def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
-    toks: list[Tok] = []
-    i, n = 0, len(line)
-    tex_line = None   # whether a backslash starts LaTeX commands here (see is_latex_line)
-
-    def err(msg: str, col: int) -> MatdiffError:
-        return MatdiffError(msg, lineno, col, source)
-
-    while i < n:
-        ch = line[i]
-        if ch in " \t\r":
-            i += 1
-            continue
-        if ch == "#":
-            break
-        if ch == "\\":
-            if tex_line is None:
-                tex_line = is_latex_line(line)
-            after_operand = bool(toks) and (toks[-1].kind in ("name", "num", "sub") or (
-                toks[-1].kind == "op" and toks[-1].text in (")", "'", ".T", "ᵀ")))
-            word = re.compile(r"[A-Za-z]+").match(line, i + 1)
-            if not tex_line and after_operand and not (word and line[word.end():word.end() + 1]
-                                                       == "{"):
-                # a plain line: A \ B is a solve (MATLAB, Julia), never spacing; '\b' right
-                # after the backslash is read as a name only if the cell has it (see prod)
-                if line.startswith("\\\\", i):
-                    raise err("'\\\\' is not an operator: a solve is written A \\ B or "
-                              "solve(A, B)", i + 1)
-                toks.append(Tok("op", "\\", i + 1, word.group(0) if word else ""))
-                i += 1
-                continue
-            # LaTeX as papers write it (SPEC §9): see latex_input.py
-            more, i = command(line, i, err)
-            toks.extend(more)
-            continue
-        if line.startswith(("I_{", "K_{", "1_{", "D_{", "L_{"), i):
-            j = braced_end(line, i + 2)
-            if j < 0:
-                raise err("missing '}'", i + 1)
-            toks.append(Tok("sub", line[i], i + 1, line[i + 3:j - 1], i + 4))
-            i = j
-            continue
-        m = re.compile(r"1_([A-Za-z0-9]+)").match(line, i)
-        if m:
-            toks.append(Tok("sub", "1", i + 1, m.group(1), i + 3))
-            i = m.end()
-            continue
-        m = _NUMBER.match(line, i)
-        if m and not (line[i] == "." and i + 1 < n and not line[i + 1].isdigit()):
-            text = m.group(0)
-            if len(text) > 400:
-                raise err("number too long", i + 1)
-            if re.match(r"\.\d", line[m.end():m.end() + 2]):
-                raise err(f"malformed number '{text}{line[m.end():m.end() + 2]}...'", i + 1)
-            toks.append(Tok("num", text, i + 1))
-            i = m.end()
-            continue
-        m = _NAME.match(line, i)
-        if m:
-            for j, c in enumerate(m.group(0)):
-                if c in _HOMOGLYPHS:
-                    raise err(f"{_describe(c)} looks like the Latin '{_HOMOGLYPHS[c]}': write the "
-                              "Latin letter (or another Greek one)", i + j + 1)
-            sub = _TEX_SUB.match(line, m.end()) if "\\" in line else None
-            if sub:   # LaTeX: s_{2}, x_{ij}
-                toks.append(Tok("name", f"{m.group(0)}_{sub.group(1)}", i + 1, "tex"))
-                i = sub.end()
-                continue
-            toks.append(Tok("name", m.group(0), i + 1))
-            i = m.end()
-            continue
-        for op in _OPS:
-            if line.startswith(op, i):
-                if op == ".T" and i + 2 < n and (line[i + 2].isalnum() or line[i + 2] == "_"):
-                    continue
-                toks.append(Tok("op", {"⊙": "∘", "′": "'", "×": "*"}.get(op, op), i + 1))
-                i += len(op)
-                break
-        else:
-            if ch == "_":
-                raise err("names must start with a letter", i + 1)
-            if ch in "`$;|&![]<>\"":
-                raise err(f"unexpected character {_describe(ch)}: this is not part of the "
-                          "cell language", i + 1)
-            raise err(f"unexpected character {_describe(ch)}", i + 1)
-    toks.append(Tok("end", "", len(line) + 1))
-    if "\\" in line:   # \frac, \sqrt, norms and braces that group become plain tokens
-        toks = rewrite(toks, err)
-    return toks
-
 
 @dataclass
 class Cell:
@@ -171,324 +46,6 @@ class Cell:
     target_name: str | None = None
     target: E.Expr | None = None
     target_line: int = 1
-
-
-class _Line:
-    """Recursive-descent parser over the tokens of one line."""
-
-    def __init__(self, parser: Parser, toks: list[Tok], lineno: int) -> None:
-        self.p, self.toks, self.i, self.lineno, self.depth = parser, toks, 0, lineno, 0
-
-    # helpers
-    @property
-    def tok(self) -> Tok:
-        return self.toks[self.i]
-
-    def err(self, msg: str, col: int | None = None) -> MatdiffError:
-        return MatdiffError(msg, self.lineno, col if col is not None else self.tok.col,
-                            self.p.source)
-
-    def at(self, kind: str, text: str | None = None) -> bool:
-        t = self.tok
-        return t.kind == kind and (text is None or t.text == text)
-
-    def expect(self, text: str) -> Tok:
-        if not self.at("op", text):
-            found = f"'{self.tok.text}'" if self.tok.kind != "end" else "the end of the line"
-            raise self.err(f"expected '{text}', found {found}")
-        t = self.tok
-        self.i += 1
-        return t
-
-    def build(self, fn, col: int, *args):
-        try:
-            return fn(*args)
-        except E.ShapeError as exc:
-            raise self.err(str(exc), col) from None
-
-    def enter(self) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.err(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
-
-    # grammar
-    def expr(self) -> E.Expr:
-        self.enter()
-        terms = [self.kron()]
-        while self.at("op", "+") or self.at("op", "-"):
-            t = self.tok
-            self.i += 1
-            right = self.kron()
-            # shapes are checked term by term (the error points at the operator); the sum
-            # is built once, so long sums stay linear
-            self.build(E.add, t.col, terms[0], right)
-            terms.append(right if t.text == "+" else E.neg(right))
-        self.depth -= 1
-        return terms[0] if len(terms) == 1 else self.build(E.add, self.tok.col, *terms)
-
-    def kron(self) -> E.Expr:
-        left = self.had()
-        while self.at("op", "⊗"):
-            t = self.tok
-            self.i += 1
-            left = self.build(E.kron, t.col, left, self.had())
-        return left
-
-    def had(self) -> E.Expr:
-        left = self.prod()
-        while self.at("op", ".*") or self.at("op", "∘") or self.at("op", "./"):
-            t = self.tok
-            self.i += 1
-            right = self.prod()
-            if t.text == "./":
-                right = self.build(E.hadpow, t.col, right, -1)
-            left = self.build(E.hadamard, t.col, left, right)
-        return left
-
-    def starts_operand(self) -> bool:
-        t = self.tok
-        return t.kind in ("name", "num", "sub") or (t.kind == "op" and t.text == "(")
-
-    def prod(self) -> E.Expr:
-        left = self.unary()
-        while True:
-            t = self.tok
-            if t.kind == "op" and t.text == "\\":   # A \ B: MATLAB's precedence, that of *
-                self.i += 1
-                if t.extra and t.extra not in self.p.env and \
-                        t.extra not in self.p.symbols:
-                    raise self.err(f"unknown LaTeX command '\\{t.extra}', or an undeclared "
-                                   f"'{t.extra}' in A \\ {t.extra} (declare it for a solve)",
-                                   t.col)
-                left = self.build(E.call, t.col, "solve", left, self.unary())
-            elif t.kind == "op" and t.text in ("*", "@", "/"):
-                self.i += 1
-                right = self.unary()
-                if t.text == "/":
-                    if not right.is_scalar:
-                        raise self.err("division by a matrix: use inv(...) for a matrix "
-                                       "inverse or ./ for element-wise division", t.col)
-                    right = self.build(E.power, t.col, right, -1)
-                left = self.build(E.mul, t.col, left, right)
-            elif self.starts_operand():
-                left = self.build(E.mul, t.col, left, self.unary())
-            else:
-                return left
-
-    def unary(self) -> E.Expr:
-        if self.at("op", "-"):
-            self.i += 1
-            self.enter()
-            e = E.neg(self.unary())
-            self.depth -= 1
-            return e
-        if self.at("op", "+"):
-            self.i += 1
-            return self.unary()
-        return self.postfix()
-
-    def exponent(self, grouped: bool = False) -> Fraction | str:
-        """After '^' or '.^': 2, -1, 0.5, T, -T, \\top, (1/2), {-1}."""
-        if self.at("op", "{") or self.at("op", "("):
-            close = "}" if self.tok.text == "{" else ")"
-            self.i += 1
-            value = self.exponent(grouped=True)
-            self.expect(close)
-            return value
-        sign = 1
-        if self.at("op", "-"):
-            sign = -1
-            self.i += 1
-        t = self.tok
-        if t.kind == "name" and t.text == "T":
-            self.i += 1
-            return "T" if sign == 1 else "-T"
-        if t.kind != "num":
-            raise self.err("expected an exponent (a number, T, or -1)")
-        self.i += 1
-        value = self.number(t)
-        if grouped and self.at("op", "/") and self.toks[self.i + 1].kind == "num":
-            self.i += 1
-            den = self.number(self.tok)
-            self.i += 1
-            if den == 0:
-                raise self.err("division by zero in an exponent", t.col)
-            value = value / den
-        if abs(value) > 10**9:
-            raise self.err(f"exponent {value} is too large", t.col)
-        return sign * value
-
-    def number(self, t: Tok) -> Fraction:
-        try:
-            v = Fraction(t.text)
-        except (ValueError, ZeroDivisionError):
-            raise self.err(f"bad number '{t.text}'", t.col) from None
-        if v != 0 and not (1e-300 < abs(v) < 1e300):
-            raise self.err(f"number '{t.text}' is out of range", t.col)
-        return v
-
-    def postfix(self) -> E.Expr:
-        e = self.atom()
-        while True:
-            t = self.tok
-            if t.kind == "op" and t.text in ("'", "ᵀ", ".T"):
-                self.i += 1
-                e = E.transpose(e)
-            elif t.kind == "op" and t.text == "^":
-                self.i += 1
-                p = self.exponent()
-                if p == "T":
-                    e = E.transpose(e)
-                elif p == "-T":
-                    e = self.build(E.inverse, t.col, E.transpose(e))
-                else:
-                    if e.is_scalar is False and p.denominator != 1:
-                        raise self.err("a matrix power needs an integer exponent "
-                                       "(use .^ for element-wise powers)", t.col)
-                    if not e.is_scalar and abs(p) > 64:
-                        raise self.err(f"matrix power {p} is too large (at most 64 in size)",
-                                       t.col)
-                    e = self.build(E.power, t.col, e, p)
-            elif t.kind == "op" and t.text == ".^":
-                self.i += 1
-                p = self.exponent()
-                if isinstance(p, str):
-                    raise self.err("'.^' needs a numeric exponent", t.col)
-                e = self.build(E.hadpow, t.col, e, p)
-            else:
-                return e
-
-    def atom(self) -> E.Expr:
-        t = self.tok
-        if t.kind == "num":
-            self.i += 1
-            return E.num(self.number(t))
-        if t.kind == "sub":
-            self.i += 1
-            return self.subscripted(t)
-        if t.kind == "op" and t.text == "(":
-            self.i += 1
-            e = self.expr()
-            self.expect(")")
-            return e
-        if t.kind == "name":
-            self.i += 1
-            name = self.p.tex_name(t) if t.extra == "tex" else t.text
-            if self.at("op", "(") and name not in self.p.env and name not in self.p.symbols \
-                    and name not in ("I", "ones") and not name.startswith("I_"):
-                return self.function(t)
-            if name == "I":
-                u = self.p.unifier.fresh()
-                return E.Identity((u, u))
-            if name == "ones":
-                return E.Ones((self.p.unifier.fresh(), ONE))
-            if name.startswith("I_") and name not in self.p.symbols:
-                return self.subscripted(Tok("sub", "I", t.col, name[2:], t.col + 2))
-            if name[:2] in ("D_", "L_") and name not in self.p.symbols:
-                return self.subscripted(Tok("sub", name[0], t.col, name[2:], t.col + 2))
-            if name in RESERVED:
-                raise self.err(f"'{name}' is a function: write {name}(...)", t.col)
-            return self.p.lookup(name, t, self.lineno)
-        if t.kind == "end":
-            raise self.err("unexpected end of line: an operand is missing")
-        raise self.err(f"unexpected '{t.text}'")
-
-    def subscripted(self, t: Tok) -> E.Expr:
-        def derr(msg: str) -> MatdiffError:
-            return self.err(msg, t.col)
-        if self.textbook_sizes():
-            return self.textbook_subscripted(t)
-        if t.text == "K":
-            # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one character
-            parts = list(t.extra) if re.fullmatch(r"[A-Za-z0-9]{2}", t.extra) else \
-                t.extra.split(",")
-            if len(parts) != 2:
-                raise derr("the commutation matrix is written K_{m,n}")
-            return E.comm(parse_dim(parts[0], derr), parse_dim(parts[1], derr))
-        if t.text in ("D", "L"):   # the duplication and elimination matrices D_n, L_n
-            n = parse_dim(t.extra, derr)
-            return self.build(E.dup if t.text == "D" else E.elim, t.col, n)
-        d = parse_dim(t.extra, derr)
-        return E.identity(d) if t.text == "I" else E.ones(d)
-
-    def textbook_sizes(self) -> bool:
-        """Subscripts read as textbooks write sizes (I_{mn} is m·n, see tex_sizes.py) on a
-        LaTeX line, and on every line of text that may not introduce sizes (a claim)."""
-        return self.p.sizes_fixed or "\\" in self.p.source.split("\n")[self.lineno - 1]
-
-    def size(self, text: str, at: int, col: int) -> Dim:
-        """The size a subscript's text names; errors point into the subscript."""
-        try:
-            return read_size(text, self.p.size_names(), new_ok=not self.p.sizes_fixed)
-        except SizeError as exc:
-            raise self.err(exc.message, at + exc.offset if at else col) from None
-
-    def textbook_subscripted(self, t: Tok) -> E.Expr:
-        """I_{mn}, \\mathbf{1}_{2n}, K_{mn,p}, D_{n}: the sizes read against the cell's."""
-        text, at = t.extra, t.at
-        if t.text == "K":
-            # K_{mn}, as the printers write it, is K_{m,n} when both sizes are one character
-            if re.fullmatch(r"\s*[A-Za-z0-9]{2}\s*", text):
-                k = at + len(text) - len(text.lstrip()) if at else 0
-                r = self.size(text.strip()[0], k, t.col)
-                c = self.size(text.strip()[1], k + 1 if k else 0, t.col)
-                return E.comm(r, c)
-            parts = text.split(",")
-            if len(parts) != 2:
-                raise self.err("the commutation matrix is written K_{m,n}", t.col)
-            r = self.size(parts[0], at, t.col)
-            c = self.size(parts[1], at + len(parts[0]) + 1 if at else 0, t.col)
-            return E.comm(r, c)
-        d = self.size(text, at, t.col)
-        if t.text in ("D", "L"):
-            return self.build(E.dup if t.text == "D" else E.elim, t.col, d)
-        return E.identity(d) if t.text == "I" else E.ones(d)
-
-    def size_argument(self, name: str) -> Dim:
-        """A size written as an argument: unvec(v, m), unvec(v, {m n}), and the LaTeX
-        \\operatorname{vec}^{-1}_{mn}(v), whose subscript becomes a 'rows' token."""
-        t2 = self.tok
-        if self.at("sub", "rows"):
-            self.i += 1
-            return self.size(t2.extra, t2.at, t2.col)
-        text = ""
-        if self.at("op", "{"):
-            self.i += 1
-            while not self.at("op", "}") and not self.at("end"):
-                text += self.tok.text
-                self.i += 1
-            self.expect("}")
-        elif t2.kind in ("name", "num"):
-            text = t2.text
-            self.i += 1
-        else:
-            raise self.err(f"{name}(v, m) needs the number of rows m")
-        return parse_dim(text, lambda msg: self.err(msg, t2.col))
-
-    def function(self, t: Tok) -> E.Expr:
-        op = ops.spelled(t.text)
-        name = op.name if op is not None else t.text
-        if name == "‖":   # \|x\| without a subscript: the Euclidean norm of a vector,
-            self.expect("(")   # the Frobenius norm of a matrix
-            arg = self.expr()
-            self.expect(")")
-            vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
-            return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
-        if op is None:
-            known = ", ".join(sorted(ops.CELL_NAMES))
-            raise self.err(f"unknown function '{name}' (known: {known})", t.col)
-        self.expect("(")
-        if self.at("op", ")"):
-            raise self.err(f"{name}() needs an argument")
-        args = [self.expr()]
-        for kind in op.args[1:]:     # the registry says what each further argument is
-            self.expect(",")
-            args.append(self.size_argument(name) if kind == "size" else self.expr())
-        if self.at("op", ","):
-            raise self.err(f"{name}() takes "
-                           + ("one argument" if op.arity == 1 else f"{op.arity} arguments"))
-        self.expect(")")
-        return self.build(E.call, t.col, name, *args)
 
 
 FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
@@ -539,11 +96,11 @@ class Parser:
             name = m.group(0)
             if name.startswith("\\"):   # \Sigma : n x n spd
                 name = declared_name(name)
-            if not _NAME.fullmatch(name):
+            if not NAME.fullmatch(name):
                 raise err(f"'{name}' is not a valid name", m.start() + 1)
             for j, c in enumerate(name):
-                if c in _HOMOGLYPHS:
-                    raise err(f"{_describe(c)} looks like the Latin '{_HOMOGLYPHS[c]}': write "
+                if c in HOMOGLYPHS:
+                    raise err(f"{describe(c)} looks like the Latin '{HOMOGLYPHS[c]}': write "
                               "the Latin letter (or another Greek one)", m.start() + j + 1)
             if name in RESERVED or name.startswith("I_"):
                 raise err(f"'{name}' is reserved and cannot be declared", m.start() + 1)
@@ -618,7 +175,7 @@ class Parser:
             for j, ch in enumerate(line):
                 if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") \
                         and ch not in "\t\r":
-                    raise MatdiffError(f"invisible or control character {_describe(ch)}",
+                    raise MatdiffError(f"invisible or control character {describe(ch)}",
                                        lineno, j + 1, src)
             code = line.split("#", 1)[0]
             if not code.strip():
@@ -646,7 +203,7 @@ class Parser:
             elif any(t.kind == "op" and t.text == "=" for t in toks):
                 t = next(t for t in toks if t.kind == "op" and t.text == "=")
                 raise MatdiffError("a definition is 'name = expression'", lineno, t.col, src)
-            lp = _Line(self, toks, lineno)
+            lp = Line(self, toks, lineno)
             e = lp.expr()
             if name is not None and name in self.symbols:
                 raise MatdiffError(f"'{name}' is used in its own definition", lineno,
