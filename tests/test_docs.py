@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -268,6 +269,44 @@ def test_the_link_checker_reports_a_missing_page_anchor_and_file(tmp_path):
     assert len(found["pages"]) == 3
 
 
+# --- the README --------------------------------------------------------------------------
+
+README = ROOT / "README.md"
+_MD_LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """The anchor a code host (and MyST's heading anchors) gives a Markdown heading."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", text))
+
+
+def test_readme_is_short_and_its_relative_links_resolve():
+    raw = README.read_bytes()
+    assert len(raw) < 8000, len(raw)
+    text = raw.decode("utf-8")
+    links = [t for t in _MD_LINK.findall(text) if not re.match(r"[a-z][a-z0-9+.-]*:", t)]
+    assert len(links) >= 10, links     # the README links into the docs for everything else
+    bad = []
+    for link in links:
+        path, _, anchor = link.partition("#")
+        target = (ROOT / path) if path else README
+        if not target.is_file():
+            bad.append(link)
+        elif anchor:
+            heads = re.findall(r"^#+ (.+)$", target.read_text(encoding="utf-8"), re.M)
+            if anchor not in {_slug(h) for h in heads}:
+                bad.append(link)
+    assert not bad, bad
+
+
+def test_readme_keeps_the_two_quickstart_commands():
+    text = README.read_text(encoding="utf-8")
+    assert 'pip install -e . && matdiff "X Y\' X" --wrt X --shape "X, Y: m x n" --check' in text
+    assert 'pip install -e ".[test,browser,notebooks]" && python -m pytest --nbval tests ' \
+           'notebooks' in text
+
+
 # --- the API reference's examples ------------------------------------------------------------
 
 def test_the_examples_in_the_public_docstrings_run():
@@ -288,3 +327,18 @@ def test_the_examples_in_the_public_docstrings_run():
     assert runner.failures == 0, f"{runner.failures} docstring examples failed"
     assert examples >= 15, examples
 
+
+def _mask_errors(text: str) -> str:
+    """The finite-difference error's digits depend on the CPU and BLAS (as for nbval)."""
+    return re.sub(r"max error [0-9.e+-]+", "max error <ERR>", text)
+
+
+def test_readme_example_is_what_the_magic_prints(ip):
+    from IPython.utils.capture import capture_output
+    text = README.read_text(encoding="utf-8")
+    cell = re.search(r"```\n(%%matdiff [^`]*?)\n```", text).group(1)
+    shown = re.search(r"```text\n(.*?)\n```", text, re.S).group(1)
+    with capture_output() as cap:
+        ip.run_cell(cell)
+    plain = [o.data.get("text/plain", "") for o in cap.outputs]
+    assert cap.stderr == "" and _mask_errors(shown) in map(_mask_errors, plain), plain
