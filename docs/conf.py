@@ -71,22 +71,30 @@ html_context = {"default_mode": "light"}
 
 # --- the contributor's guide ---------------------------------------------------------------
 # contributing.md shows ../CONTRIBUTING.md when the file exists, followed by the page's own
-# sections; without it, the page stands alone. Links in the file that point at repository
-# files outside docs/ (which the site does not hold) become code spans; links into docs/
-# become links to those pages.
+# sections; without it, the page stands alone. The file's relative links are fitted to the
+# site: into docs/, to a file the site shows as a page (the changelog, the benchmarks, the
+# notebooks), or, for any other file of the repository, a code span with its path.
 CONTRIBUTING = ROOT / "CONTRIBUTING.md"
-_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
+_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+SITE_PAGES = {"README.md": "index.md", "CHANGELOG.md": "changelog.md",
+              "CONTRIBUTING.md": "contributing.md", "benchmarks/README.md": "benchmarks.md",
+              "notebooks/README.md": "tutorials/index.md"}
 
 
 def _site_link(match: re.Match) -> str:
-    text, target = match.group(1), match.group(2)
+    image, text, target = match.groups()
     if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
         return match.group(0)                  # external, or an anchor in the page
     path, _, anchor = target.partition("#")
     path = path.removeprefix("./")
+    anchor = "#" + anchor if anchor else ""
     if path.startswith("docs/"):
-        return f"[{text}]({path.removeprefix('docs/')}{'#' + anchor if anchor else ''})"
-    return f"{text} (`{path}`)"
+        return f"{image}[{text}]({path.removeprefix('docs/')}{anchor})"
+    if path in SITE_PAGES:
+        return f"{image}[{text}]({SITE_PAGES[path]}{anchor})"
+    if re.fullmatch(r"notebooks/[^/]+\.ipynb", path):
+        return f"[{text}](../{path})"          # a tutorial page (see tutorial_links)
+    return f"{text} (`{path}`)" if text else f"`{path}`"
 
 
 def contributing_source(page: str, guide: str | None) -> str:

@@ -121,12 +121,18 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):   # the browser moved on
+            super().handle_error(request, client_address)
+
+
 class _Server:
     """A static file server for ``root`` on 127.0.0.1, on a free port, in a thread."""
 
     def __init__(self, root: Path) -> None:
         handler = functools.partial(_Quiet, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _HTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -267,6 +273,38 @@ def test_the_link_checker_reports_a_missing_page_anchor_and_file(tmp_path):
     assert "missing.png" in broken
     assert "#top" not in broken and "example.org" not in broken
     assert len(found["pages"]) == 3
+
+
+def _conf():
+    """docs/conf.py as a module, for its helpers."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("matdiff_docs_conf", DOCS / "conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_contributing_page_fits_contributing_md_links_to_the_site():
+    conf = _conf()
+    page = (DOCS / "contributing.md").read_text(encoding="utf-8")
+    assert conf.contributing_source(page, None) == page      # no CONTRIBUTING.md: the page
+    guide = ("# Contributing\n\nSee [the language](docs/guide/language.md#operators), "
+             "[the changelog](CHANGELOG.md#unreleased), [tests](tests/test_docs.py#L3), "
+             "[upstream](https://example.org/x), [below](#setup), "
+             "[notebook 2](notebooks/02_vectorization_toolbox.ipynb) and "
+             "![shot](docs/screenshot.png).\n\n## Setup\n")
+    out = conf.contributing_source(page, guide)
+    assert out.startswith("# Contributing\n")
+    assert "[the language](guide/language.md#operators)" in out
+    assert "[the changelog](changelog.md#unreleased)" in out
+    assert "tests (`tests/test_docs.py`)" in out
+    assert "[upstream](https://example.org/x)" in out and "[below](#setup)" in out
+    assert "[notebook 2](../notebooks/02_vectorization_toolbox.ipynb)" in out
+    assert "![shot](screenshot.png)" in out
+    assert out.count("\n# ") == 0 and "## Development" in out   # one title, then the page's
+    # and the notebook link becomes a link to the tutorial page
+    linked = conf.tutorial_links(out, DOCS, DOCS / "tutorials")
+    assert "{doc}`notebook 2 </tutorials/02_vectorization_toolbox>`" in linked
 
 
 # --- the README --------------------------------------------------------------------------
