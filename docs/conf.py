@@ -47,7 +47,7 @@ nb_merge_streams = True
 # --- API reference -------------------------------------------------------------------------
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"        # the numpydoc sections give the types
-autodoc_class_signature = "separated"
+autodoc_class_signature = "mixed"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
