@@ -27,11 +27,27 @@ def __getattr__(name: str):
 
 
 def load_ipython_extension(ipython) -> None:
-    """``%load_ext matdiff_magic``: register %%matdiff and %matdiff."""
+    """Register the ``%%matdiff`` cell magic and the ``%matdiff`` line magic.
+
+    IPython calls this on ``%load_ext matdiff_magic``; ``%%matdiff?`` then shows the magic's
+    full help.
+
+    Parameters
+    ----------
+    ipython : IPython.core.interactiveshell.InteractiveShell
+        The shell to register the magics with.
+    """
     from .magic import load
     load(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
+    """Remove the magics again: IPython calls this on ``%unload_ext matdiff_magic``.
+
+    Parameters
+    ----------
+    ipython : IPython.core.interactiveshell.InteractiveShell
+        The shell the magics were registered with.
+    """
     from .magic import unload
     unload(ipython)

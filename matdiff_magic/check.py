@@ -53,7 +53,34 @@ LARGE = 10**8         # Jacobian entries beyond which the directional check uses
 
 @dataclass
 class CheckResult:
-    """The outcome of a numerical check; ``passed`` is what matters."""
+    """The outcome of a numerical check, as ``Derivation.check`` returns it.
+
+    ``passed`` is what matters; ``str()`` of it is a one-line report, and in a notebook it
+    shows as a badge.
+
+    Attributes
+    ----------
+    passed : bool
+        Whether every comparison was within the tolerance.
+    max_abs_error : float
+        The largest absolute difference from the finite differences.
+    max_rel_error : float
+        The error the tolerance applies to: ``max|J - FD| / max(1, max|FD|)``.
+    dims : dict of str to int
+        The sizes of the random point.
+    seed : int
+        The seed of the random point.
+    method : str
+        ``"full"`` or ``"directional"``.
+    tol : float
+        The tolerance, 1e-6.
+    where : str
+        For a failed check: where the largest error is (a Jacobian entry or a direction).
+    evaluations : int
+        How many times the target was evaluated.
+    details : list of str
+        Further lines of the report (the parts of a Hessian's check).
+    """
     passed: bool
     max_abs_error: float
     max_rel_error: float
@@ -66,6 +93,8 @@ class CheckResult:
     details: list[str] = field(default_factory=list)
 
     def text(self) -> str:
+        """The one-line report: PASSED or FAILED, the error against the tolerance, the
+        method, the seed and the sizes (and, for a failure, where)."""
         verdict = "PASSED" if self.passed else "FAILED"
         dims = ", ".join(f"{k}={v}" for k, v in self.dims.items()) or "no symbolic sizes"
         out = (f"numerical check {verdict}: {error_phrase(self)}; "

@@ -44,7 +44,34 @@ DIAGNOSES = ("correct", "transposed", "scaled", "missing-term", "extra-term", "n
 
 @dataclass(frozen=True)
 class Verdict:
-    """The judgement of a claimed derivative; ``correct`` and ``message`` are what matter."""
+    """The judgement of a claimed derivative, as ``Derivation.compare`` returns it.
+
+    ``correct`` and ``message`` are what matter; ``str()`` of a verdict is a one-line report
+    (``claim NEEDS-SYMMETRY (2 Ax): ...``), and in a notebook it shows as a badge.
+
+    Attributes
+    ----------
+    correct : bool
+        Whether the claim is the derivative (in any equivalent form).
+    diagnosis : str
+        ``"correct"`` or the first slip that holds of: ``"transposed"`` (the answer's
+        transpose; the message says which layout it is), ``"scaled"``, ``"missing-term"``,
+        ``"extra-term"``, ``"needs-symmetry"``, ``"shape"``, ``"wrong"``.
+    message : str
+        One or two sentences for a student, naming the slip.
+    factor : float or None
+        For ``"scaled"``: the claim is ``factor`` times the answer (-1 included).
+    term : str or None
+        For ``"missing-term"`` / ``"extra-term"``: the term, in the cell language.
+    symbols : tuple of str
+        For ``"needs-symmetry"``: the symbols that would have to be symmetric.
+    max_rel_error : float
+        The largest relative difference between claim and answer at the random points.
+    claim : str
+        The claim as given.
+    layout : str
+        The layout the claim was judged in.
+    """
     correct: bool
     diagnosis: str
     message: str

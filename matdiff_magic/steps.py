@@ -15,11 +15,24 @@ from . import memo as M
 
 
 class Step:
-    """One transformation: the rule applied (in words), the equation in text and LaTeX, and
-    the expression it shows on the right (None where a step shows several equations).
+    """One step of a derivation: one rule applied, and the equation it produces.
 
-    ``Step(rule, text, latex, expr)`` gives the strings themselves; ``Step.of(rule, form,
-    expr)`` gives the rule and the equation as data, printed on first use."""
+    Steps are made by :func:`derive`; ``Derivation.steps`` lists them from the problem to
+    the result. ``str(step)`` is the equation followed by the rule in brackets.
+
+    Attributes
+    ----------
+    rule : str
+        The rule applied, in words, with the general identity it uses
+        (``"product rule: d(AB) = dA B + A dB"``).
+    text : str
+        The equation the step produces, in plain Unicode (``"dZ = dX YᵀX + XYᵀ dX"``).
+    latex : str
+        The same equation in LaTeX.
+    expr : Expr or None
+        The expression on the right-hand side of the equation, or None where a step shows
+        several equations.
+    """
 
     __slots__ = ("_rule", "_form", "_text", "_latex", "expr", "_memo")
 
@@ -69,7 +82,7 @@ class Step:
 
     @property
     def form(self) -> tuple | None:
-        """The equation as data, (form name, *args), or None for a step given as strings."""
+        """The equation as data, ``(form name, *args)``, or None for a step given as strings."""
         return self._form
 
     def prefixed(self, words: str) -> Step:
