@@ -63,7 +63,7 @@ def median_ms(fn, repeat: int, setup=None, clock=time.perf_counter) -> float:
 
 
 def sympy_symbols(s, cell: str) -> dict:
-    from matdiff_magic.parse import parse_cell
+    from matdiff_magic.lang.parse import parse_cell
     c = parse_cell(cell)
     syms = {}
     dims = {}
@@ -125,7 +125,7 @@ def main() -> None:
     t = statistics.median(float(p.stdout) for p in imp)
     ext = [subprocess.run([sys.executable, "-c", "import IPython, time; "
                            "t=time.perf_counter(); "
-                           "import matdiff_magic, matdiff_magic.magic; "
+                           "import matdiff_magic, matdiff_magic.notebook.magic; "
                            "print(time.perf_counter()-t)"],
                           capture_output=True, text=True, check=True) for _ in range(5)]
     te = statistics.median(float(p.stdout) for p in ext)

@@ -18,10 +18,10 @@ def __getattr__(name: str):
         from . import derivation
         return getattr(derivation, name)
     if name == "CheckResult":
-        from .check import CheckResult
+        from .numeric.check import CheckResult
         return CheckResult
     if name == "Verdict":
-        from .compare import Verdict
+        from .numeric.compare import Verdict
         return Verdict
     raise AttributeError(f"module 'matdiff_magic' has no attribute {name!r}")
 
@@ -37,7 +37,7 @@ def load_ipython_extension(ipython) -> None:
     ipython : IPython.core.interactiveshell.InteractiveShell
         The shell to register the magics with.
     """
-    from .magic import load
+    from .notebook.magic import load
     load(ipython)
 
 
@@ -49,5 +49,5 @@ def unload_ipython_extension(ipython) -> None:
     ipython : IPython.core.interactiveshell.InteractiveShell
         The shell the magics were registered with.
     """
-    from .magic import unload
+    from .notebook.magic import unload
     unload(ipython)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import expr as E
+from .algebra import expr as E
+from .calculus.hessian import Hessian
+from .calculus.structure import StructuredDerivation, StructuredHessian, split_wrt
 from .derivation import LAYOUTS, Derivation
 from .dims import shape_pretty
 from .errors import MatdiffError
-from .hessian import Hessian
-from .parse import Cell, parse_cell
-from .structure import StructuredDerivation, StructuredHessian, split_wrt
+from .lang.parse import Cell, parse_cell
 
 __all__ = ["derive", "assert_derivative", "check_layout"]
 

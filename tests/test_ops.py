@@ -14,14 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matdiff_magic import codegen, ops
-from matdiff_magic import expr as E
-from matdiff_magic.differential import differential, pending
-from matdiff_magic.numeric import Env, value
-from matdiff_magic.parse import parse_cell, parse_expr
+from matdiff_magic import ops
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.calculus.differential import differential, pending
+from matdiff_magic.lang.parse import parse_cell, parse_expr
+from matdiff_magic.numeric import codegen
+from matdiff_magic.numeric.sample import POLE_MARGIN, draw_matrix
+from matdiff_magic.numeric.sympy_export import evaluate_sympy, export
+from matdiff_magic.numeric.values import Env, value
 from matdiff_magic.render import to_latex, to_text, to_unicode
-from matdiff_magic.sample import POLE_MARGIN, draw_matrix
-from matdiff_magic.sympy_export import evaluate_sympy, export
 
 SIZES = {"m": 3, "n": 4, "p": 5}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from matdiff_magic import Step, derive
-from matdiff_magic import expr as E
+from matdiff_magic.algebra import expr as E
 from matdiff_magic.render import steps as RS
 from matdiff_magic.render.steps import binding, fresh_letters, steps_latex
 

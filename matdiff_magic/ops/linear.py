@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .. import expr as E
+from ..algebra import expr as E
 from ..dims import ONE
 from .op import Op, Rule, register
 

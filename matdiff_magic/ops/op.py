@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import expr as E
+from ..algebra import expr as E
 
 # kinds: 'elementwise' (f applied to every entry), 'scalar' (a matrix to a number),
 # 'linear' (a linear map: vec, diag, ...), 'node' (a spelling of a node kind of its own:
