@@ -46,6 +46,16 @@ def current() -> dict | None:
     return _SCOPE.get()
 
 
+def enter(tables: dict) -> contextvars.Token:
+    """Open a scope on ``tables`` without a ``with`` block (for a hot path); ``leave`` with
+    the token closes it."""
+    return _SCOPE.set(tables)
+
+
+def leave(token: contextvars.Token) -> None:
+    _SCOPE.reset(token)
+
+
 def table(key: Hashable) -> dict | None:
     """The memo table ``key`` of the innermost open scope (created empty on first use), or
     None when no scope is open."""

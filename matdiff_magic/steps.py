@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import expr as E
 from . import memo as M
+from .render import steps as P
 
 
 class Step:
@@ -43,28 +44,28 @@ class Step:
     def _print(self, what, *args) -> str:
         if self._memo is None or M.current() is self._memo:
             return what(*args)
-        with M.scope(self._memo):
+        token = M.enter(self._memo)
+        try:
             return what(*args)
+        finally:
+            M.leave(token)
 
     @property
     def rule(self) -> str:
         if not isinstance(self._rule, str):
-            from .render.steps import rule_text
-            self._rule = self._print(rule_text, self._rule)
+            self._rule = self._print(P.rule_text, self._rule)
         return self._rule
 
     @property
     def text(self) -> str:
         if self._text is None:
-            from .render.steps import equation
-            self._text = self._print(equation, self._form, False)
+            self._text = self._print(P.equation, self._form, False)
         return self._text
 
     @property
     def latex(self) -> str:
         if self._latex is None:
-            from .render.steps import equation
-            self._latex = self._print(equation, self._form, True)
+            self._latex = self._print(P.equation, self._form, True)
         return self._latex
 
     @property
