@@ -240,11 +240,13 @@ def _pending_nodes(e: E.Expr, out: list[E.Expr], seen: set[int] | None = None
 def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr], memo: dict | None = None
                 ) -> E.Expr:
     """e with the pending nodes in ``mapping`` replaced (``memo``: results by node identity,
-    so that a subtree shared in the DAG is rebuilt once)."""
+    so that a subtree shared in the DAG is rebuilt once; the tree being walked keeps its
+    nodes, and so their identities, alive)."""
     memo = {} if memo is None else memo
     k = id(e)
-    if k in memo:
-        return memo[k][1]
+    out = memo.get(k)
+    if out is not None:
+        return out
     if e in mapping:
         out = mapping[e]
     elif is_pending(e) or not e.children:
@@ -252,7 +254,7 @@ def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr], memo: dict | None = No
     else:
         args = tuple(_substitute(c, mapping, memo) for c in e.children)
         out = e if args == e.children else E.rebuild(e, args)
-    memo[k] = (e, out)   # e kept alive: its id is not reused while the memo lives
+    memo[k] = out
     return out
 
 
