@@ -41,9 +41,7 @@ def scope(tables: dict | None = None) -> Iterator[None]:
         _SCOPE.reset(token)
 
 
-def current() -> dict | None:
-    """The tables of the innermost open scope (None outside any scope)."""
-    return _SCOPE.get()
+current = _SCOPE.get   # current(): the tables of the innermost open scope, or None
 
 
 def enter(tables: dict) -> contextvars.Token:

@@ -42,9 +42,10 @@ class Step:
         return cls(rule, None, None, expr, form, memo)
 
     def _print(self, what, *args) -> str:
-        if self._memo is None or M.current() is self._memo:
+        memo = self._memo
+        if memo is None or M.current() is memo:
             return what(*args)
-        token = M.enter(self._memo)
+        token = M.enter(memo)
         try:
             return what(*args)
         finally:
@@ -52,21 +53,24 @@ class Step:
 
     @property
     def rule(self) -> str:
-        if not isinstance(self._rule, str):
-            self._rule = self._print(P.rule_text, self._rule)
-        return self._rule
+        rule = self._rule
+        if rule.__class__ is not str:
+            rule = self._rule = self._print(P.rule_text, rule)
+        return rule
 
     @property
     def text(self) -> str:
-        if self._text is None:
-            self._text = self._print(P.equation, self._form, False)
-        return self._text
+        text = self._text
+        if text is None:
+            text = self._text = self._print(P.equation, self._form, False)
+        return text
 
     @property
     def latex(self) -> str:
-        if self._latex is None:
-            self._latex = self._print(P.equation, self._form, True)
-        return self._latex
+        latex = self._latex
+        if latex is None:
+            latex = self._latex = self._print(P.equation, self._form, True)
+        return latex
 
     @property
     def form(self) -> tuple | None:
