@@ -150,23 +150,42 @@ def _open(e: E.Expr, var: E.Sym) -> tuple[str, E.Expr]:
     return d.rules[0], out
 
 
-def _pending_nodes(e: E.Expr, out: list[E.Expr]) -> list[E.Expr]:
+def _pending_nodes(e: E.Expr, out: list[E.Expr], seen: set[int] | None = None
+                   ) -> list[E.Expr]:
+    """The pending d(·) nodes of e, in the order they are written (``seen``: the nodes of
+    the DAG already looked at, by identity)."""
+    seen = set() if seen is None else seen
+    if id(e) in seen:
+        return out
+    seen.add(id(e))
     if is_pending(e):
         if e not in out:
             out.append(e)
         return out
     for c in e.children:
-        _pending_nodes(c, out)
+        _pending_nodes(c, out, seen)
     return out
 
 
-def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr]) -> E.Expr:
+def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr], memo: dict | None = None
+                ) -> E.Expr:
+    """e with the pending nodes in ``mapping`` replaced (``memo``: results by node identity,
+    so that a subtree shared in the DAG is rebuilt once; the tree being walked keeps its
+    nodes, and so their identities, alive)."""
+    memo = {} if memo is None else memo
+    k = id(e)
+    out = memo.get(k)
+    if out is not None:
+        return out
     if e in mapping:
-        return mapping[e]
-    if is_pending(e) or not e.children:
-        return e
-    args = tuple(_substitute(c, mapping) for c in e.children)
-    return e if args == e.children else E.rebuild(e, args)
+        out = mapping[e]
+    elif is_pending(e) or not e.children:
+        out = e
+    else:
+        args = tuple(_substitute(c, mapping, memo) for c in e.children)
+        out = e if args == e.children else E.rebuild(e, args)
+    memo[k] = out
+    return out
 
 
 def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 12

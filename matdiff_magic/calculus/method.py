@@ -75,9 +75,12 @@ class Method:
             try:
                 with memo_scope(self._tables):
                     self._record()
-            except RecursionError:
+            except RecursionError:   # as derive() reports it for the result
                 self._steps = None
                 raise self._error("the expression is too large to differentiate") from None
+            except E.ShapeError as exc:
+                self._steps = None
+                raise self._error(f"cannot show the steps of this derivative: {exc}") from None
             self._tables = self._plan = None
         return self._steps
 

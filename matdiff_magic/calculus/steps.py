@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import memo as M
 from ..algebra import expr as E
+from ..render import steps as P
 
 
 class Step:
@@ -54,31 +55,35 @@ class Step:
         return cls(rule, None, None, expr, form, memo)
 
     def _print(self, what, *args) -> str:
-        if self._memo is None or M.current() is self._memo:
+        memo = self._memo
+        if memo is None or M.current() is memo:
             return what(*args)
-        with M.scope(self._memo):
+        token = M.enter(memo)
+        try:
             return what(*args)
+        finally:
+            M.leave(token)
 
     @property
     def rule(self) -> str:
-        if not isinstance(self._rule, str):
-            from ..render.steps import rule_text
-            self._rule = self._print(rule_text, self._rule)
-        return self._rule
+        rule = self._rule
+        if rule.__class__ is not str:
+            rule = self._rule = self._print(P.rule_text, rule)
+        return rule
 
     @property
     def text(self) -> str:
-        if self._text is None:
-            from ..render.steps import equation
-            self._text = self._print(equation, self._form, False)
-        return self._text
+        text = self._text
+        if text is None:
+            text = self._text = self._print(P.equation, self._form, False)
+        return text
 
     @property
     def latex(self) -> str:
-        if self._latex is None:
-            from ..render.steps import equation
-            self._latex = self._print(equation, self._form, True)
-        return self._latex
+        latex = self._latex
+        if latex is None:
+            latex = self._latex = self._print(P.equation, self._form, True)
+        return latex
 
     @property
     def form(self) -> tuple | None:
