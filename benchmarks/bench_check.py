@@ -90,7 +90,7 @@ def part2() -> None:
     import numpy as np
 
     from matdiff_magic import derive
-    from matdiff_magic.check import random_values
+    from matdiff_magic.numeric.check import random_values
     sizes = {"N": 1000, "d": 100, "h": 100, "k": 10}
     print("### generated NumPy gradient vs autograd (N = 1000, d = h = 100, k = 10)\n")
     print("| target | generated (ms) | autograd (ms) | autograd / generated | max abs diff |")

@@ -48,20 +48,22 @@ CASES = [
 ]
 
 
-def median_ms(fn, repeat: int, setup=None) -> float:
+def median_ms(fn, repeat: int, setup=None, clock=time.perf_counter) -> float:
+    """The median time of ``repeat`` calls of fn after a warm-up, in ms (``clock``: wall time,
+    or time.process_time for the CPU time of this process)."""
     fn()  # warm-up
     times = []
     for _ in range(repeat):
         if setup is not None:
             setup()
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times) * 1e3
 
 
 def sympy_symbols(s, cell: str) -> dict:
-    from matdiff_magic.parse import parse_cell
+    from matdiff_magic.lang.parse import parse_cell
     c = parse_cell(cell)
     syms = {}
     dims = {}
@@ -123,7 +125,7 @@ def main() -> None:
     t = statistics.median(float(p.stdout) for p in imp)
     ext = [subprocess.run([sys.executable, "-c", "import IPython, time; "
                            "t=time.perf_counter(); "
-                           "import matdiff_magic, matdiff_magic.magic; "
+                           "import matdiff_magic, matdiff_magic.notebook.magic; "
                            "print(time.perf_counter()-t)"],
                           capture_output=True, text=True, check=True) for _ in range(5)]
     te = statistics.median(float(p.stdout) for p in ext)

@@ -77,7 +77,7 @@ def main() -> None:
     if has_check:
         rows.append(("`%%matdiff --wrt X --check`", timed(cell("--wrt X --check"), repeat)))
 
-    from matdiff_magic.widget import Stepper
+    from matdiff_magic.notebook.widget import Stepper
     rows.append(("part: `derive(...)`", timed(lambda: derive(SEED, wrt="X"), repeat)))
     if has_check:
         rows.append(("part: `d.check()`", timed(lambda: d.check(), repeat)))

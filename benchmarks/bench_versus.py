@@ -1,6 +1,6 @@
 """Two versions of the code side by side, on the same cells, in interleaved processes.
 
-    python benchmarks/bench_versus.py --base PATH [--rounds 5] [--repeat 5]
+    python benchmarks/bench_versus.py --base PATH [--rounds 5] [--repeat 5] [--wall]
 
 PATH is another checkout of the repository (``git worktree add /tmp/base <commit>``); the
 code of this checkout is the other side. Each round runs one worker process per side, in
@@ -14,8 +14,9 @@ imports ``matdiff_magic`` from its own checkout and times, on the same cells:
 - ``shown``: derive() followed by everything a display reads (``d.text()``, every step's
   ``.latex``, ``d.html()``), per cell, and that rendering alone, after the derive.
 
-Prints, per side, the median over the rounds of each figure (and the spread), and the
-change from the base.
+Times are the CPU time of the worker process (``time.process_time``), which the other
+processes of a shared machine disturb far less than the wall time (``--wall``). Prints, per
+side, the median over the rounds of each figure (its range in brackets), and the change.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pathlib
 import statistics
 import subprocess
 import sys
+import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -37,7 +39,7 @@ def _cells(root: pathlib.Path) -> list[tuple[str, str]]:
     return list(REFERENCE) + [(t.cell, t.wrt) for t in TEXTBOOK]
 
 
-def worker(tree: str, repeat: int) -> dict:
+def worker(tree: str, repeat: int, wall: bool = False) -> dict:
     """The figures of one side, from the code in ``tree``."""
     sys.path.insert(0, tree)
     import matdiff_magic
@@ -46,19 +48,23 @@ def worker(tree: str, repeat: int) -> dict:
     from matdiff_magic import derive
     sys.path.insert(0, str(HERE))
     from bench_derive import CASES, median_ms, sympy_symbols
+    clock = time.perf_counter if wall else time.process_time
+
+    def median_ms_(fn, n, setup=None):
+        return median_ms(fn, n, setup, clock)
     cells = _cells(HERE.parent)
     out: dict = {}
     out["derive"] = statistics.median(
-        median_ms(lambda c=c, w=w: derive(c, wrt=w), repeat) for c, w in cells)
+        median_ms_(lambda c=c, w=w: derive(c, wrt=w), repeat) for c, w in cells)
 
     def show(d) -> int:
         return len(d.text()) + sum(len(step.latex) for step in d.steps) + len(d.html())
     shown, render = [], []
     for c, w in cells:
-        shown.append(median_ms(lambda c=c, w=w: show(derive(c, wrt=w)), repeat))
+        shown.append(median_ms_(lambda c=c, w=w: show(derive(c, wrt=w)), repeat))
         ds = [derive(c, wrt=w) for _ in range(repeat + 1)]
         it = iter(ds)
-        render.append(median_ms(lambda it=it: show(next(it)), repeat))
+        render.append(median_ms_(lambda it=it: show(next(it)), repeat))
     out["shown"] = statistics.median(shown)
     out["render"] = statistics.median(render)
     import sympy as s
@@ -69,8 +75,8 @@ def worker(tree: str, repeat: int) -> dict:
             continue
         S = sympy_symbols(s, cell)
         e = sym(s, S)
-        ours = median_ms(lambda cell=cell, wrt=wrt: derive(cell, wrt=wrt), repeat * 6)
-        theirs = median_ms(lambda e=e, x=S[wrt]: s.diff(e, x), max(3, repeat),
+        ours = median_ms_(lambda cell=cell, wrt=wrt: derive(cell, wrt=wrt), repeat * 6)
+        theirs = median_ms_(lambda e=e, x=S[wrt]: s.diff(e, x), max(3, repeat),
                             setup=clear_cache)
         ratios.append(theirs / ours)
     out["sympy_ratio"] = statistics.median(ratios)
@@ -82,10 +88,11 @@ def main() -> None:
     ap.add_argument("--base", help="the other checkout (the code before)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--wall", action="store_true", help="wall time instead of CPU time")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.repeat)))
+        print(json.dumps(worker(args.worker, args.repeat, args.wall)))
         return
     if not args.base:
         ap.error("--base PATH is required")
@@ -95,7 +102,7 @@ def main() -> None:
         order = list(sides) if r % 2 == 0 else list(sides)[::-1]
         for k in order:
             p = subprocess.run([sys.executable, __file__, "--worker", sides[k],
-                                "--repeat", str(args.repeat)],
+                                "--repeat", str(args.repeat)] + ["--wall"] * args.wall,
                                capture_output=True, text=True, check=True)
             runs[k].append(json.loads(p.stdout))
             print(f"round {r + 1} {k}: {runs[k][-1]}", file=sys.stderr)

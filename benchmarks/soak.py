@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"failures:    {counts['fail']}  " +
           "; ".join(f"{len(v)}x {k}" for k, v in sorted(fails.items(), key=lambda kv:
                                                           -len(kv[1]))))
-    from matdiff_magic.simplify import FALLBACKS
+    from matdiff_magic.algebra.simplify import FALLBACKS
     print(f"simplifier:  {FALLBACKS[0]} fallbacks to the rules' form (a candidate search that "
           "failed)")
     print(f"time:        {total:.1f} s ({1000 * total / max(ran, 1):.1f} ms a case)")

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from textbook import TEXTBOOK  # noqa: E402
 
 from matdiff_magic import derive  # noqa: E402
-from matdiff_magic import expr as E  # noqa: E402
-from matdiff_magic.parse import parse_expr  # noqa: E402
+from matdiff_magic.algebra import expr as E  # noqa: E402
+from matdiff_magic.lang.parse import parse_expr  # noqa: E402
 
 BINS = [(0.0, 0.5), (0.5, 0.75), (0.75, 1.0), (1.0, 1.0), (1.0, 1.25), (1.25, 1.5),
         (1.5, 2.0), (2.0, 3.0), (3.0, float("inf"))]

@@ -18,20 +18,36 @@ def __getattr__(name: str):
         from . import derivation
         return getattr(derivation, name)
     if name == "CheckResult":
-        from .check import CheckResult
+        from .numeric.check import CheckResult
         return CheckResult
     if name == "Verdict":
-        from .compare import Verdict
+        from .numeric.compare import Verdict
         return Verdict
     raise AttributeError(f"module 'matdiff_magic' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython) -> None:
-    """``%load_ext matdiff_magic``: register %%matdiff and %matdiff."""
-    from .magic import load
+    """Register the ``%%matdiff`` cell magic and the ``%matdiff`` line magic.
+
+    IPython calls this on ``%load_ext matdiff_magic``; ``%%matdiff?`` then shows the magic's
+    full help.
+
+    Parameters
+    ----------
+    ipython : IPython.core.interactiveshell.InteractiveShell
+        The shell to register the magics with.
+    """
+    from .notebook.magic import load
     load(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
-    from .magic import unload
+    """Remove the magics again: IPython calls this on ``%unload_ext matdiff_magic``.
+
+    Parameters
+    ----------
+    ipython : IPython.core.interactiveshell.InteractiveShell
+        The shell the magics were registered with.
+    """
+    from .notebook.magic import unload
     unload(ipython)

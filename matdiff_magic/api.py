@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import expr as E
+from .algebra import expr as E
+from .calculus.hessian import Hessian
+from .calculus.implicit import solve_equations
+from .calculus.structure import StructuredDerivation, StructuredHessian, split_wrt
 from .derivation import LAYOUTS, Derivation
 from .dims import shape_pretty
 from .errors import MatdiffError
-from .hessian import Hessian
-from .implicit import solve_equations
-from .parse import Cell, parse_cell
-from .structure import StructuredDerivation, StructuredHessian, split_wrt
+from .lang.parse import Cell, parse_cell
 
 __all__ = ["derive", "assert_derivative", "check_layout"]
 
@@ -83,12 +83,55 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
            wrt2: str | None = None):
     """Differentiate the cell's target by the differential method.
 
-    ``shapes`` adds declarations ('X: m x n') before the cell; ``free_dims`` names
-    undetermined dimensions instead of raising (handy for one-line input).
-    ``order=2`` (scalar targets) gives the Hessian ∂²f/∂(vec X)∂(vec X)ᵀ by the second
-    differential; with ``wrt2="Y"`` as well, the mixed block ∂²f/∂(vec X)∂(vec Y)ᵀ.
-    Returns a :class:`Derivation` (a list of them when ``wrt`` names several variables).
-    Raises :class:`MatdiffError`, and only it, for bad input.
+    Parameters
+    ----------
+    cell : str
+        Declarations (``X, Y : m x n``), definitions (``H = X W``) and, on the last line, the
+        target, in the cell language or in LaTeX.
+    wrt : str or sequence of str, optional
+        The variable: a symbol of the cell, several separated by commas (``"X,Y"``) or given
+        as a list, or a structured coordinate (``"vech(S)"``, ``"diag(D)"``). May be left
+        out when the target has one variable.
+    layout : {"mixed", "numerator", "denominator"}, default "mixed"
+        What to show: the gradient G shaped like X and the Jacobian
+        J = ∂vec F/∂(vec X)ᵀ (mixed), Gᵀ and J (numerator), or G and Jᵀ (denominator).
+    shapes : sequence of str, default ()
+        Declarations added before the cell, e.g. ``["X: m x n", "A: n x n symmetric"]``.
+    free_dims : bool, default False
+        Give undetermined sizes fresh names instead of raising (handy for one-line input).
+    order : {1, 2}, default 1
+        ``2`` gives the Hessian ∂²f/∂(vec X)∂(vec X)ᵀ of a scalar target, by the second
+        differential.
+    wrt2 : str, optional
+        With ``order=2``: the second variable of the mixed block ∂²f/∂(vec X)∂(vec Y)ᵀ.
+
+    Returns
+    -------
+    Derivation or list of Derivation
+        One Derivation, or a list of them, one per variable, when ``wrt`` names several.
+
+    Raises
+    ------
+    MatdiffError
+        For any bad input, and only it: the message names the problem, the line and the
+        column, with the source line and a caret.
+
+    See Also
+    --------
+    assert_derivative : the same derivative, compared with a claimed answer.
+
+    Examples
+    --------
+    >>> from matdiff_magic import derive
+    >>> d = derive("X, Y : m x n\\nZ = X Y' X", wrt="X")
+    >>> print(d.result)
+    X' Y ⊗ I_m + I_n ⊗ X Y'
+    >>> d.shape
+    (m*n, m*n)
+    >>> d.check().passed
+    True
+    >>> print(derive("X : m x n\\nA : m x m\\ntr(X' A X)", wrt="X", order=2).result)
+    I_n ⊗ (A + A')
     """
     if isinstance(order, bool) or order not in (1, 2):
         raise MatdiffError(f"order must be 1 (first derivative) or 2 (Hessian), got {order!r}")
@@ -132,9 +175,47 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
 
 def assert_derivative(cell: str, wrt: str, claim: str, layout: str = "mixed",
                       shapes: Sequence[str] = (), order: int = 1) -> None:
-    """Raise AssertionError with the verdict's message unless ``claim`` is the derivative of
-    the cell's target with respect to ``wrt`` in ``layout`` (``order=2``: the Hessian), for
-    pytest and autograding. Bad input (the cell or the claim) raises MatdiffError."""
+    """Assert that a claimed answer is the derivative, for pytest and autograding.
+
+    Parameters
+    ----------
+    cell : str
+        The cell, as for :func:`derive`.
+    wrt : str
+        One variable.
+    claim : str
+        The claimed derivative, in the cell language or in LaTeX, in ``layout``.
+    layout : {"mixed", "numerator", "denominator"}, default "mixed"
+        The layout the claim is written in.
+    shapes : sequence of str, default ()
+        Declarations added before the cell.
+    order : {1, 2}, default 1
+        ``2``: the claim is the Hessian.
+
+    Raises
+    ------
+    AssertionError
+        Unless the claim is the derivative; the message is the verdict's diagnosis and
+        message, e.g. ``"transposed: ..."`` or ``"needs-symmetry: The claim would be right
+        only if A were symmetric, ..."``, which is what a student reads in the feedback.
+    MatdiffError
+        For bad input: the cell or the claim does not parse, or ``wrt`` names several
+        variables.
+
+    See Also
+    --------
+    Derivation.compare : the verdict itself.
+
+    Examples
+    --------
+    >>> from matdiff_magic import assert_derivative
+    >>> assert_derivative("A : q x m\\nX : m x n\\nB : q x n\\nfro(A X - B)^2", wrt="X",
+    ...                   claim=r"2 A^\\top (A X - B)")
+    >>> assert_derivative("x : n\\nA : n x n\\nx' A x", "x", "2 A x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: needs-symmetry: The claim would be right only if A were symmetric, ...
+    """
     d = derive(cell, wrt=wrt, layout=layout, shapes=shapes, order=order)
     if isinstance(d, list):
         raise MatdiffError("assert_derivative takes one variable in wrt")

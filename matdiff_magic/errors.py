@@ -4,9 +4,39 @@ from __future__ import annotations
 
 
 class MatdiffError(ValueError):
-    """Bad input: what is wrong, and where (1-based line and column) with a caret.
+    """Bad input: what is wrong, and where, with a caret.
 
+    The one exception the package raises for bad input (a subclass of ``ValueError``).
     ``str(err)`` gives the message, then the source line and a caret under the column.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    line, col : int, optional
+        Where, 1-based, in ``source``.
+    source : str, optional
+        The text the position refers to (the cell or the claim).
+
+    Attributes
+    ----------
+    message : str
+        What is wrong, without the position.
+    line, col : int or None
+        The 1-based position, when there is one.
+    source_line : str or None
+        The line of the source the position is in.
+
+    Examples
+    --------
+    >>> from matdiff_magic import derive, MatdiffError
+    >>> try:
+    ...     derive("X : m x n\\ntr(X", wrt="X")
+    ... except MatdiffError as err:
+    ...     print(err)
+    expected ')', found the end of the line (line 2, column 5)
+        tr(X
+            ^
     """
 
     def __init__(self, message: str, line: int | None = None, col: int | None = None,
@@ -22,6 +52,15 @@ class MatdiffError(ValueError):
         super().__init__(self.render())
 
     def render(self) -> str:
+        """The message with its position: ``str(err)``.
+
+        Returns
+        -------
+        str
+            ``message (line L, column C)``, then the source line and a caret under the
+            column (a long line is cut around the caret); the message alone without a
+            position.
+        """
         if self.line is None:
             return self.message
         where = f"line {self.line}, column {self.col}"

@@ -41,6 +41,19 @@ def scope(tables: dict | None = None) -> Iterator[None]:
         _SCOPE.reset(token)
 
 
+current = _SCOPE.get   # current(): the tables of the innermost open scope, or None
+
+
+def enter(tables: dict) -> contextvars.Token:
+    """Open a scope on ``tables`` without a ``with`` block (for a hot path); ``leave`` with
+    the token closes it."""
+    return _SCOPE.set(tables)
+
+
+def leave(token: contextvars.Token) -> None:
+    _SCOPE.reset(token)
+
+
 def table(key: Hashable) -> dict | None:
     """The memo table ``key`` of the innermost open scope (created empty on first use), or
     None when no scope is open."""

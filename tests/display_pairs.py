@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matdiff_magic.widget import WIDGET_MIME, WIDGET_PLAIN
+from matdiff_magic.notebook.widget import WIDGET_MIME, WIDGET_PLAIN
 
 
 def paired(outputs: list[dict]) -> list[dict]:

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matdiff_magic import MatdiffError
-from matdiff_magic import expr as E
-from matdiff_magic.numeric import Env, apply, value
-from matdiff_magic.sample import choose_sizes
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.numeric.sample import choose_sizes
+from matdiff_magic.numeric.values import Env, apply, value
 
 EQUIV_SEEDS = (101, 202, 303)
 EQUIV_TOL = 1e-9

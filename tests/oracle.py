@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.check import TOL, random_values
-from matdiff_magic.numeric import Env, apply, value
+from matdiff_magic.numeric.check import TOL, random_values
+from matdiff_magic.numeric.values import Env, apply, value
 
 HUGE = 1e8
 EPS = np.finfo(float).eps
@@ -68,7 +68,7 @@ def _vec(a: np.ndarray) -> np.ndarray:
 def _attempt_values(d, seed: int, attempt: int):
     """The values of the engine's check at one of its attempts (sample.find_point)."""
     try:
-        from matdiff_magic.sample import draw_values
+        from matdiff_magic.numeric.sample import draw_values
     except ImportError:   # an engine without the shared sampler
         s = [int(seed), attempt] if attempt else seed
         return random_values(d, s, descending=attempt >= 4)
@@ -300,7 +300,7 @@ def judge(case, seed: int = 0) -> Outcome:
 # --- the other properties (used by tests/test_properties.py and benchmarks/soak.py --extra) ----
 
 def _dims_of(e, out: set) -> set:
-    from matdiff_magic import expr as E
+    from matdiff_magic.algebra import expr as E
     for dd in e.shape:
         out.update(name for name, _ in dd.factors)
     if isinstance(e, E.Comm):
@@ -351,7 +351,7 @@ def evaluate_at(d, vals, dims):
 
 
 def roundtrip_problem(d) -> str | None:
-    from matdiff_magic.parse import parse_expr
+    from matdiff_magic.lang.parse import parse_expr
     for what, e in (("target", d.cell.target), ("result", d.result)):
         text = str(e)
         back = parse_expr(text, d.cell.symbols)
@@ -403,7 +403,7 @@ def numpy_problem(d, vals, dims) -> str | None:
 
 
 def sympy_problem(d, small: dict) -> str | None:
-    from matdiff_magic.sympy_export import evaluate_sympy
+    from matdiff_magic.numeric.sympy_export import evaluate_sympy
     vals, dims = values_for(d, small=small)
     J = evaluate_at(d, vals, dims)
     Y = evaluate_sympy(d.to_sympy(), vals, dims)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from matdiff_magic import derive
-from matdiff_magic.backprop import substitute_definitions
-from matdiff_magic.numeric import make_env, value
-from matdiff_magic.sample import draw_values
+from matdiff_magic.calculus.backprop import substitute_definitions
+from matdiff_magic.numeric.sample import draw_values
+from matdiff_magic.numeric.values import make_env, value
 
 CELLS = [
     ("X : N x d\nW : d x k\nH = X W\nf = sum(sigmoid(H))", "W", "Xᵀ(σ(H) ∘ (𝟏_(N×k) - σ(H)))"),

@@ -9,7 +9,7 @@ import pytest
 from test_backslash import _fd  # central differences: the gradient, or d vec f / d (vec x)ᵀ
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.parse import parse_expr
+from matdiff_magic.lang.parse import parse_expr
 from matdiff_magic.render import to_latex, to_text
 
 M, N, P = 3, 4, 5

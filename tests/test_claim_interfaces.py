@@ -8,7 +8,7 @@ from display_pairs import paired
 from IPython.utils.capture import capture_output
 
 from matdiff_magic.cli import main
-from matdiff_magic.widget import MatdiffDisplay
+from matdiff_magic.notebook.widget import MatdiffDisplay
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 XAX = "x : n\nA : n x n\nx' A x"

@@ -11,7 +11,7 @@ import pytest
 from cases import REFERENCE
 
 from matdiff_magic import derive
-from matdiff_magic.check import _dim_names, random_values
+from matdiff_magic.numeric.check import _dim_names, random_values
 
 RUNNER = r"""
 import json, sys
@@ -90,7 +90,7 @@ SYMPY_CASES = [REFERENCE[i] for i in (0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 14, 15, 19)
 def test_to_sympy_evaluates_to_the_same_numbers(cell, wrt):
     import sympy
 
-    from matdiff_magic.sympy_export import evaluate_sympy
+    from matdiff_magic.numeric.sympy_export import evaluate_sympy
     d = derive(cell, wrt=wrt)
     s = d.to_sympy()
     assert isinstance(s, sympy.Basic)

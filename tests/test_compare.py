@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from matdiff_magic import MatdiffError, Verdict, assert_derivative, derive
-from matdiff_magic.compare import DIAGNOSES
+from matdiff_magic.numeric.compare import DIAGNOSES
 
 XAX = "x : n\nA : n x n\nx' A x"
 AXB = "A : p x m\nX : m x n\nB : n x q\nA X B"
@@ -163,8 +163,8 @@ def test_each_slip_is_named(cell, wrt, claim, layout, diagnosis, detail):
 
 def _same(d, a: str, b: str) -> bool:
     """Two expressions in the cell's symbols are equal at the random points compare uses."""
-    from matdiff_magic.compare import _close, _Points
-    from matdiff_magic.parse import parse_expr
+    from matdiff_magic.lang.parse import parse_expr
+    from matdiff_magic.numeric.compare import _close, _Points
     ea, eb = (parse_expr(t, d.cell.symbols) for t in (a, b))
     pts = _Points(d, 0, None, [ea, eb])
     return _close(pts.values(ea), pts.values(eb))

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.compare import Verdict
+from matdiff_magic.numeric.compare import Verdict
 
 CELL = "X, Y : m x n\nA : n x n\nx : n\nQ : n x n spd\nf = fro(X A - Y)^2 + x' Q x"
 D = derive(CELL, wrt="X")

@@ -9,7 +9,7 @@ import pytest
 from cases import REFERENCE
 
 from matdiff_magic import derive
-from matdiff_magic.compare import draw_point
+from matdiff_magic.numeric.compare import draw_point
 
 LAYOUTS = ("mixed", "numerator", "denominator")
 CASES = [(c, w, lay) for c, w in REFERENCE for lay in LAYOUTS]
@@ -26,7 +26,7 @@ def test_the_answer_and_its_slips(cell, wrt, layout):
     v = d.compare(f"-({text})")
     assert v.diagnosis == "scaled" and v.factor == -1 and "sign" in v.message
     vals, sizes = draw_point(d, 0)
-    from matdiff_magic.numeric import Env, value
+    from matdiff_magic.numeric.values import Env, value
     R = value(d.result, Env(vals, sizes))
     symmetric = R.shape[0] == R.shape[1] and np.allclose(R, R.T)
     v = d.compare(f"({text})'")

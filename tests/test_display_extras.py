@@ -10,7 +10,7 @@ from display_pairs import paired
 from IPython.utils.capture import capture_output
 
 from matdiff_magic import derive
-from matdiff_magic.widget import MatdiffDisplay, Stepper
+from matdiff_magic.notebook.widget import MatdiffDisplay, Stepper
 
 JAC = "X, Y : m x n\nZ = X Y' X"
 

@@ -13,10 +13,10 @@ import pytest
 from conftest import DIMS, fd_jacobian, vec
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic import expr as E
-from matdiff_magic.parse import parse_cell, parse_expr
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.lang.parse import parse_cell, parse_expr
+from matdiff_magic.numeric.sample import draw_values
 from matdiff_magic.render import to_latex
-from matdiff_magic.sample import draw_values
 
 m, n, p, q = DIMS["m"], DIMS["n"], DIMS["p"], DIMS["q"]
 
@@ -81,7 +81,7 @@ def test_check_passes_and_catches_a_wrong_rule(name, method):
 def test_softplus_is_stable_and_relu_convention_at_zero():
     d = derive("x : n\nsum(softplus(x))", wrt="x")
     x = np.array([[-800.0], [0.0], [800.0], [1.0]])
-    from matdiff_magic.numeric import Env, value
+    from matdiff_magic.numeric.values import Env, value
     cell = parse_cell("x : n\nsoftplus(x)")
     v = value(cell.target, Env({"x": x}, {"n": 4}))
     np.testing.assert_allclose(v.ravel(), [0.0, np.log(2), 800.0, np.log1p(np.e)])

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.parse import MAX_CELL_CHARS
+from matdiff_magic.lang.parse import MAX_CELL_CHARS
 
 
 def error_of(cell, **kw) -> MatdiffError:

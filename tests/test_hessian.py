@@ -13,11 +13,11 @@ import pytest
 from cases import REFERENCE
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic import expr as E
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.algebra.hessian_rules import canonical, hadamard_canonical, kcollect, kmove
 from matdiff_magic.cli import main
-from matdiff_magic.hessian_numeric import _point
-from matdiff_magic.hessian_rules import canonical, hadamard_canonical, kcollect, kmove
-from matdiff_magic.numeric import Env, apply, commutation, value
+from matdiff_magic.numeric.hessian_numeric import _point
+from matdiff_magic.numeric.values import Env, apply, commutation, value
 
 
 def vec(M) -> np.ndarray:
@@ -301,7 +301,7 @@ def test_numpy_source_hessian_and_hvp(cell, wrt, form):
 @pytest.mark.parametrize("cell", ["X : m x n\nA : m x m\ntr(X' A X)", "X : n x n\nlogdet(X)",
                                   "X : n x n\ndet(X)"])
 def test_to_sympy_hessian(cell):
-    from matdiff_magic.sympy_export import evaluate_sympy
+    from matdiff_magic.numeric.sympy_export import evaluate_sympy
     h = derive(cell, wrt="X", order=2)
     vals, sizes = point(h)
     got = evaluate_sympy(h.to_sympy(), vals, sizes)
@@ -463,7 +463,7 @@ def test_magic_order_2():
     from conftest import global_ipython
     from IPython.utils.capture import capture_output
 
-    from matdiff_magic.magic import parse_line
+    from matdiff_magic.notebook.magic import parse_line
     expr, args = parse_line("tr(X' A Y) --wrt X --wrt2 Y --order 2")
     assert expr == "tr(X' A Y)" and args.order == 2 and args.wrt2 == "Y" and args.wrt == "X"
     ip = global_ipython()
@@ -485,7 +485,7 @@ def test_magic_order_2():
 
 
 def test_widget_steps_through_a_hessian():
-    from matdiff_magic.widget import MatdiffDisplay, Stepper
+    from matdiff_magic.notebook.widget import MatdiffDisplay, Stepper
     h = derive("X : n x n spd\nlogdet(X)", wrt="X", order=2)
     s = Stepper(h, check=h.check())
     assert s.last == len(h.steps) - 1

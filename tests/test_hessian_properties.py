@@ -12,7 +12,7 @@ import pytest
 from strategies import random_case
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.hessian_numeric import _point
+from matdiff_magic.numeric.hessian_numeric import _point
 
 N_CASES = 80
 

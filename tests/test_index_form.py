@@ -8,8 +8,8 @@ import pytest
 from cases import REFERENCE
 
 from matdiff_magic import MatdiffError, derive
+from matdiff_magic.numeric.sample import draw_values
 from matdiff_magic.render.index import Delta, IndexForm, Term, index_form
-from matdiff_magic.sample import draw_values
 
 # results the printer cannot write entry-wise (it must say so, never print a wrong formula)
 NOT_ENTRYWISE = {"A : p x q\nX : m x n\nkron(A, X)"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.parse import parse_cell
+from matdiff_magic.lang.parse import parse_cell
 
 # (declarations, wrt, LaTeX target, plain target)
 SPELLINGS = [

@@ -9,8 +9,8 @@ from cases import REFERENCE
 from conftest import fd_jacobian
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.check import random_values
-from matdiff_magic.numeric import Env, value
+from matdiff_magic.numeric.check import random_values
+from matdiff_magic.numeric.values import Env, value
 
 LAYOUTS = ("mixed", "numerator", "denominator")
 
@@ -68,6 +68,6 @@ def test_numpy_source_and_sympy_follow_the_layout(layout, rng):
     np.testing.assert_allclose(got, d.evaluate(vals), rtol=1e-12)
     G = vals["A"].T @ vals["B"].T
     np.testing.assert_allclose(got, G.T if layout == "numerator" else G, rtol=1e-12)
-    from matdiff_magic.sympy_export import evaluate_sympy
+    from matdiff_magic.numeric.sympy_export import evaluate_sympy
     s = evaluate_sympy(d.to_sympy(), vals, {"m": 3, "n": 4, "p": 2})
     np.testing.assert_allclose(np.asarray(s, dtype=float), got, rtol=1e-10)

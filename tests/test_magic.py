@@ -15,7 +15,7 @@ from display_pairs import paired
 from IPython.utils.capture import capture_output
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.magic import MatdiffMagics, parse_line
+from matdiff_magic.notebook.magic import MatdiffMagics, parse_line
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 SEED_CELL = "%%matdiff --wrt X\nX, Y : m x n\nZ = X Y' X"

@@ -8,7 +8,7 @@ import pytest
 from cases import REFERENCE
 
 from matdiff_magic import derive, memo
-from matdiff_magic import expr as E
+from matdiff_magic.algebra import expr as E
 from matdiff_magic.dims import Dim
 from matdiff_magic.render import to_latex, to_unicode
 from matdiff_magic.render.text import to_text

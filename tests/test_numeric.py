@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from conftest import DIMS, make_values, vec
 
-import matdiff_magic.numeric as numeric
+import matdiff_magic.numeric.values as numeric
 from matdiff_magic import derive
-from matdiff_magic.numeric import Env, apply, commutation, make_env, value
-from matdiff_magic.parse import parse_cell
+from matdiff_magic.lang.parse import parse_cell
+from matdiff_magic.numeric.values import Env, apply, commutation, make_env, value
 
 m, n, p, q = DIMS["m"], DIMS["n"], DIMS["p"], DIMS["q"]
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matdiff_magic import MatdiffError, codegen, ops
-from matdiff_magic import expr as E
-from matdiff_magic.differential import differential, pending
-from matdiff_magic.numeric import Env, value
-from matdiff_magic.parse import parse_cell, parse_expr
+from matdiff_magic import MatdiffError, ops
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.calculus.differential import differential, pending
+from matdiff_magic.lang.parse import parse_cell, parse_expr
+from matdiff_magic.numeric import codegen
+from matdiff_magic.numeric.sample import POLE_MARGIN, draw_matrix
+from matdiff_magic.numeric.sympy_export import evaluate_sympy, export
+from matdiff_magic.numeric.values import Env, value
 from matdiff_magic.render import to_latex, to_text, to_unicode
-from matdiff_magic.sample import POLE_MARGIN, draw_matrix
-from matdiff_magic.sympy_export import evaluate_sympy, export
 
 SIZES = {"m": 3, "n": 4, "p": 5}
 
@@ -99,7 +100,8 @@ def _point(name: str, a: E.Sym, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("name", CALLS)
 def test_every_stage_is_present(name):
     op = ops.get(name)
-    assert op.kind in ops.KINDS and op.arity >= 1
+    assert op.kind in ops.KINDS and op.arity >= 1 and set(op.args) <= {"expr", "size"}
+    assert op.domain is None or op.domain in ops.DOMAINS
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
     assert op.sympy is not None, "no SymPy form"   # (one that says SymPy has none: no_sympy)
@@ -120,6 +122,7 @@ def test_every_stage_is_present(name):
 def test_node_entries_build_their_node(name):
     _, _, e = _cell(name)
     assert isinstance(e, NODES[name])
+    assert set(ops.get(name).args) <= {"expr", "size"}
 
 
 def test_notation_is_printed_and_never_written():
@@ -254,3 +257,16 @@ def test_identities_the_simplifier_reads(name):
         np.testing.assert_allclose(at(E.call(name, E.neg(a)), x), sign * at(e, x), rtol=1e-12)
     if op.of_transpose:
         np.testing.assert_allclose(at(E.call(name, E.transpose(a)), x), at(e, x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n in WRITTEN if ops.get(n).aliases or
+                                  ops.get(n).latex_in])
+def test_other_spellings_read_as_the_entry(name):
+    """Aliases (σ(A)) and LaTeX commands (\\ln, \\Tr, \\log\\det) give the same node."""
+    op = ops.get(name)
+    cell, _, e = _cell(name)
+    for alias in op.aliases:
+        assert parse_expr(f"{alias}(A)", cell.symbols) == e
+    for command in op.latex_in:
+        tex = "".join("\\" + word for word in command.split())
+        assert parse_expr(f"{tex}\\left(A\\right)", cell.symbols) == e, tex

@@ -10,7 +10,7 @@ import pytest
 from cases import REFERENCE
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.sample import draw_values
+from matdiff_magic.numeric.sample import draw_values
 
 SVG = "{http://www.w3.org/2000/svg}"
 JAC = "X, Y : m x n\nZ = X Y' X"

@@ -1,8 +1,8 @@
 """How checks and steps are presented: errors said once when equal, rule names in LaTeX."""
 
 from matdiff_magic import derive
-from matdiff_magic.check import CheckResult, error_phrase
 from matdiff_magic.derivation import steps_latex
+from matdiff_magic.numeric.check import CheckResult, error_phrase
 
 
 def _result(rel: float, abs_: float) -> CheckResult:

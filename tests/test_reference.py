@@ -7,7 +7,7 @@ import pytest
 from conftest import fd_jacobian, make_values, rand_spd, vec
 
 from matdiff_magic import derive
-from matdiff_magic.numeric import commutation
+from matdiff_magic.numeric.values import commutation
 
 # id, cell, wrt, Unicode, str(), LaTeX, kind
 REFERENCE = [

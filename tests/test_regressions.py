@@ -15,9 +15,9 @@ import pytest
 from conftest import GUARD_SECONDS, Hang, guard  # noqa: E402,F401
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.check import random_values
-from matdiff_magic.parse import parse_expr
-from matdiff_magic.sympy_export import evaluate_sympy
+from matdiff_magic.lang.parse import parse_expr
+from matdiff_magic.numeric.check import random_values
+from matdiff_magic.numeric.sympy_export import evaluate_sympy
 
 
 def _returns_or_matdiff_error(cell: str, wrt: str = "X"):
@@ -160,7 +160,7 @@ def test_regression_printing_drops_the_parentheses_of_a_subtracted_difference():
     back = parse_expr(str(d.cell.target), d.cell.symbols)
     rng = np.random.default_rng(0)
     vals = {k: rng.standard_normal((3, 4)) for k in "XYZ"}
-    from matdiff_magic.numeric import Env, value
+    from matdiff_magic.numeric.values import Env, value
     env = {"values": vals, "sizes": {"m": 3, "n": 4}}
     assert np.allclose(value(back, Env(**env)), value(d.cell.target, Env(**env))), \
         str(d.cell.target)

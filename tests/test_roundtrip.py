@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.parse import parse_cell, parse_expr
+from matdiff_magic.lang.parse import parse_cell, parse_expr
 from matdiff_magic.render import to_latex, to_text, to_unicode
 
 DECL = ("A, B, X, Y : n x n\nC : n x m\nD : m x n\nx, y : n\nu : m\ns, t : scalar\n"

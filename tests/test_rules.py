@@ -12,10 +12,10 @@ import pytest
 from conftest import DIMS, fd_jacobian, make_values, unvec, vec
 
 from matdiff_magic import derive, ops
-from matdiff_magic import expr as E
-from matdiff_magic.numeric import Env, commutation, value
-from matdiff_magic.parse import parse_cell, parse_expr
-from matdiff_magic.vectorize import gradient_term, jacobian_term
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.calculus.vectorize import gradient_term, jacobian_term
+from matdiff_magic.lang.parse import parse_cell, parse_expr
+from matdiff_magic.numeric.values import Env, commutation, value
 
 RTOL, ATOL = 1e-6, 1e-7
 m, n, p, q = DIMS["m"], DIMS["n"], DIMS["p"], DIMS["q"]
@@ -319,7 +319,7 @@ def test_finite_differences_helper_is_numerator_layout(rng):
 
 def engine_value(cell: str, values: dict) -> np.ndarray:
     """The engine's value of a cell's target at the given values."""
-    from matdiff_magic.numeric import make_env
+    from matdiff_magic.numeric.values import make_env
 
     parsed = parse_cell(cell)
     return value(parsed.target, make_env(parsed.symbols, values))
@@ -487,7 +487,7 @@ def _term_values(rng):
 
 @pytest.mark.parametrize("text, wrt, rule", JACOBIAN_TERMS, ids=[t[0] for t in JACOBIAN_TERMS])
 def test_jacobian_term_identity(text, wrt, rule, rng):
-    from matdiff_magic.numeric import make_env
+    from matdiff_magic.numeric.values import make_env
 
     cell, t, dname = _term(text, wrt)
     rules: list[str] = []
@@ -515,7 +515,7 @@ GRADIENT_TERMS = [
 
 @pytest.mark.parametrize("text, wrt", GRADIENT_TERMS, ids=[t[0] for t in GRADIENT_TERMS])
 def test_gradient_term_trace_method(text, wrt, rng):
-    from matdiff_magic.numeric import make_env
+    from matdiff_magic.numeric.values import make_env
 
     cell, t, dname = _term(text, wrt)
     G = gradient_term(t, E.num(1), [])

@@ -1,5 +1,5 @@
-"""The shared sampler (matdiff_magic/sample.py): points as general as the declarations and the
-domain allow, and no more special; conflicts named."""
+"""The shared sampler (matdiff_magic/numeric/sample.py): points as general as the
+declarations and the domain allow, and no more special; conflicts named."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.parse import parse_cell
-from matdiff_magic.sample import ATTEMPTS, domain_needs, draw_values, find_point
+from matdiff_magic.lang.parse import parse_cell
+from matdiff_magic.numeric.sample import ATTEMPTS, domain_needs, draw_values, find_point
 
 SEEDS = range(12)
 
@@ -108,7 +108,7 @@ def test_draw_values_from_a_cell_and_extra_expressions():
     vals, sizes = draw_values(cell, seed=0)
     assert vals["X"].shape == (sizes["n"], sizes["n"])
     # a claim's domain counts too: logdet(Y) in an extra expression makes det Y > 0
-    from matdiff_magic.parse import parse_expr
+    from matdiff_magic.lang.parse import parse_expr
     claim = parse_expr("logdet(Y) X", cell.symbols)
     for s in SEEDS:
         vals, _ = draw_values(cell, seed=s, exprs=[claim])

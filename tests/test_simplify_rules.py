@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from matdiff_magic import derive
-from matdiff_magic import expr as E
-from matdiff_magic.numeric import make_env, value
-from matdiff_magic.parse import parse_cell, parse_expr
-from matdiff_magic.simplify import FALLBACKS, simplify
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.algebra.simplify import FALLBACKS, simplify
+from matdiff_magic.lang.parse import parse_cell, parse_expr
+from matdiff_magic.numeric.values import make_env, value
 
 SIZES = {"m": 3, "n": 4, "p": 2, "q": 5, "N": 6}
 

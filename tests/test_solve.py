@@ -13,7 +13,7 @@ from test_backslash import _fd  # central differences: the gradient, or d vec f 
 
 from matdiff_magic import MatdiffError, derive
 from matdiff_magic.cli import main
-from matdiff_magic.parse import parse_expr
+from matdiff_magic.lang.parse import parse_expr
 from matdiff_magic.render import to_latex, to_text
 
 M, N, P = 3, 4, 5
@@ -125,7 +125,7 @@ def test_jvp_solves_instead_of_forming_the_kronecker_sum(monkeypatch):
                                          ("tr(D' sylvester(A, B, C))", "B"),
                                          ("tr(W lyap(A, Q))", "A")])
 def test_to_sympy_gives_the_same_numbers(target, wrt):
-    from matdiff_magic.sympy_export import evaluate_sympy
+    from matdiff_magic.numeric.sympy_export import evaluate_sympy
     d = derive(DECL + target, wrt=wrt)
     small = {"m": 2, "n": 3, "p": 2}
     rng = np.random.default_rng(4)

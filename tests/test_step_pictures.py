@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 
 from matdiff_magic import derive
-from matdiff_magic import expr as E
+from matdiff_magic.algebra import expr as E
 from matdiff_magic.derivation import Step
+from matdiff_magic.notebook.widget import MatdiffDisplay, Stepper
+from matdiff_magic.numeric.sample import draw_values
 from matdiff_magic.render.picture import (
     _STEP_CACHE,
     special_matrices,
     step_pictures,
     step_pictures_html,
 )
-from matdiff_magic.sample import draw_values
-from matdiff_magic.widget import MatdiffDisplay, Stepper
 
 SVG = "{http://www.w3.org/2000/svg}"
 TRANSPOSE = "X : m x n\nF = X'"

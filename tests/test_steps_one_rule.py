@@ -14,11 +14,11 @@ from cases import REFERENCE
 from textbook import TEXTBOOK
 
 from matdiff_magic import derive
-from matdiff_magic import expr as E
-from matdiff_magic.differential import differential, differential_steps, is_pending
-from matdiff_magic.numeric import make_env, value
-from matdiff_magic.parse import parse_cell
-from matdiff_magic.sample import find_point
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.calculus.differential import differential, differential_steps, is_pending
+from matdiff_magic.lang.parse import parse_cell
+from matdiff_magic.numeric.sample import find_point
+from matdiff_magic.numeric.values import make_env, value
 
 CELLS = [(c, w) for c, w in REFERENCE] + [(t.cell, t.wrt) for t in TEXTBOOK]
 IDS = [f"ref{i}" for i in range(len(REFERENCE))] + [t.id for t in TEXTBOOK]
@@ -27,7 +27,7 @@ SIZES = {"m": 3, "n": 4, "p": 2, "q": 5, "r": 6, "s": 7}
 
 def _values(cell, seed):
     """Values at unequal sizes (3, 4, 2, 5, ...) for the dimensions the cell names."""
-    from matdiff_magic.sample import _dim_names
+    from matdiff_magic.numeric.sample import _dim_names
     names = _dim_names(cell.symbols)
     return find_point(cell, seed, {k: v for k, v in SIZES.items() if k in names}).values
 

@@ -17,8 +17,8 @@ from cases import REFERENCE
 from conftest import vec
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic.check import random_values
-from matdiff_magic.numeric import Env, commutation, value
+from matdiff_magic.numeric.check import random_values
+from matdiff_magic.numeric.values import Env, commutation, value
 
 # --- independent constructions ----------------------------------------------------------------
 
@@ -288,7 +288,7 @@ def test_jvp_in_free_coordinates():
 
 
 def test_numpy_source_and_sympy_agree():
-    from matdiff_magic.sympy_export import evaluate_sympy
+    from matdiff_magic.numeric.sympy_export import evaluate_sympy
     rng = np.random.default_rng(6)
     B = rng.standard_normal((3, 3))
     for cell, wrt, vals in [
@@ -319,7 +319,7 @@ def test_numpy_source_and_sympy_agree():
 # --- D_n and L_n in the language -------------------------------------------------------------
 
 def test_printing_round_trip():
-    from matdiff_magic.parse import parse_expr
+    from matdiff_magic.lang.parse import parse_expr
     d = derive("S : n x n symmetric\nA : n x n\nS A S", wrt="vech(S)")
     syms = dict(d.cell.symbols)
     assert parse_expr(str(d.result), syms) == d.result
@@ -331,9 +331,9 @@ def test_printing_round_trip():
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
 def test_identities_numerically(n):
-    from matdiff_magic.numeric import duplication as dup_np
-    from matdiff_magic.numeric import elimination as elim_np
-    from matdiff_magic.numeric import vech as vech_np
+    from matdiff_magic.numeric.values import duplication as dup_np
+    from matdiff_magic.numeric.values import elimination as elim_np
+    from matdiff_magic.numeric.values import vech as vech_np
     D, L = duplication(n), elimination(n)
     assert np.array_equal(dup_np(n), D) and np.array_equal(elim_np(n), L)
     K = commutation(n, n)
@@ -351,14 +351,14 @@ def test_identities_numerically(n):
 
 
 def _value(text: str, vals: dict, sizes: dict):
-    from matdiff_magic.parse import parse_cell
+    from matdiff_magic.lang.parse import parse_cell
     cell = parse_cell("A : n x n\nS : n x n symmetric\n" + text)
     return value(cell.target, Env(vals, sizes)), cell.target
 
 
 def test_identities_symbolically():
-    from matdiff_magic.duplication import tidy
-    from matdiff_magic.parse import parse_cell
+    from matdiff_magic.algebra.duplication import tidy
+    from matdiff_magic.lang.parse import parse_cell
     decl = "A : n x n\nS : n x n symmetric\n"
     for text, want in [("K_{n,n} D_n", "D_n"), ("D_n' K_{n,n}", "D_n'"),
                        ("L_n D_n", "I_{n(n+1)/2}"), ("inv(D_n' D_n) D_n' D_n", "I_{n(n+1)/2}"),
@@ -483,7 +483,7 @@ def test_elimination_identities_in_results():
 
 
 def test_display_and_layout_switch_keep_the_coordinates():
-    from matdiff_magic.widget import MatdiffDisplay, Stepper
+    from matdiff_magic.notebook.widget import MatdiffDisplay, Stepper
     cell = "S : n x n symmetric\nA : n x n\nS A S"
     d = derive(cell, wrt="vech(S)")
     disp = MatdiffDisplay(d, d.check())

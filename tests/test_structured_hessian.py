@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from matdiff_magic import MatdiffError, derive
-from matdiff_magic import expr as E
-from matdiff_magic.structure import Coordinates
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.calculus.structure import Coordinates
 
 CASES = [
     ("S : n x n spd\nlogdet(S)", "vech(S)"),
@@ -25,7 +25,7 @@ KIND = {"vech(S)": "vech", "vech(L)": "lower", "diag(D)": "diag"}
 
 
 def _point(d, seed):
-    from matdiff_magic.sample import draw_values
+    from matdiff_magic.numeric.sample import draw_values
     vals, _ = draw_values(d, {"n": 4}, seed)
     return vals
 

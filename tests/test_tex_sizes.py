@@ -20,10 +20,11 @@ from cases import REFERENCE
 from textbook import TEXTBOOK
 
 from matdiff_magic import MatdiffError, assert_derivative, derive
-from matdiff_magic.compare import draw_point, parse_claim
 from matdiff_magic.dims import Dim
-from matdiff_magic.numeric import Env, value
-from matdiff_magic.tex_sizes import SizeError, read_size
+from matdiff_magic.lang.claim import parse_claim
+from matdiff_magic.lang.tex_sizes import SizeError, read_size
+from matdiff_magic.numeric.compare import draw_point
+from matdiff_magic.numeric.values import Env, value
 
 LAYOUTS = ("mixed", "numerator", "denominator")
 m, n, p, q = (Dim.of(x) for x in "mnpq")

@@ -20,9 +20,9 @@ import pytest
 from textbook import TEXTBOOK, Entry
 
 from matdiff_magic import derive
-from matdiff_magic import expr as E
-from matdiff_magic.numeric import Env, make_env, value
-from matdiff_magic.parse import parse_cell, parse_expr
+from matdiff_magic.algebra import expr as E
+from matdiff_magic.lang.parse import parse_cell, parse_expr
+from matdiff_magic.numeric.values import Env, make_env, value
 
 # Distinct sizes, so that a transposition cannot hide behind a square shape.
 SIZES = {"m": 3, "n": 4, "p": 2, "q": 5, "k": 6, "d": 7, "N": 8}

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import pytest
 
 from matdiff_magic import derive
+from matdiff_magic.notebook.widget import WIDGET_MIME, WIDGET_PLAIN, MatdiffDisplay, Stepper
 from matdiff_magic.render.badge import badge_html
 from matdiff_magic.render.html import rule_markup
-from matdiff_magic.widget import WIDGET_MIME, WIDGET_PLAIN, MatdiffDisplay, Stepper
 
 JAC = "X, Y : m x n\nZ = X Y' X"
 GRAD = "A : p x m\nX : m x n\nB : n x p\ntr(A X B)"
@@ -412,7 +412,7 @@ def test_display_with_real_check(jac):
 
 
 def test_widget_module_does_not_import_ipywidgets():
-    code = ("import sys, matdiff_magic.widget, matdiff_magic.magic; "
+    code = ("import sys, matdiff_magic.notebook.widget, matdiff_magic.notebook.magic; "
             "print('ipywidgets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)

@@ -24,7 +24,7 @@ imported inside the functions that need them.
 """
 
 from . import elementwise, factor, linear, scalar, solve  # noqa: F401  (each registers its entries)
-from .op import KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
+from .op import DOMAINS, KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
 
 ELEMENTWISE = names("elementwise")
 # the names a cell writes as name(...)
@@ -32,5 +32,5 @@ CELL_NAMES = names(cell=True)
 # calls whose derivative jumps (a kink) or that have poles: the check watches their sides
 KINKED = tuple(n for n, op in REGISTRY.items() if op.sides is not None)
 
-__all__ = ["CELL_NAMES", "ELEMENTWISE", "KINDS", "KINKED", "REGISTRY", "Op", "OutsideDomain",
-           "Rule", "get", "names", "register", "spelled"]
+__all__ = ["CELL_NAMES", "DOMAINS", "ELEMENTWISE", "KINDS", "KINKED", "REGISTRY", "Op",
+           "OutsideDomain", "Rule", "get", "names", "register", "spelled"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-from .. import expr as E
+from ..algebra import expr as E
 from .op import Op, Rule, register
 
 

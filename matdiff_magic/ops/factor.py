@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import expr as E
+from ..algebra import expr as E
 from ..errors import MatdiffError
 from .op import Op, OutsideDomain, Rule, register
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .. import expr as E
+from ..algebra import expr as E
 from ..dims import ONE
 from .op import Op, Rule, register
 
@@ -145,10 +145,10 @@ register(
     # spellings of node kinds: inv(A) is A⁻¹, unvec(v, m) the m-row matrix whose vec is v,
     # kron(A, B) is A ⊗ B
     Op("inv", "node", E.inverse, domain="invertible"),
-    Op("unvec", "node", E.unvec, arity=2),
-    Op("kron", "node", E.kron, arity=2),
+    Op("unvec", "node", E.unvec, args=("expr", "size")),
+    Op("kron", "node", E.kron, args=("expr", "expr")),
     # solve(A, B) = A \ B = A⁻¹B (MATLAB, Julia): the X with A X = B
-    Op("solve", "node", _solve, arity=2, domain="invertible"),
+    Op("solve", "node", _solve, args=("expr", "expr"), domain="invertible"),
     # d(F) not yet taken: a node the steps show as d(XW - Y) until a rule opens it
     Op("d", "notation", lambda e: E.Call(e.shape, e, "d"), unicode=_pending_unicode,
        latex=_pending_latex),

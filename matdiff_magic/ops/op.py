@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import expr as E
+from ..algebra import expr as E
 
 # kinds: 'elementwise' (f applied to every entry), 'scalar' (a matrix to a number),
 # 'linear' (a linear map: vec, diag, ...), 'node' (a spelling of a node kind of its own:
 # inv(A) is A⁻¹) and 'notation' (printed, never written: d(·) not yet taken)
 KINDS = ("elementwise", "scalar", "linear", "node", "notation")
+# what the sampler must respect (sample.domain_needs): entries > 0, entries > -1, det > 0, a
+# well-conditioned matrix, coefficients whose spectra keep a solve unique (sylvester: A and -B)
+DOMAINS = ("positive", "above-1", "detpos", "invertible", "separated")
 
 
 class OutsideDomain(ValueError):
@@ -36,7 +39,7 @@ class Op:
     name: str                     # the name of the Call node, and its spelling in a cell
     kind: str
     build: Callable[..., E.Expr]  # the shape rule: the node for the arguments (and its folds)
-    arity: int = 1
+    args: tuple[str, ...] = ("expr",)   # what each argument is: an expression or a 'size'
     internal: bool = False        # built by the engine only (diagof), never written
     aliases: tuple[str, ...] = ()     # other spellings in a cell: σ(x)
     latex_in: tuple[str, ...] = ()    # LaTeX commands that read as it (\ln); \log\det: two
@@ -71,16 +74,20 @@ class Op:
     transposed: Callable | None = None    # (args) -> f(args)ᵀ: (A ⊕ B)ᵀ = Aᵀ ⊕ Bᵀ
     at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
     at1: int | None = None        # exact value at 1: f(1) = 0 or 1
-    domain: str | None = None     # what the sampler must respect: see sample.domain_needs
+    domain: str | None = None     # what the sampler must respect: one of DOMAINS
     sides: Callable | None = None     # NumPy: the side of a kink or pole each entry is on
     pole: Callable | None = None      # NumPy: the distance of each entry to a pole
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
         f, otherwise the entry's rule."""
-        if self.deriv is not None:
-            return E.hadamard(self.deriv(*args), *dargs)
+        if self.deriv is not None:    # one argument: d f(A) = f'(A) ∘ dA
+            return E.hadamard(self.deriv(*args), dargs[0])
         return self.d.build(e, args, dargs)
+
+    @property
+    def arity(self) -> int:
+        return len(self.args)
 
     @property
     def cell(self) -> bool:
@@ -96,6 +103,8 @@ def register(*ops: Op) -> None:
     for op in ops:
         if op.kind not in KINDS:
             raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
+        if op.domain is not None and op.domain not in DOMAINS:
+            raise ValueError(f"{op.name}: unknown domain {op.domain!r}")
         if op.name in REGISTRY:
             raise ValueError(f"{op.name} is registered twice")
         REGISTRY[op.name] = op

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import expr as E
+from ..algebra import expr as E
 from ..dims import SCALAR
 from .op import Op, OutsideDomain, Rule, register
 

@@ -18,7 +18,7 @@ the functions that evaluate.
 
 from __future__ import annotations
 
-from .. import expr as E
+from ..algebra import expr as E
 from .op import Op, OutsideDomain, Rule, register
 
 
@@ -253,7 +253,7 @@ def _sylvester_sympy(ctx, e, a, b, c):
 
 register(
     # A ⊕ B = A ⊗ I + I ⊗ B: vec(A X + X B) = (Bᵀ ⊕ A) vec X
-    Op("kronsum", "linear", _kronsum, arity=2,
+    Op("kronsum", "linear", _kronsum, args=("expr", "expr"),
        unicode=_kronsum_form(" ⊕ "), text=_kronsum_form(" ⊕ "),
        latex=_kronsum_form(" \\oplus "),
        d=Rule("d(A ⊕ B) = dA ⊗ I + I ⊗ dB (A ⊕ B := A ⊗ I + I ⊗ B)", _kronsum_d),
@@ -262,8 +262,8 @@ register(
        transposed=lambda at, bt: E.call("kronsum", at, bt),   # (A ⊕ B)ᵀ = Aᵀ ⊕ Bᵀ
        sympy=_kronsum_sympy),
     # X = sylvester(A, B, C): A X + X B = C
-    Op("sylvester", "linear", _sylvester, arity=3, latex="\\operatorname{sylvester}",
-       domain="separated",
+    Op("sylvester", "linear", _sylvester, args=("expr", "expr", "expr"),
+       latex="\\operatorname{sylvester}", domain="separated",
        d=Rule("X = sylvester(A, B, C) solves A X + X B = C; differentiate both sides: "
               "A dX + dX B = dC − dA X − X dB, so dX = sylvester(A, B, dC − dA X − X dB)",
               _sylvester_d),
@@ -276,7 +276,8 @@ register(
                     lambda w, a, b, c: E.call("sylvester", E.transpose(a), E.transpose(b), w)),
        value=sylvester_value, code="_sylvester({0}, {1}, {2})", sympy=_sylvester_sympy),
     # X = lyap(A, Q): A X + X Aᵀ + Q = 0
-    Op("lyap", "linear", _lyap, arity=2, latex="\\operatorname{lyap}", domain="separated",
+    Op("lyap", "linear", _lyap, args=("expr", "expr"), latex="\\operatorname{lyap}",
+       domain="separated",
        d=Rule("X = lyap(A, C) solves A X + X Aᵀ + C = 0; differentiate both sides: "
               "A dX + dX Aᵀ + (dA X + X dAᵀ + dC) = 0, so dX = lyap(A, dA X + X dAᵀ + dC)",
               _lyap_d),
@@ -290,7 +291,8 @@ register(
        value=lyap_value, code="_sylvester({0}, {0}.T, -({1}))",
        sympy=lambda ctx, e, a, q: _sylvester_sympy(ctx, e, a, ctx.sp.Transpose(a), -q)),
     # X = dlyap(A, B, C): A X B - X + C = 0, the Stein equation X - A X B = C
-    Op("dlyap", "linear", _dlyap, arity=3, latex="\\operatorname{dlyap}", domain="separated",
+    Op("dlyap", "linear", _dlyap, args=("expr", "expr", "expr"),
+       latex="\\operatorname{dlyap}", domain="separated",
        d=Rule("X = dlyap(A, B, C) solves A X B − X + C = 0; differentiate both sides: "
               "A dX B − dX + (dA X B + A X dB + dC) = 0, so "
               "dX = dlyap(A, B, dA X B + A X dB + dC)", _dlyap_d),

@@ -24,7 +24,7 @@ def check_summary(check: Any, layout: str | None = None) -> str:
     """One line about a CheckResult: pass/fail, its errors against the tolerance
     (check.error_phrase), the layout checked, where (sizes, seed)."""
     verdict = "passed" if check.passed else "FAILED"
-    from ..check import error_phrase
+    from ..numeric.check import error_phrase
     parts = [error_phrase(check, tolerance=getattr(check, "tol", None) is not None)]
     method = getattr(check, "method", None)
     details = [str(x) for x in (f"{layout} layout" if layout else None,

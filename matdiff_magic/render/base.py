@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextvars
 from fractions import Fraction
 
-from .. import expr as E
 from .. import memo as M
 from .. import ops
+from ..algebra import expr as E
 
 ADD, KRON, HAD, MUL, NEG, POST, ATOM = range(1, 8)
 

@@ -10,7 +10,7 @@ never a wrong formula.
 
 from __future__ import annotations
 
-from .. import expr as E
+from ..algebra import expr as E
 from .index_terms import (
     Delta,
     Entry,
@@ -70,7 +70,7 @@ class IndexForm:
         """The derivative computed from the entry-wise form (for checking it)."""
         import numpy as np
 
-        from ..numeric import make_env, value
+        from ..numeric.values import make_env, value
         env = make_env(self.derivation.cell.symbols, values, dims)
         size: dict[str, int] = {n: env.dim(dm) for n, dm in self.free.items()}
         order = [n for n in self._free_order() if n is not None]

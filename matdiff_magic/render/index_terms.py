@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .. import expr as E
+from ..algebra import expr as E
 from ..errors import MatdiffError
 from .text import to_unicode
 

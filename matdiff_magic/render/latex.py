@@ -6,8 +6,8 @@ import re
 import unicodedata
 from fractions import Fraction
 
-from .. import expr as E
 from .. import ops
+from ..algebra import expr as E
 from .base import ATOM, POST, Printer, bare_prefix
 
 

@@ -16,7 +16,7 @@ import weakref
 
 import numpy as np
 
-from .. import expr as E
+from ..algebra import expr as E
 from ..errors import MatdiffError
 
 CELL = 14            # pixels per entry
@@ -51,8 +51,8 @@ def kron_block(result: E.Expr, env) -> tuple[int, int] | None:
 
 def derivative_values(d, seed: int = 0, dims: dict | None = None):
     """(the derivative as an array, the sizes, the Env) at values drawn with ``seed``."""
-    from ..numeric import evaluate_result, make_env
-    from ..sample import draw_values
+    from ..numeric.sample import draw_values
+    from ..numeric.values import evaluate_result, make_env
     values, sizes = draw_values(d, dims, seed)
     out = np.atleast_2d(evaluate_result(d, values, sizes))
     return out, sizes, make_env(d.cell.symbols, values, sizes)
@@ -163,7 +163,7 @@ def special_matrix_svg(e: E.Expr, env) -> str:
     K_rc the lines between its c×r blocks (one 1 in each). Each nonzero cell keeps its
     row, column and value in ``data-*`` attributes; ``data-rows`` / ``data-cols`` give the
     size."""
-    from ..numeric import value
+    from ..numeric.values import value
     from .text import to_unicode
     rows, cols = env.shape(e)
     names = _dim_names(e)
@@ -221,8 +221,8 @@ _STEP_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _env(d, seed: int, dims: dict | None):
     """The Env of the values :func:`picture_svg` draws (cached per derivation)."""
-    from ..numeric import make_env
-    from ..sample import draw_values
+    from ..numeric.sample import draw_values
+    from ..numeric.values import make_env
     cache = _STEP_CACHE.setdefault(d, {})
     key = ("env", seed, tuple(sorted((dims or {}).items())))
     if key not in cache:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .. import expr as E
+from ..algebra import expr as E
 from ..dims import shape_pretty, shape_tex
 from .latex import to_latex
 from .text import to_unicode

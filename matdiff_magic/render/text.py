@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from .. import expr as E
+from ..algebra import expr as E
 from .base import ATOM, MUL, POST, Printer, bare_prefix
 
 

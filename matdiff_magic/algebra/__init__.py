@@ -1,0 +1,1 @@
+"""algebra: see CONTRIBUTING.md."""

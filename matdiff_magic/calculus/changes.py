@@ -1,0 +1,115 @@
+"""What a rewriting changed, in words, and the freezer that keeps the cell's own sums whole.
+
+The steps show every expression cleaned (σ ⊘ σ = 1) but do not open the sums the cell wrote
+((XW - Y)ᵀ is not opened into WᵀXᵀ - Yᵀ only to be collected again later); when a step
+simplifies, its rule says what kind of rewriting happened.
+"""
+
+from __future__ import annotations
+
+from ..algebra import expr as E
+
+
+def terms(e: E.Expr) -> tuple[E.Expr, ...]:
+    """The terms of a sum; any other expression is one term."""
+    return e.args if isinstance(e, E.Add) else (e,)
+
+
+def occurrences(e: E.Expr, x: E.Sym, memo: dict | None = None) -> int:
+    """How many times x occurs in e as a tree, computed on the DAG."""
+    memo = {} if memo is None else memo
+    k = id(e)
+    if k not in memo:
+        memo[k] = 1 if e == x else sum(occurrences(c, x, memo) for c in e.children)
+    return memo[k]
+
+
+def freezer(df: E.Expr, f: E.Expr):
+    """(freeze, thaw): freeze replaces each sum without a differential that the target
+    itself contains (a residual such as XW - Y) by a placeholder symbol, so simplifying
+    leaves it whole; thaw puts the sums back."""
+    inside = set(nodes(f, E.Add))
+    table: dict[E.Expr, E.Expr] = {}
+    back: dict[E.Expr, E.Expr] = {}
+
+    def freeze(e: E.Expr) -> E.Expr:
+        if e in inside and not E.has_d(e) and not e.is_scalar:
+            if e not in table:
+                table[e] = E.Sym(e.shape, f"\0sum{len(table)}", frozenset())
+                back[table[e]] = e
+            return table[e]
+        if not e.children:
+            return e
+        args = tuple(freeze(c) for c in e.children)
+        return e if args == e.children else E.rebuild(e, args)
+
+    def thaw(e: E.Expr) -> E.Expr:
+        if e in back:
+            return back[e]
+        if not e.children:
+            return e
+        args = tuple(thaw(c) for c in e.children)
+        return e if args == e.children else E.rebuild(e, args)
+
+    return freeze, thaw
+
+
+UNNAMED = [0]   # simplify steps whose change _what_changed could not name (for tests)
+
+
+def unordered(e: E.Expr) -> str:
+    """e written with the terms of sums and the factors of Hadamard products sorted: equal
+    for two expressions that differ only in those orders."""
+    if isinstance(e, (E.Add, E.Hadamard)):
+        return type(e).__name__ + "{" + ",".join(sorted(unordered(c) for c in e.args)) + "}"
+    if not e.children:
+        return repr(e)
+    params = [getattr(e, f) for f in e.__dataclass_fields__ if f not in ("shape", "arg", "args")]
+    return f"{type(e).__name__}{params}(" + ",".join(unordered(c) for c in e.children) + ")"
+
+
+def what_changed(before: E.Expr, after: E.Expr) -> str:
+    """In words, the kinds of rewriting that turned ``before`` into ``after``."""
+    said = []
+    (t_after, inv_after, kron_after), (t_before, inv_before, kron_before) = \
+        _kind_counts(after, {}), _kind_counts(before, {})
+    if t_after < t_before:
+        said.append("transposes pushed to the leaves, (AB)ᵀ = BᵀAᵀ")
+    if inv_after != inv_before:
+        said.append("powers and inverses combined")
+    if kron_after < kron_before:
+        said.append("mixed-product rule, (A ⊗ B)(C ⊗ D) = AC ⊗ BD")
+    if len(terms(after)) < len(terms(before)):
+        said.append("like terms collected")
+    elif len(terms(after)) > len(terms(before)):
+        said.append("multiplied out into terms")
+    if not said and E.notation_size(after) < E.notation_size(before):
+        said.append("factors cancelled")
+    return ", ".join(said)
+
+
+def _kind_counts(e: E.Expr, memo: dict) -> tuple[int, int, int]:
+    """How many nodes of e, as a tree, are a transpose of more than a leaf, an inverse or
+    power, a Kronecker product (computed on the DAG: ``memo`` by node identity)."""
+    k = id(e)
+    out = memo.get(k)
+    if out is None:
+        t = int(isinstance(e, E.Transpose) and not isinstance(
+            e.arg, (E.Sym, E.D, E.Identity, E.Ones, E.Comm)))
+        inv = int(isinstance(e, (E.Inverse, E.Power, E.HadPow)))
+        kron = int(isinstance(e, E.Kron))
+        for c in e.children:
+            ct, ci, ck = _kind_counts(c, memo)
+            t, inv, kron = t + ct, inv + ci, kron + ck
+        out = memo[k] = (t, inv, kron)
+    return out
+
+
+def nodes(e: E.Expr, kind: type, seen: dict | None = None) -> list[E.Expr]:
+    """The distinct nodes of one kind in e, in the order they are written."""
+    seen = {} if seen is None else seen
+    if isinstance(e, kind):
+        seen.setdefault(e)
+    for c in e.children:
+        nodes(c, kind, seen)
+    return list(seen)
