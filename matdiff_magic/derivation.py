@@ -605,7 +605,8 @@ def _unordered(e: E.Expr) -> str:
         return type(e).__name__ + "{" + ",".join(sorted(_unordered(c) for c in e.args)) + "}"
     if not e.children:
         return repr(e)
-    params = [getattr(e, f) for f in e.__dataclass_fields__ if f not in ("shape", "arg", "args")]
+    params = [getattr(e, f) for f in e.__dataclass_fields__
+              if f not in ("shape", "arg", "args", "rest")]
     return f"{type(e).__name__}{params}(" + ",".join(_unordered(c) for c in e.children) + ")"
 
 

@@ -69,6 +69,7 @@ _WORD = re.compile(r"\\([A-Za-z]+|[,;!> |])")
 _FONT_ARG = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W_]+)\s*\}|(\\[A-Za-z]+|[A-Za-z0-9]))")
 # \operatorname{vec}^{-1}_{m}: unvec with m rows, as the LaTeX printer writes it
 _UNVEC = re.compile(r"\s*\^\s*\{\s*-\s*1\s*\}\s*(?=_)")
+_EXTREME = re.compile(r"_\s*(?:\{\s*\\(max|min)\s*\}|\\(max|min)(?![A-Za-z]))")
 _TIMES = re.compile(r"\\times(?![A-Za-z])")
 _SUB = re.compile(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
 # the subscript of a norm: _F, _2, _{F}, _{\mathrm{F}}, _\text{F}, _{\rm F}
@@ -136,6 +137,10 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
     if word in _FONTS:
         return _font(line, word, end, col, err)
     g = greek(word)
+    if g == "λ":   # \lambda_{\max}(S), \lambda_{\min}(S): the extreme eigenvalues
+        m = _EXTREME.match(line, end)
+        if m:
+            return [Tok("name", "lambda_" + (m.group(1) or m.group(2)), col, "tex")], m.end()
     if g:
         name, end = _subscripted(line, g, end)
         return [Tok("name", name, col, "tex")], end

@@ -108,6 +108,8 @@ def domain_needs(exprs: Iterable[E.Expr], level: int = 0) -> dict[str, dict[str,
             if level:
                 for s in _syms(e.arg):
                     need(s, "positive", e)
+        if domain in ("nonzero", "real-max", "real-min", "spectrum-right"):
+            need(_direct(e.arg), domain, e)
         if domain == "above-1":
             need(_direct(e.arg), "above-1", e)
             if level:
@@ -232,6 +234,10 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
     props = set(props)
     needs = dict(needs) if isinstance(needs, dict) else {k: k for k in needs}
     conflict(name, r, c, props)
+    spectral = [k for k in ("real-max", "real-min", "spectrum-right") if needs.pop(k, None)]
+    if spectral and r == c and r > 1 and not props & {"orthogonal", "diagonal", "lower"}:
+        return _spectral_draw(rng, draw_matrix(rng, r, c, props, needs, name), props,
+                              spectral, "detpos" in needs)
     if "positive" in props:
         needs.setdefault("positive", "its declaration")
     detpos = "detpos" in needs
@@ -301,6 +307,31 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
             a = rng.standard_normal((r, c)) / np.sqrt(max(c, 1))
         return _fix_det_sign(a)
     return a
+
+
+def _spectral_draw(rng: np.random.Generator, a: np.ndarray, props: set, spectral: list,
+                   detpos: bool) -> np.ndarray:
+    """A square draw moved so that the eigenvalue conditions of spectral functions hold:
+    'real-max' / 'real-min' (the eigenvalue of largest / smallest real part is real and
+    simple: a rank-one term ± 2 q qᵀ sets it apart) and 'spectrum-right' (no eigenvalue on
+    the closed negative real axis, for logm and sqrtm: every real part made positive)."""
+    r = a.shape[0]
+    if props & {"symmetric", "spd"}:   # real eigenvalues, simple with probability one
+        if "spectrum-right" in spectral and "spd" not in props:
+            w, v = np.linalg.eigh(a)
+            return (v * (np.abs(w) + 0.5)) @ v.T
+        return a
+    q = rng.standard_normal((r, 1))
+    q /= np.linalg.norm(q)
+    if "real-max" in spectral:
+        a = a + 2.0 * (q @ q.T)
+    if "real-min" in spectral:
+        a = a - 2.0 * (q @ q.T)
+    if "spectrum-right" in spectral:   # real parts at least 0.5
+        low = float(np.min(np.linalg.eigvals(a).real))
+        if low < 0.5:
+            a = a + (0.5 - low) * np.eye(r)
+    return _fix_det_sign(a) if detpos and np.linalg.det(a) < 0 else a
 
 
 # --- given values ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matdiff_magic import codegen, ops
+from matdiff_magic import MatdiffError, codegen, ops
 from matdiff_magic import expr as E
 from matdiff_magic.differential import differential, pending
 from matdiff_magic.numeric import Env, value
@@ -55,6 +55,19 @@ ROWS = {
     "unvec": "A : m*n\nunvec(A, m)",
     "kron": "A : m x n\nkron(A, A')",
     "d": None,
+    "eig": "A : n x n symmetric\neig(A)",
+    "lambda_max": "A : n x n symmetric\nlambda_max(A)",
+    "lambda_min": "A : n x n symmetric\nlambda_min(A)",
+    "prod": "A : m x n\nprod(A)",
+}
+# internal entries (built by the engine for a derivative, never written): the node, of A
+INTERNAL = {
+    "eigvec_max": "A : n x n symmetric", "eigvec_min": "A : n x n symmetric",
+    "eigres_max": "A : n x n symmetric", "eigres_min": "A : n x n symmetric",
+    "eigvecs": "A : n x n symmetric",
+    "leigvec_max": "A : n x n", "leigvec_min": "A : n x n",
+    "reigvec_max": "A : n x n", "reigvec_min": "A : n x n",
+    "khatrirao": "A : m x n",
 }
 # the node kind each 'node' entry spells
 NODES = {"inv": E.Inverse, "unvec": E.Unvec, "kron": E.Kron}
@@ -63,10 +76,15 @@ WRITTEN = [n for n in ops.REGISTRY if ROWS.get(n)]
 
 
 def test_every_entry_has_a_row():
-    assert set(ROWS) == set(ops.REGISTRY)
+    assert set(ROWS) | set(INTERNAL) == set(ops.REGISTRY)
+    assert all(ops.get(n).internal for n in INTERNAL)
 
 
 def _cell(name: str):
+    if name in INTERNAL:
+        cell = parse_cell(INTERNAL[name] + "\nA")
+        a = cell.symbols["A"]
+        return cell, a, E.call(name, *[a] * ops.get(name).arity)
     cell = parse_cell(ROWS[name])
     return cell, cell.symbols["A"], cell.target
 
@@ -78,7 +96,7 @@ def _point(name: str, a: E.Sym, seed: int = 0) -> np.ndarray:
     r, c = Env({}, SIZES).shape(a)
     needs = {op.domain: name} if op.domain else {}
     for _ in range(100):
-        x = draw_matrix(rng, r, c, (), needs, "A")
+        x = draw_matrix(rng, r, c, a.props, needs, "A")
         if op.sides is not None and np.min(np.abs(x)) < 1e-2:
             continue
         if op.pole is not None and np.min(op.pole(x)) < 2 * POLE_MARGIN:
@@ -93,7 +111,7 @@ def test_every_stage_is_present(name):
     assert op.kind in ops.KINDS and op.arity >= 1
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
-    assert op.sympy is not None, "no SymPy form"
+    assert op.sympy is not None, "no SymPy form"   # (one that says SymPy has none: no-sympy)
     assert op.latex, "no LaTeX form"
     assert op.d is not None and "=" in op.d.text, "no differential with its identity"
     assert op.deriv is not None or op.d.build is not None, "the differential is not built"
@@ -186,8 +204,8 @@ def test_generated_code_gives_the_value(name):
     x = _point(name, a)
     ns: dict = {"np": np}
     # the engine's own helper code, not user text
-    exec(codegen._HELPERS + (codegen._STRUCTURED_HELPERS if op.code_group else ""), ns)
-    got = eval(op.code.format("A"), {**ns, "A": x})
+    exec(codegen._HELPERS + codegen.group_helpers(op.code_group), ns)
+    got = eval(op.code.format(*["A"] * op.arity), {**ns, "A": x})
     np.testing.assert_allclose(got, value(e, Env({"A": x}, SIZES)), rtol=1e-12)
     if op.code_apply:
         V = np.random.default_rng(1).standard_normal((value(e, Env({"A": x}, SIZES)).shape[1],
@@ -202,7 +220,14 @@ class _Result:
         self.result = e
 
 
-@pytest.mark.parametrize("name", CALLS)
+@pytest.mark.parametrize("name", [n for n in CALLS if "no-sympy" in ops.get(n).tags])
+def test_no_sympy_form_says_so(name):
+    _, a, e = _cell(name)
+    with pytest.raises(MatdiffError, match="SymPy has no matrix expression"):
+        export(_Result(e))
+
+
+@pytest.mark.parametrize("name", [n for n in CALLS if "no-sympy" not in ops.get(n).tags])
 def test_sympy_form_gives_the_value(name):
     _, a, e = _cell(name)
     x = _point(name, a)

@@ -16,7 +16,9 @@ from .. import expr as E
 # kinds: 'elementwise' (f applied to every entry), 'scalar' (a matrix to a number),
 # 'linear' (a linear map: vec, diag, ...), 'node' (a spelling of a node kind of its own:
 # inv(A) is A⁻¹) and 'notation' (printed, never written: d(·) not yet taken)
-KINDS = ("elementwise", "scalar", "linear", "node", "notation")
+# 'spectral' (eigenvalues, singular values), 'internal' (a node the engine builds for a
+# derivative, never written: the eigenvectors that dλ holds)
+KINDS = ("elementwise", "scalar", "linear", "node", "notation", "spectral", "internal")
 
 
 class OutsideDomain(ValueError):
@@ -29,6 +31,13 @@ class Rule:
     as a step shows it (None: applied without a step of its own)."""
     text: str | None
     build: Callable[..., E.Expr] | None = None
+    # the identity a step shows, when it depends on the arguments (args -> text; None: text)
+    cases: Callable[..., str | None] | None = None
+
+    def text_for(self, args: tuple) -> str | None:
+        if self.cases is not None:
+            return self.cases(*args) or self.text
+        return self.text
 
 
 @dataclass(frozen=True)
