@@ -1,6 +1,7 @@
 """matdiff-magic: matrix calculus by the differential method, step by step."""
 
 from . import ops as _ops  # noqa: F401  (the operation registry: the shape rules of calls)
+from . import render as _render  # noqa: F401  (the printers str(expr) uses)
 from .errors import MatdiffError
 
 __version__ = "0.1.0"

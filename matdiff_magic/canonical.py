@@ -14,6 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from . import expr as E
+from . import ops
 from .expr import F0, F1
 from .render.base import prec
 
@@ -105,37 +106,33 @@ def _negated(u: E.Expr) -> E.Expr | None:
 
 
 def elementwise_rule(e: E.Call) -> E.Expr:
-    """Identities of the element-wise functions, each written beside its entry."""
+    """Identities of the element-wise functions, each written beside its entry; the
+    per-function facts (which function undoes which, odd or even) are in the registry."""
     name, u = e.name, e.arg
-    if isinstance(u, E.Call):
-        if name == "log" and u.name == "exp":          # log(exp(u)) = u
-            return u.arg
-        if name == "exp" and u.name == "log":          # exp(log(u)) = u (u > 0)
-            return u.arg
-        if name == "log1p" and u.name == "expm1":      # log1p(expm1(u)) = u
-            return u.arg
-        if name == "expm1" and u.name == "log1p":      # expm1(log1p(u)) = u (u > -1)
-            return u.arg
+    op = ops.get(name)
+    if isinstance(u, E.Call) and op.undoes == u.name:
+        return u.arg     # log(exp(u)) = u, exp(log(u)) = u (u > 0), log1p(expm1(u)) = u, ...
     v = _negated(u)
     if v is not None:
         if name == "sigmoid":                          # σ(-u) = 1 - σ(u)
             return E.add(E.ones_like(u.shape), E.neg(E.call("sigmoid", v)))
-        if name in ("tanh", "sin"):                    # tanh(-u) = -tanh(u), sin(-u) = -sin(u)
+        if op.parity == "odd":                         # tanh(-u) = -tanh(u), sin(-u) = -sin(u)
             return E.neg(E.call(name, v))
-        if name in ("cos", "abs"):                     # cos(-u) = cos(u), |-u| = |u|
+        if op.parity == "even":                        # cos(-u) = cos(u), |-u| = |u|
             return E.call(name, v)
     return e
 
 
 # --- functions of a square matrix: one entry per identity --------------------------------------
 
-SCALAR_RULES = ("det", "logdet", "tr", "diagof")
+# the functions scalar_rule has entries for: f(Aᵀ) = f(A) (the registry's of_transpose), log det
+SCALAR_RULES = tuple(n for n, op in ops.REGISTRY.items() if op.of_transpose)
 
 
 def scalar_rule(e: E.Call) -> E.Expr:
     name, a = e.name, e.arg
-    if isinstance(a, E.Transpose):          # det(Aᵀ) = det A, tr(Aᵀ) = tr A, diag(Aᵀ) = diag A
-        return E.call(name, a.arg)
+    if isinstance(a, E.Transpose) and ops.get(name).of_transpose:
+        return E.call(name, a.arg)          # det(Aᵀ) = det A, tr(Aᵀ) = tr A, diag(Aᵀ) = diag A
     if name == "logdet" and isinstance(a, E.Inverse):   # log det(A⁻¹) = -log det A
         return E.neg(E.call("logdet", a.arg))
     return e

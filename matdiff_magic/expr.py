@@ -2,7 +2,9 @@
 
 Nodes are plain frozen dataclasses; the smart constructors below (``add``, ``mul``,
 ``kron``, ...) check shapes and fold trivial algebra (X'' = X, I X = X, 0 + X = X, 2 (3 X) =
-6 X). Anything more clever lives in ``simplify``. Printing lives in ``render``.
+6 X). Anything more clever lives in ``simplify``. Printing lives in ``render`` (which
+installs the printers ``str`` uses in ``PRINTERS``), the shape rules of named operations in
+the registry ``ops`` (which installs them in ``CALL_RULES``).
 
 Product semantics: in a ``Mul`` every 1 x 1 factor acts as a scalar (they come first), and
 the remaining factors form a conformable matrix chain.
@@ -91,6 +93,10 @@ def is_one(d: Dim) -> bool:
     return d.is_one
 
 
+# Printing lives in render/, which installs its printers here when it is imported (the
+# package imports it): str(e) is the cell language, e._repr_latex_() the LaTeX.
+PRINTERS: dict[str, Callable[[Expr], str]] = {}
+
 _KEY_FIELDS: dict[type, tuple[str, ...]] = {}   # the fields that identify a node, per class
 
 # --- nodes --------------------------------------------------------------------------------------
@@ -130,12 +136,10 @@ class Expr:
         return ()
 
     def __str__(self) -> str:
-        from .render.text import to_text
-        return to_text(self)
+        return PRINTERS["text"](self)
 
     def _repr_latex_(self) -> str:
-        from .render.latex import to_latex
-        return "$" + to_latex(self) + "$"
+        return "$" + PRINTERS["latex"](self) + "$"
 
 
 @dataclass(frozen=True, eq=True)
@@ -541,8 +545,7 @@ def scalar_key(f: Expr) -> tuple:
     print as a denominator), then shorter before longer, then by their text."""
     key = f.__dict__.get("_skey")
     if key is None:
-        from .render.text import to_text
-        text = to_text(f)
+        text = PRINTERS["text"](f)
         key = (isinstance(f, (Power, HadPow)) and f.p < 0, len(text), text)
         object.__setattr__(f, "_skey", key)
     return key

@@ -457,6 +457,27 @@ class _Line:
             return self.build(E.dup if t.text == "D" else E.elim, t.col, d)
         return E.identity(d) if t.text == "I" else E.ones(d)
 
+    def size_argument(self, name: str) -> Dim:
+        """A size written as an argument: unvec(v, m), unvec(v, {m n}), and the LaTeX
+        \\operatorname{vec}^{-1}_{mn}(v), whose subscript becomes a 'rows' token."""
+        t2 = self.tok
+        if self.at("sub", "rows"):
+            self.i += 1
+            return self.size(t2.extra, t2.at, t2.col)
+        text = ""
+        if self.at("op", "{"):
+            self.i += 1
+            while not self.at("op", "}") and not self.at("end"):
+                text += self.tok.text
+                self.i += 1
+            self.expect("}")
+        elif t2.kind in ("name", "num"):
+            text = t2.text
+            self.i += 1
+        else:
+            raise self.err(f"{name}(v, m) needs the number of rows m")
+        return parse_dim(text, lambda msg: self.err(msg, t2.col))
+
     def function(self, t: Tok) -> E.Expr:
         op = ops.spelled(t.text)
         name = op.name if op is not None else t.text
@@ -472,36 +493,10 @@ class _Line:
         self.expect("(")
         if self.at("op", ")"):
             raise self.err(f"{name}() needs an argument")
-        arg = self.expr()
-        if name == "unvec":
+        args = [self.expr()]
+        for kind in op.args[1:]:     # the registry says what each further argument is
             self.expect(",")
-            t2 = self.tok
-            text = ""
-            if self.at("sub", "rows"):   # \operatorname{vec}^{-1}_{mn}(v): the size m·n
-                self.i += 1
-                rows = self.size(t2.extra, t2.at, t2.col)
-                self.expect(")")
-                return self.build(E.unvec, t.col, arg, rows)
-            if self.at("op", "{"):
-                self.i += 1
-                while not self.at("op", "}") and not self.at("end"):
-                    text += self.tok.text
-                    self.i += 1
-                self.expect("}")
-            elif t2.kind in ("name", "num"):
-                text = t2.text
-                self.i += 1
-            else:
-                raise self.err("unvec(v, m) needs the number of rows m")
-            rows = parse_dim(text, lambda msg: self.err(msg, t2.col))
-            self.expect(")")
-            return self.build(E.unvec, t.col, arg, rows)
-        args = [arg]
-        while self.at("op", ",") and len(args) < op.arity:
-            self.i += 1
-            args.append(self.expr())
-        if len(args) < op.arity:
-            self.expect(",")
+            args.append(self.size_argument(name) if kind == "size" else self.expr())
         if self.at("op", ","):
             raise self.err(f"{name}() takes "
                            + ("one argument" if op.arity == 1 else f"{op.arity} arguments"))

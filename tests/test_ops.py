@@ -108,7 +108,7 @@ def _point(name: str, a: E.Sym, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("name", CALLS)
 def test_every_stage_is_present(name):
     op = ops.get(name)
-    assert op.kind in ops.KINDS and op.arity >= 1
+    assert op.kind in ops.KINDS and op.arity >= 1 and set(op.args) <= {"expr", "size"}
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
     assert op.sympy is not None, "no SymPy form"   # (one that says SymPy has none: no-sympy)
@@ -129,6 +129,7 @@ def test_every_stage_is_present(name):
 def test_node_entries_build_their_node(name):
     _, _, e = _cell(name)
     assert isinstance(e, NODES[name])
+    assert set(ops.get(name).args) <= {"expr", "size"}
 
 
 def test_notation_is_printed_and_never_written():
@@ -243,3 +244,23 @@ def test_printed_forms_parse_back(name):
     assert to_unicode(e)
     if name in CALLS:   # the pending differential prints around the same form
         assert to_unicode(e) in to_unicode(pending(e))
+
+
+@pytest.mark.parametrize("name", [n for n in CALLS if ops.get(n).undoes or ops.get(n).parity
+                                  or ops.get(n).of_transpose])
+def test_identities_the_simplifier_reads(name):
+    """f(g(u)) = u for the g an entry undoes, f(-u) = ±f(u) by its parity, f(Aᵀ) = f(A)."""
+    op = ops.get(name)
+    cell, a, e = _cell(name)
+
+    def at(expr: E.Expr, x: np.ndarray) -> np.ndarray:
+        return value(expr, Env({"A": x}, SIZES))
+    if op.undoes:   # inside the domain of the inner function
+        x = _point(op.undoes, a)
+        np.testing.assert_allclose(at(E.call(name, E.call(op.undoes, a)), x), x, rtol=1e-12)
+    x = _point(name, a)
+    if op.parity:
+        sign = -1 if op.parity == "odd" else 1
+        np.testing.assert_allclose(at(E.call(name, E.neg(a)), x), sign * at(e, x), rtol=1e-12)
+    if op.of_transpose:
+        np.testing.assert_allclose(at(E.call(name, E.transpose(a)), x), at(e, x), rtol=1e-12)

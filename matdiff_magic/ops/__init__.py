@@ -4,7 +4,20 @@ Each entry (:class:`Op`) holds an operation's spellings (cell language and LaTeX
 rule, its differential with the identity written beside it, its vec identity and adjoint
 where it has them, its NumPy value, generated code and SymPy form, its printed forms, and
 the domain the sampler must respect. Adding an operation is one entry in one of the family
-modules (elementwise, scalar, linear) and one row in tests/test_ops.py.
+modules (elementwise, scalar, linear) and one row in tests/test_ops.py:
+
+* an element-wise f: ``elementwise(name, f', "d f(A) = f'(A) ∘ dA", value, code, sympy,
+  latex)`` in elementwise.py, with ``domain=`` ('positive', 'above-1') where f needs one,
+  ``sides=`` / ``pole=`` where its derivative jumps or it has poles, ``at0`` / ``at1`` for
+  its exact values at 0 and 1;
+* any other f: an :class:`Op` with its shape rule (``build``: the node for the arguments,
+  with its folds and its shape errors), its differential ``d=Rule(identity, build)`` where
+  ``build(e, args, dargs)`` writes d f from the algebra constructors, and, for a linear
+  map, its vec identity and adjoint.
+
+tests/test_ops.py then fails until every stage is there and agrees with the others
+(finite differences of the NumPy value, the generated code, the SymPy form, the printed
+forms parsing back).
 
 The registry imports only the algebra layer (``expr``, ``dims``); NumPy and SymPy are
 imported inside the functions that need them.

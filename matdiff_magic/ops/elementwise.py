@@ -83,24 +83,24 @@ register(
     # exp' = exp
     elementwise("exp", lambda a: f("exp", a), "d exp(A) = exp(A) ∘ dA",
                 lambda a: _np().exp(a), "np.exp({0})", lambda sp: sp.exp, "\\exp",
-                latex_in=("exp",), at0=1),
+                latex_in=("exp",), at0=1, undoes="log"),   # exp(log(u)) = u (u > 0)
     # log'(a) = 1 / a
     elementwise("log", lambda a: E.hadpow(a, -1), "d log(A) = dA ⊘ A",
                 lambda a: _np().log(a), "np.log({0})", lambda sp: sp.log, "\\log",
-                latex_in=("log", "ln"), at1=0, domain="positive"),
+                latex_in=("log", "ln"), at1=0, domain="positive", undoes="exp"),
     # sin' = cos
     elementwise("sin", lambda a: f("cos", a), "d sin(A) = cos(A) ∘ dA",
                 lambda a: _np().sin(a), "np.sin({0})", lambda sp: sp.sin, "\\sin",
-                latex_in=("sin",), at0=0),
+                latex_in=("sin",), at0=0, parity="odd"),
     # cos' = -sin
     elementwise("cos", lambda a: E.neg(f("sin", a)), "d cos(A) = -sin(A) ∘ dA",
                 lambda a: _np().cos(a), "np.cos({0})", lambda sp: sp.cos, "\\cos",
-                latex_in=("cos",), at0=1),
+                latex_in=("cos",), at0=1, parity="even"),
     # tanh' = 1 - tanh²
     elementwise("tanh", lambda a: E.add(_one(a), E.neg(E.hadpow(f("tanh", a), 2))),
                 "d tanh(A) = (1 - tanh(A)^∘2) ∘ dA",
                 lambda a: _np().tanh(a), "np.tanh({0})", lambda sp: sp.tanh, "\\tanh",
-                latex_in=("tanh",), at0=0),
+                latex_in=("tanh",), at0=0, parity="odd"),
     # σ' = σ (1 - σ)
     elementwise("sigmoid", lambda a: E.hadamard(f("sigmoid", a),
                                                 E.add(_one(a), E.neg(f("sigmoid", a)))),
@@ -116,7 +116,8 @@ register(
     elementwise("abs", lambda a: E.hadamard(a, E.hadpow(f("abs", a), -1)),
                 "d |A| = A ⊘ |A| ∘ dA",
                 lambda a: _np().abs(a), "np.abs({0})", lambda sp: sp.Abs,
-                "\\left|{a}\\right|", at0=0, at1=1, sides=lambda a: _np().sign(a)),
+                "\\left|{a}\\right|", at0=0, at1=1, sides=lambda a: _np().sign(a),
+                parity="even"),
     # tan' = 1/cos² = 1 + tan²
     elementwise("tan", lambda a: E.add(_one(a), E.hadpow(f("tan", a), 2)),
                 "d tan(A) = (1 + tan(A)^∘2) ∘ dA",
@@ -133,11 +134,12 @@ register(
                 "d log1p(A) = dA ⊘ (1 + A)",
                 lambda a: _np().log1p(a), "np.log1p({0})",
                 _lam(lambda sp, z: sp.log(1 + z)), "\\operatorname{log1p}", at0=0,
-                domain="above-1"),
+                domain="above-1", undoes="expm1"),
     # expm1(a) = eᵃ - 1, expm1' = exp
     elementwise("expm1", lambda a: f("exp", a), "d expm1(A) = exp(A) ∘ dA",
                 lambda a: _np().expm1(a), "np.expm1({0})",
-                _lam(lambda sp, z: sp.exp(z) - 1), "\\operatorname{expm1}", at0=0),
+                _lam(lambda sp, z: sp.exp(z) - 1), "\\operatorname{expm1}", at0=0,
+                undoes="log1p"),   # expm1(log1p(u)) = u (u > -1)
     # relu(a) = max(a, 0), relu' = step (convention: relu'(0) = 0)
     elementwise("relu", lambda a: f("step", a), "d relu(A) = step(A) ∘ dA (step(0) = 0)",
                 lambda a: _np().maximum(a, 0.0), "np.maximum({0}, 0.0)",

@@ -112,6 +112,7 @@ register(
        apply=lambda a, V: a.reshape(-1, 1) * V, code_apply="({0}.reshape(-1, 1) * {V})",
        sympy=lambda ctx, e, a: ctx.sp.DiagMatrix(a)),
     Op("diagof", "linear", _diagof, internal=True, text="diag", unicode="diag",
+       of_transpose=True,
        latex="\\operatorname{diag}", linear=True, d=_same("diagof"),
        vec=Rule("diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X",
                 lambda t: E.mul(E.kron(E.transpose(E.ones(t.shape[0])),
@@ -134,8 +135,8 @@ register(
     # spellings of node kinds: inv(A) is A⁻¹, unvec(v, m) the m-row matrix whose vec is v,
     # kron(A, B) is A ⊗ B
     Op("inv", "node", E.inverse, domain="invertible"),
-    Op("unvec", "node", E.unvec, arity=2),
-    Op("kron", "node", E.kron, arity=2),
+    Op("unvec", "node", E.unvec, args=("expr", "size")),
+    Op("kron", "node", E.kron, args=("expr", "expr")),
     # d(F) not yet taken: a node the steps show as d(XW - Y) until a rule opens it
     Op("d", "notation", lambda e: E.Call(e.shape, e, "d"), unicode=_pending_unicode,
        latex=_pending_latex),

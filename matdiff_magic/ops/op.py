@@ -9,7 +9,7 @@ a call in order (``args``); an operation of several arguments is one record like
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import expr as E
 
@@ -45,7 +45,7 @@ class Op:
     name: str                     # the name of the Call node, and its spelling in a cell
     kind: str
     build: Callable[..., E.Expr]  # the shape rule: the node for the arguments (and its folds)
-    arity: int = 1
+    args: tuple[str, ...] = ("expr",)   # what each argument is: an expression or a 'size'
     internal: bool = False        # built by the engine only (diagof), never written
     aliases: tuple[str, ...] = ()     # other spellings in a cell: σ(x)
     latex_in: tuple[str, ...] = ()    # LaTeX commands that read as it (\ln); \log\det: two
@@ -70,12 +70,15 @@ class Op:
     code_helper: str = ""         # source of a helper function the code calls
     code_group: str = ""          # a group of helpers the code needs ('structured')
     sympy: Callable | None = None     # (ctx, e, *args) -> the SymPy form
+    # identities the simplifier applies (canonical.py)
+    undoes: str = ""              # f(g(u)) = u for the g named: log(exp(u)) = u
+    parity: str = ""              # 'odd': f(-u) = -f(u); 'even': f(-u) = f(u)
+    of_transpose: bool = False    # f(Aᵀ) = f(A): tr, det, diag
     at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
     at1: int | None = None        # exact value at 1: f(1) = 0 or 1
     domain: str | None = None     # what the sampler must respect: see sample.domain_needs
     sides: Callable | None = None     # NumPy: the side of a kink or pole each entry is on
     pole: Callable | None = None      # NumPy: the distance of each entry to a pole
-    tags: frozenset = field(default_factory=frozenset)
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
@@ -83,6 +86,10 @@ class Op:
         if self.deriv is not None:
             return E.hadamard(self.deriv(*args), *dargs)
         return self.d.build(e, args, dargs)
+
+    @property
+    def arity(self) -> int:
+        return len(self.args)
 
     @property
     def cell(self) -> bool:

@@ -82,7 +82,7 @@ def _norm_sympy(ctx, e, a):
 
 
 register(
-    Op("tr", "scalar", _square_matrix("tr"), latex_in=("tr", "Tr"),
+    Op("tr", "scalar", _square_matrix("tr"), latex_in=("tr", "Tr"), of_transpose=True,
        latex="\\operatorname{tr}", linear=True,
        d=Rule("d tr(A) = tr(dA)", lambda e, args, dargs: _tr(dargs[0])),
        vec=Rule("tr(X) = vec(I)ᵀ vec X",
@@ -92,6 +92,7 @@ register(
        value=lambda a: _number(_np().trace(a)), code="np.array([[np.trace({0})]])",
        sympy=lambda ctx, e, a: ctx.sp.Trace(a)),
     Op("det", "scalar", _square_matrix("det"), latex_in=("det",), latex="\\det",
+       of_transpose=True,
        # d det(A) = det(A) tr(A⁻¹ dA)
        d=Rule("d det(A) = det(A) tr(A⁻¹ dA)",
               lambda e, args, dargs: E.mul(e, _tr(E.mul(E.inverse(args[0]), dargs[0])))),
@@ -99,7 +100,7 @@ register(
        code="np.array([[np.linalg.det({0})]])",
        sympy=lambda ctx, e, a: ctx.sp.Determinant(a), domain="invertible"),
     Op("logdet", "scalar", _square_matrix("logdet", fold_scalar=False),
-       latex_in=("log det",), latex="\\log\\det", unicode="log det",
+       latex_in=("log det",), latex="\\log\\det", unicode="log det", of_transpose=True,
        # d log det(A) = tr(A⁻¹ dA)
        d=Rule("d log det(A) = tr(A⁻¹ dA)",
               lambda e, args, dargs: _tr(E.mul(E.inverse(args[0]), dargs[0]))),

@@ -121,3 +121,6 @@ _latex = LatexPrinter()
 
 def to_latex(e: E.Expr) -> str:
     return _latex(e)
+
+
+E.PRINTERS["latex"] = to_latex   # e._repr_latex_()

@@ -151,4 +151,6 @@ def to_unicode(e: E.Expr) -> str:
     return _unicode(e)
 
 
+E.PRINTERS["text"] = to_text     # str(e)
+
 __all__ = ["to_text", "to_unicode", "MUL", "POST"]
