@@ -111,7 +111,7 @@ def test_every_stage_is_present(name):
     assert op.kind in ops.KINDS and op.arity >= 1 and set(op.args) <= {"expr", "size"}
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
-    assert op.sympy is not None, "no SymPy form"   # (one that says SymPy has none: no-sympy)
+    assert op.sympy is not None, "no SymPy form"   # (one that says SymPy has none: no_sympy)
     assert op.latex, "no LaTeX form"
     assert op.d is not None and "=" in op.d.text, "no differential with its identity"
     assert op.deriv is not None or op.d.build is not None, "the differential is not built"
@@ -221,14 +221,14 @@ class _Result:
         self.result = e
 
 
-@pytest.mark.parametrize("name", [n for n in CALLS if "no-sympy" in ops.get(n).tags])
+@pytest.mark.parametrize("name", [n for n in CALLS if ops.get(n).no_sympy])
 def test_no_sympy_form_says_so(name):
     _, a, e = _cell(name)
     with pytest.raises(MatdiffError, match="SymPy has no matrix expression"):
         export(_Result(e))
 
 
-@pytest.mark.parametrize("name", [n for n in CALLS if "no-sympy" not in ops.get(n).tags])
+@pytest.mark.parametrize("name", [n for n in CALLS if not ops.get(n).no_sympy])
 def test_sympy_form_gives_the_value(name):
     _, a, e = _cell(name)
     x = _point(name, a)

@@ -70,6 +70,7 @@ class Op:
     code_helper: str = ""         # source of a helper function the code calls
     code_group: str = ""          # a group of helpers the code needs ('structured')
     sympy: Callable | None = None     # (ctx, e, *args) -> the SymPy form
+    no_sympy: bool = False        # SymPy has no form: ``sympy`` raises a MatdiffError saying so
     # identities the simplifier applies (canonical.py)
     undoes: str = ""              # f(g(u)) = u for the g named: log(exp(u)) = u
     parity: str = ""              # 'odd': f(-u) = -f(u); 'even': f(-u) = f(u)

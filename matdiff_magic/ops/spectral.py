@@ -368,16 +368,13 @@ def _no_sympy(what: str):
     return form
 
 
-_NOSYMPY = frozenset({"no-sympy"})
-
-
 def _internal(name: str, rows_of, printed: tuple, d: Rule, value, code: str,
               what: str, domain: str | None = None) -> Op:
     """An entry the engine builds for a derivative (an eigenvector), never written."""
     uni, tex = _named(*printed)
     return Op(name, "internal", _square(name, rows_of), internal=True, unicode=uni, latex=tex,
               d=d, value=value, code=code, code_group=_GROUP, sympy=_no_sympy(what),
-              tags=_NOSYMPY, domain=domain)
+              no_sympy=True, domain=domain)
 
 
 def _column(e: E.Expr):
@@ -402,7 +399,7 @@ def _entries(top: bool) -> list[Op]:
            latex=f"\\lambda_{{\\{s}}}", unicode=f"λ_{s}",
            d=Rule(text, _d_lambda(top), lambda x: None if symmetric(x) else general),
            value=_lambda_value(top), code=f"_lambda({{0}}, {t})",
-           code_helper=_CODE, code_group=_GROUP, sympy=_no_sympy(f"λ_{s}"), tags=_NOSYMPY,
+           code_helper=_CODE, code_group=_GROUP, sympy=_no_sympy(f"λ_{s}"), no_sympy=True,
            domain=f"real-{s}"),
         _internal(f"eigvec_{s}", _column, (f"v_{s}", f"v_{{\\{s}}}"),
                   Rule("dv = (λI - S)⁺ dS v (S symmetric, λ simple, v unit)", _d_eigvec(top)),
@@ -427,17 +424,17 @@ register(
               "(S symmetric, eigenvalues ascending and simple, V the unit eigenvectors)",
               _d_eig),
        value=_eig_value, code="np.linalg.eigvalsh({0}).reshape(-1, 1)",
-       sympy=_no_sympy("the eigenvalues"), tags=_NOSYMPY),
+       sympy=_no_sympy("the eigenvalues"), no_sympy=True),
     *_entries(True), *_entries(False),
     _internal("eigvecs", _same_shape, ("V", "V"),
               Rule("dV = V (F ∘ (Vᵀ dS V)), Fᵢⱼ = 1/(λⱼ - λᵢ) (second derivatives of eig(S) "
                    "are not supported)", _unsupported("the eigenvectors")),
               _eigvecs, "_eigh_sorted({0})[1]", "the eigenvectors"),
-    Op("khatrirao", "internal", _build_khatrirao, arity=2, internal=True,
+    Op("khatrirao", "internal", _build_khatrirao, args=("expr", "expr"), internal=True,
        latex="\\operatorname{khatrirao}",
        d=Rule("d(A ⊙ B) = dA ⊙ B + A ⊙ dB (column-wise Kronecker product)", _d_khatrirao),
        value=_khatrirao, code="_khatrirao({0}, {1})", code_group=_GROUP,
-       sympy=_no_sympy("the Khatri–Rao product"), tags=_NOSYMPY),
+       sympy=_no_sympy("the Khatri–Rao product"), no_sympy=True),
 )
 
 
