@@ -299,7 +299,11 @@ def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
         # column t of V is vec(A) for A (r x c); return vec(Aᵀ)
         return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
     if isinstance(e, E.Call) and ops.get(e.name).apply is not None:
-        return ops.get(e.name).apply(*(value(a, env) for a in e.children), V)
+        args = [value(a, env) for a in e.children]
+        try:
+            return ops.get(e.name).apply(*args, V)
+        except ops.OutsideDomain as exc:
+            raise MatdiffError(f"{e} {exc}") from None
     if _structured(e):
         base = e.arg if isinstance(e, E.Transpose) else e
         fn = {(E.Dup, False): dup_apply, (E.Dup, True): dupT_apply,

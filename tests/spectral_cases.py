@@ -54,3 +54,39 @@ def real_top(g, n: int) -> np.ndarray:
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.max(np.abs(got - want)) / max(1.0, np.max(np.abs(want))))
+
+
+def assert_against_finite_differences(case, seeds=(0, 1)) -> None:
+    """evaluate() agrees with central differences of the case's NumPy function."""
+    from matdiff_magic import derive
+    cell, wrt, values, f = case
+    for seed in seeds:
+        v = values(rng(seed))
+        got = derive(cell, wrt=wrt).evaluate(v)
+        want = fd(f, v, wrt)
+        assert got.shape == want.shape
+        assert relative_error(got, want) < 1e-6, (got, want)
+
+
+def assert_stages(case, seed: int = 1) -> None:
+    """check() passes; the generated gradient / Jacobian and jvp agree with evaluate()."""
+    from matdiff_magic import derive
+    cell, wrt, values, f = case
+    d = derive(cell, wrt=wrt)
+    assert d.check(seed=seed).passed
+    v = values(rng(seed + 5))
+    want = d.evaluate(v)
+    ns: dict = {}
+    exec(d.numpy_source(), ns)   # the engine's own generated code
+    fn = ns["gradient"] if "gradient" in ns else ns["jacobian"]
+    args = {k: v[k] for k in fn.__code__.co_varnames[:fn.__code__.co_argcount]}
+    np.testing.assert_allclose(fn(**args), want, rtol=1e-8, atol=1e-10)
+    direction = rng(seed + 6).standard_normal(v[wrt].shape)
+    jvp = d.jvp(v, direction)
+    if np.size(f(v)) == 1:
+        np.testing.assert_allclose(jvp.reshape(-1)[0], np.sum(want * direction), rtol=1e-8)
+        return
+    flat = direction.reshape(-1, 1, order="F")
+    np.testing.assert_allclose(jvp.reshape(-1, order="F"), (want @ flat).reshape(-1),
+                               rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ns["jvp"](**args, V=direction), jvp, rtol=1e-8, atol=1e-10)

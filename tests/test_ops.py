@@ -59,6 +59,11 @@ ROWS = {
     "lambda_max": "A : n x n symmetric\nlambda_max(A)",
     "lambda_min": "A : n x n symmetric\nlambda_min(A)",
     "prod": "A : m x n\nprod(A)",
+    "expm": "A : n x n\nexpm(A)",
+    "logm": "A : n x n\nlogm(A)",
+    "sqrtm": "A : n x n\nsqrtm(A)",
+    "sinm": "A : n x n\nsinm(A)",
+    "cosm": "A : n x n\ncosm(A)",
 }
 # internal entries (built by the engine for a derivative, never written): the node, of A
 INTERNAL = {
@@ -68,6 +73,10 @@ INTERNAL = {
     "leigvec_max": "A : n x n", "leigvec_min": "A : n x n",
     "reigvec_max": "A : n x n", "reigvec_min": "A : n x n",
     "khatrirao": "A : m x n",
+    "eigbasis": "A : n x n symmetric",
+    **{f"{f}_{part}": "A : n x n" for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
+       for part in ("frechet", "jacobian")},
+    **{f"loewner_{f}": "A : n x n symmetric" for f in ("expm", "logm", "sqrtm", "sinm", "cosm")},
 }
 # the node kind each 'node' entry spells
 NODES = {"inv": E.Inverse, "unvec": E.Unvec, "kron": E.Kron}

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spectral_cases import fd, general, real_top, relative_error, rng, spd, symmetric
+from spectral_cases import (
+    assert_against_finite_differences,
+    assert_stages,
+    general,
+    real_top,
+    rng,
+    spd,
+    symmetric,
+)
 
 from matdiff_magic import MatdiffError, derive
 from matdiff_magic.cli import main
@@ -82,36 +90,12 @@ IDS = [c[0].splitlines()[-1] for c in CASES]
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_against_finite_differences(case):
-    cell, wrt, values, f = case
-    for seed in range(2):
-        v = values(rng(seed))
-        got = derive(cell, wrt=wrt).evaluate(v)
-        want = fd(f, v, wrt)
-        assert got.shape == want.shape
-        assert relative_error(got, want) < 1e-6, (got, want)
+    assert_against_finite_differences(case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_check_jvp_and_generated_code(case):
-    cell, wrt, values, f = case
-    d = derive(cell, wrt=wrt)
-    r = d.check(seed=1)
-    assert r.passed, r
-    v = values(rng(5))
-    want = d.evaluate(v)
-    ns: dict = {}
-    exec(d.numpy_source(), ns)   # the engine's own generated code
-    fn = ns["gradient"] if "gradient" in ns else ns["jacobian"]
-    args = {k: v[k] for k in fn.__code__.co_varnames[:fn.__code__.co_argcount]}
-    np.testing.assert_allclose(fn(**args), want, rtol=1e-9, atol=1e-12)
-    direction = rng(6).standard_normal(v[wrt].shape)
-    jvp = d.jvp(v, direction)
-    if want.ndim == 2 and want.shape == v[wrt].shape and np.size(f(v)) == 1:
-        np.testing.assert_allclose(jvp.reshape(-1)[0], np.sum(want * direction), rtol=1e-9)
-    else:
-        flat = direction.reshape(-1, 1, order="F")
-        np.testing.assert_allclose(jvp.reshape(-1, order="F"), (want @ flat).reshape(-1),
-                                   rtol=1e-9, atol=1e-12)
+    assert_stages(case, seed=1)
 
 
 def test_lambda_min_is_v_v_transposed():

@@ -16,9 +16,11 @@ from .. import expr as E
 # kinds: 'elementwise' (f applied to every entry), 'scalar' (a matrix to a number),
 # 'linear' (a linear map: vec, diag, ...), 'node' (a spelling of a node kind of its own:
 # inv(A) is A⁻¹) and 'notation' (printed, never written: d(·) not yet taken)
-# 'spectral' (eigenvalues, singular values), 'internal' (a node the engine builds for a
-# derivative, never written: the eigenvectors that dλ holds)
-KINDS = ("elementwise", "scalar", "linear", "node", "notation", "spectral", "internal")
+# 'spectral' (eigenvalues, singular values), 'matfun' (a primary matrix function: expm),
+# 'internal' (a node the engine builds for a derivative, never written: the eigenvectors that
+# dλ holds, a Fréchet derivative)
+KINDS = ("elementwise", "scalar", "linear", "node", "notation", "spectral", "matfun",
+         "internal")
 
 
 class OutsideDomain(ValueError):
@@ -55,6 +57,7 @@ class Op:
     unicode: str | Callable = ""  # textbook Unicode (default: the name)
     latex: str | Callable = ""
     bare: bool = False            # a prefix taking a simple argument without parentheses
+    loose: bool = False           # the textbook forms bind like a product (∫₀¹ ... ds)
     # d(call) from (e, args, dargs): elementwise entries give f'(A) instead (``deriv``)
     d: Rule | None = None
     deriv: Callable[[E.Expr], E.Expr] | None = None

@@ -24,6 +24,9 @@ def _square_matrix(name: str, fold_scalar: bool = True):
             return e
         if name == "tr" and isinstance(e, E.Zero):
             return E.num(0)
+        if isinstance(e, E.Call) and e.name == "expm" and name in ("det", "logdet"):
+            t = E.call("tr", e.arg)          # det e^X = e^{tr X}, log det e^X = tr X
+            return E.call("exp", t) if name == "det" else t
         return E.Call(SCALAR, e, name)
     return build
 

@@ -305,12 +305,13 @@ def _build_khatrirao(a: E.Expr, b: E.Expr) -> E.Expr:
 # --- printed forms and code ---------------------------------------------------------------------
 
 def _named(sym: str, tex: str):
-    """The printed forms of an eigenvector node: v_max(S), v_{\\max}(S)."""
+    """The printed forms of a node named in the textbooks' letters: v_max(S), v_{\\max}(S),
+    L_sqrtm(X, E)."""
     def uni(pr, e):
-        return f"{sym}({pr.p(e.arg)})"
+        return f"{sym}({', '.join(pr.p(c) for c in e.children)})"
 
     def latex(pr, e):
-        return f"{tex}\\left({pr.p(e.arg)}\\right)"
+        return f"{tex}\\left({', '.join(pr.p(c) for c in e.children)}\\right)"
     return uni, latex
 
 
