@@ -13,7 +13,7 @@ from collections import Counter
 
 from . import expr as E
 from . import ops
-from .dims import Dim, tri_base
+from .dims import Dim, min_parts, tri_base
 from .render import to_unicode
 
 _HELPERS_TEMPLATE = '''
@@ -119,6 +119,11 @@ class _Gen:
             return self.dim_code[d]
         parts = [str(d.coef)] if d.coef != 1 or not d.factors else []
         for name, k in d.factors:
+            pair = min_parts(name)
+            if pair is not None:    # min(m,n): the number of singular values
+                a, b = (x if x.isdigit() else self.dim_code[Dim.of(x)] for x in pair)
+                parts += [f"min({a}, {b})"] * k
+                continue
             base = tri_base(name)
             code = self.dim_code[Dim.of(base or name)]
             parts += [f"({code} * ({code} + 1) // 2)" if base else code] * k
@@ -296,6 +301,8 @@ def _signature(d) -> tuple[list[str], dict[str, str], dict[Dim, str], list[str]]
     _dims_in(d.numerator, needed)
     _dims_in(d.target, needed)
     needed = {tri_base(name) or name for name in needed}   # n(n+1)/2 is sized by n
+    needed = {x for name in needed                         # min(m,n) by m and n
+              for x in (min_parts(name) or (name,)) if not x.isdigit()}
     extra = []
     for name in sorted(needed):
         if Dim.of(name) not in dim_code:

@@ -73,8 +73,10 @@ _EXTREME = re.compile(r"_\s*(?:\{\s*\\(max|min)\s*\}|\\(max|min)(?![A-Za-z]))")
 _TIMES = re.compile(r"\\times(?![A-Za-z])")
 _SUB = re.compile(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
 # the subscript of a norm: _F, _2, _{F}, _{\mathrm{F}}, _\text{F}, _{\rm F}
-_NORM_SUB = re.compile(r"_\s*(?:\{\s*(?:\\(?:mathrm|text|mathsf|rm)\s*\{?\s*)?([F2])\s*\}?\s*\}"
-                       r"|\\(?:mathrm|text|mathsf)\s*\{\s*([F2])\s*\}|([F2]))")
+# ... and _1, _*, _\infty (the 1-norm, the nuclear norm, the max norm)
+_NORM_SUB = re.compile(r"_\s*(?:\{\s*(?:\\(?:mathrm|text|mathsf|rm)\s*\{?\s*)?([F21*])\s*\}?\s*\}"
+                       r"|\\(?:mathrm|text|mathsf)\s*\{\s*([F2])\s*\}|([F21*])"
+                       r"|\{\s*\\(infty)\s*\}|\\(infty)(?![A-Za-z]))")
 
 
 def greek(word: str) -> str | None:
@@ -369,7 +371,8 @@ def _seq(toks: list[Tok], i: int, stop, err: Err) -> tuple[list[Tok], int]:
             if not inner:
                 raise err("an empty norm", t.col)
             close = toks[j]
-            name = {"F": "fro", "2": "norm2", "": "‖"}[close.extra]
+            name = {"F": "fro", "2": "‖2", "": "‖", "1": "norm1", "*": "nucnorm",
+                    "infty": "norminf"}[close.extra]
             out += [Tok("name", name, t.col), Tok("op", "(", t.col), *inner,
                     Tok("op", ")", close.col)]
             i = j + 1

@@ -481,12 +481,13 @@ class _Line:
     def function(self, t: Tok) -> E.Expr:
         op = ops.spelled(t.text)
         name = op.name if op is not None else t.text
-        if name == "‖":   # \|x\| without a subscript: the Euclidean norm of a vector,
-            self.expect("(")   # the Frobenius norm of a matrix
-            arg = self.expr()
+        if name in ("‖", "‖2"):   # \|x\| without a subscript: the Euclidean norm of a
+            self.expect("(")   # vector, the Frobenius norm of a matrix; \|X\|_2: the spectral
+            arg = self.expr()  # norm of a matrix
             self.expect(")")
             vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
-            return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
+            matrix = "fro" if name == "‖" else "opnorm"
+            return self.build(E.call, t.col, "norm2" if vector else matrix, arg)
         if op is None:
             known = ", ".join(sorted(ops.CELL_NAMES))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)

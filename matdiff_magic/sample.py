@@ -40,6 +40,7 @@ import numpy as np
 
 from . import expr as E
 from . import ops
+from .dims import is_min
 from .errors import MatdiffError
 from .numeric import Env, as_matrix, make_env, value
 
@@ -150,7 +151,7 @@ def _dim_names(symbols: dict[str, E.Sym]) -> list[str]:
 def _expr_dim_names(e: E.Expr, out: list[str]) -> None:
     for d in e.shape:
         for name, _ in d.factors:
-            if name not in out:
+            if name not in out and not is_min(name):   # min(m,n) is sized from m and n
                 out.append(name)
     for c in e.children:
         _expr_dim_names(c, out)

@@ -64,6 +64,14 @@ ROWS = {
     "sqrtm": "A : n x n\nsqrtm(A)",
     "sinm": "A : n x n\nsinm(A)",
     "cosm": "A : n x n\ncosm(A)",
+    "svd": "A : m x n\nsvd(A)",
+    "opnorm": "A : m x n\nopnorm(A)",
+    "nucnorm": "A : m x n\nnucnorm(A)",
+    "cond": "A : m x n\ncond(A)",
+    "norm1": "A : p\nnorm1(A)",
+    "norminf": "A : p\nnorminf(A)",
+    "max": "A : m x n\nmax(A)",
+    "min": "A : m x n\nmin(A)",
 }
 # internal entries (built by the engine for a derivative, never written): the node, of A
 INTERNAL = {
@@ -77,6 +85,9 @@ INTERNAL = {
     **{f"{f}_{part}": "A : n x n" for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
        for part in ("frechet", "jacobian")},
     **{f"loewner_{f}": "A : n x n symmetric" for f in ("expm", "logm", "sqrtm", "sinm", "cosm")},
+    **{name: "A : m x n" for name in ("svd_U", "svd_V", "svd_Us", "svd_Vs", "svd_u1", "svd_v1",
+                                      "svd_ur", "svd_vr", "sigma_min")},
+    "argmax_e": "A : p", "argmin_e": "A : p", "maxabs_e": "A : p",
 }
 # the node kind each 'node' entry spells
 NODES = {"inv": E.Inverse, "unvec": E.Unvec, "kron": E.Kron}

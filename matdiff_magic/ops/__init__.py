@@ -23,7 +23,7 @@ The registry imports only the algebra layer (``expr``, ``dims``); NumPy and SymP
 imported inside the functions that need them.
 """
 
-from . import elementwise, linear, matfun, scalar, spectral  # noqa: F401  (each registers its entries)
+from . import elementwise, linear, matfun, norms, scalar, spectral  # noqa: F401  (each registers its entries)
 from .op import KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
 
 ELEMENTWISE = names("elementwise")

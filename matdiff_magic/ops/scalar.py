@@ -46,8 +46,9 @@ def _fro(e: E.Expr) -> E.Expr:
 def _norm2(e: E.Expr) -> E.Expr:
     r, c = e.shape
     if not (E.is_one(c) or E.is_one(r)):
-        raise E.ShapeError(f"norm2() needs a vector, got {E.shape_str(e.shape)} "
-                           "(use fro() for the Frobenius norm of a matrix)")
+        raise E.ShapeError(f"norm2() needs a vector, got {E.shape_str(e.shape)}: for a "
+                           "matrix, write fro() for the Frobenius norm or opnorm() for the "
+                           "spectral norm (the largest singular value)")
     return E.Call(SCALAR, e, "norm2")
 
 
