@@ -129,6 +129,7 @@ def _point(name: str, a: E.Sym, seed: int = 0) -> np.ndarray:
 def test_every_stage_is_present(name):
     op = ops.get(name)
     assert op.kind in ops.KINDS and op.arity >= 1 and set(op.args) <= {"expr", "size"}
+    assert op.domain is None or op.domain in ops.DOMAINS
     assert op.value is not None, "no NumPy value"
     assert op.code, "no generated code"
     assert op.sympy is not None, "no SymPy form"   # (one that says SymPy has none: no_sympy)
@@ -284,3 +285,16 @@ def test_identities_the_simplifier_reads(name):
         np.testing.assert_allclose(at(E.call(name, E.neg(a)), x), sign * at(e, x), rtol=1e-12)
     if op.of_transpose:
         np.testing.assert_allclose(at(E.call(name, E.transpose(a)), x), at(e, x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n in WRITTEN if ops.get(n).aliases or
+                                  ops.get(n).latex_in])
+def test_other_spellings_read_as_the_entry(name):
+    """Aliases (σ(A)) and LaTeX commands (\\ln, \\Tr, \\log\\det) give the same node."""
+    op = ops.get(name)
+    cell, _, e = _cell(name)
+    for alias in op.aliases:
+        assert parse_expr(f"{alias}(A)", cell.symbols) == e
+    for command in op.latex_in:
+        tex = "".join("\\" + word for word in command.split())
+        assert parse_expr(f"{tex}\\left(A\\right)", cell.symbols) == e, tex

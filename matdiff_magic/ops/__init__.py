@@ -23,8 +23,15 @@ The registry imports only the algebra layer (``expr``, ``dims``); NumPy and SymP
 imported inside the functions that need them.
 """
 
-from . import elementwise, linear, matfun, norms, scalar, spectral  # noqa: F401  (each registers its entries)
-from .op import KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
+from . import (  # noqa: F401  (each registers its entries)
+    elementwise,
+    linear,
+    matfun,
+    norms,
+    scalar,
+    spectral,
+)
+from .op import DOMAINS, KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
 
 ELEMENTWISE = names("elementwise")
 # the names a cell writes as name(...)
@@ -32,5 +39,5 @@ CELL_NAMES = names(cell=True)
 # calls whose derivative jumps (a kink) or that have poles: the check watches their sides
 KINKED = tuple(n for n, op in REGISTRY.items() if op.sides is not None)
 
-__all__ = ["CELL_NAMES", "ELEMENTWISE", "KINDS", "KINKED", "REGISTRY", "Op", "OutsideDomain",
-           "Rule", "get", "names", "register", "spelled"]
+__all__ = ["CELL_NAMES", "DOMAINS", "ELEMENTWISE", "KINDS", "KINKED", "REGISTRY", "Op",
+           "OutsideDomain", "Rule", "get", "names", "register", "spelled"]

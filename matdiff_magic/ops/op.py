@@ -21,6 +21,11 @@ from .. import expr as E
 # dλ holds, a Fréchet derivative)
 KINDS = ("elementwise", "scalar", "linear", "node", "notation", "spectral", "matfun",
          "internal")
+# what the sampler must respect (sample.domain_needs): entries > 0, entries > -1, det > 0, a
+# well-conditioned matrix; entries away from 0; the eigenvalue of largest (smallest) real part
+# real and simple; no eigenvalue on the closed negative real axis (logm, sqrtm)
+DOMAINS = ("positive", "above-1", "detpos", "invertible", "nonzero", "real-max", "real-min",
+           "spectrum-right")
 
 
 class OutsideDomain(ValueError):
@@ -80,15 +85,15 @@ class Op:
     of_transpose: bool = False    # f(Aᵀ) = f(A): tr, det, diag
     at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
     at1: int | None = None        # exact value at 1: f(1) = 0 or 1
-    domain: str | None = None     # what the sampler must respect: see sample.domain_needs
+    domain: str | None = None     # what the sampler must respect: one of DOMAINS
     sides: Callable | None = None     # NumPy: the side of a kink or pole each entry is on
     pole: Callable | None = None      # NumPy: the distance of each entry to a pole
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
         f, otherwise the entry's rule."""
-        if self.deriv is not None:
-            return E.hadamard(self.deriv(*args), *dargs)
+        if self.deriv is not None:    # one argument: d f(A) = f'(A) ∘ dA
+            return E.hadamard(self.deriv(*args), dargs[0])
         return self.d.build(e, args, dargs)
 
     @property
@@ -109,6 +114,8 @@ def register(*ops: Op) -> None:
     for op in ops:
         if op.kind not in KINDS:
             raise ValueError(f"{op.name}: unknown kind {op.kind!r}")
+        if op.domain is not None and op.domain not in DOMAINS:
+            raise ValueError(f"{op.name}: unknown domain {op.domain!r}")
         if op.name in REGISTRY:
             raise ValueError(f"{op.name} is registered twice")
         REGISTRY[op.name] = op
