@@ -9,8 +9,10 @@ import pytest
 from spectral_cases import (
     assert_against_finite_differences,
     assert_stages,
+    fd,
     general,
     real_top,
+    relative_error,
     rng,
     spd,
     symmetric,
@@ -107,9 +109,17 @@ def test_lambda_min_is_v_v_transposed():
 
 
 def test_general_lambda_max_is_u_v_over_u_v():
+    # u vᵀ / (uᵀv), written u vᵀ with the normalization uᵀv = 1 that the step states
     d = derive("X : n x n\nlambda_max(X)", wrt="X")
-    assert "u_max(X) v_max(X)ᵀ / (u_max(X)ᵀ v_max(X))" in d.text()
-    assert any("Magnus 1985" in s.rule for s in d.steps)
+    assert str(d.result) == "leigvec_max(X) reigvec_max(X)'"
+    assert "∂f/∂X = u_max(X) v_max(X)ᵀ" in d.text()
+    assert any("Magnus 1985" in s.rule and "uᵀv = 1" in s.rule for s in d.steps)
+    x = real_top(rng(2), n)
+    w, vr = np.linalg.eig(x)
+    wl, vl = np.linalg.eig(x.T)
+    k, kl = np.argmax(w.real), np.argmax(wl.real)
+    u, v = vl[:, kl].real, vr[:, k].real
+    np.testing.assert_allclose(d.evaluate({"X": x}), np.outer(u, v) / (u @ v), atol=1e-12)
 
 
 def test_eig_jacobian_has_rows_vec_v_v():
@@ -191,3 +201,43 @@ def test_cli_and_magic(capsys, ip):
     assert "symmetric" in capsys.readouterr().err
     ip.run_cell("%%matdiff --wrt S --out dd\nS : n x n symmetric\nlambda_min(S)")
     assert str(ip.user_ns["dd"].result) == "eigvec_min(S) eigvec_min(S)'"
+
+
+HESSIANS = [
+    ("S : n x n symmetric\nlambda_max(S)", "S", lambda g: symmetric(g, n)),
+    ("S : p x p symmetric\nlambda_min(S)", "S", lambda g: symmetric(g, p)),
+    ("X : n x n\nlambda_max(X)", "X", lambda g: real_top(g, n)),
+    ("A : m x n\nlambda_max(A' A)", "A", lambda g: general(g, m, n)),
+    ("X : n x n\ntr(expm(X))", "X", lambda g: general(g, n) / 2),
+    ("X : m x m\ntr(expm(X)) + lambda_max(X)", "X", lambda g: real_top(g, m)),
+]
+
+
+@pytest.mark.parametrize("cell, wrt, point", HESSIANS,
+                         ids=[h[0].splitlines()[-1] for h in HESSIANS])
+def test_hessians_against_finite_differences_of_the_gradient(cell, wrt, point):
+    h = derive(cell, wrt=wrt, order=2)
+    g = derive(cell.replace(" symmetric", ""), wrt=wrt)   # of independent entries (SPEC §6)
+    x = point(rng(9))
+    others = {"A": x} if wrt == "A" else {wrt: x}
+    got = h.evaluate(others)
+    want = fd(lambda d: g.evaluate(d), others, wrt)
+    assert relative_error(got, want) < 1e-6
+    np.testing.assert_allclose(got, got.T, atol=1e-10)
+    assert h.check(seed=1).passed
+    v = rng(10).standard_normal(x.shape)
+    np.testing.assert_allclose(h.hvp(others, v).reshape(-1, order="F"),
+                               got @ v.reshape(-1, order="F"), rtol=1e-9, atol=1e-12)
+
+
+def test_hessian_of_lambda_max_is_the_textbook_one():
+    # d²λ = 2 uᵀ dX R dX v with R = (λI - X)^# (Magnus & Neudecker ch. 8, second order)
+    h = derive("S : n x n symmetric\nlambda_max(S)", wrt="S", order=2)
+    assert str(h.result) == ("K_{n,n} (eigres_max(S)' ⊗ reigvec_max(S) leigvec_max(S)' + "
+                             "leigvec_max(S) reigvec_max(S)' ⊗ eigres_max(S))")
+    s = symmetric(rng(12), n)
+    w, v = np.linalg.eigh(s)
+    r = sum(np.outer(v[:, j], v[:, j]) / (w[-1] - w[j]) for j in range(n - 1))
+    e = rng(13).standard_normal((n, n))
+    quad = e.reshape(-1, order="F") @ h.evaluate({"S": s}) @ e.reshape(-1, order="F")
+    assert np.isclose(quad, 2 * v[:, -1] @ e @ r @ e @ v[:, -1])

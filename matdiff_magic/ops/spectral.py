@@ -174,54 +174,48 @@ def _eigvecs(a):
 
 
 def _resolvent(top: bool):
-    """(λI - S)⁺ for the simple extreme eigenvalue λ of a symmetric S: the inverse on the
-    complement of its eigenvector, V diag(1/(λ - λⱼ), 0 at λ) Vᵀ."""
-    what = "λ_max" if top else "λ_min"
-
+    """(λI - X)^#, the group inverse of λI - X for the simple real extreme eigenvalue λ:
+    (λI - X + P)⁻¹ - P with P = v uᵀ (uᵀv = 1) its spectral projector; for a symmetric X the
+    pseudo-inverse V diag(1/(λ - λⱼ), 0 at λ) Vᵀ."""
     def value(a):
         np = _np()
-        w, v = _eigh(a)
-        k = len(w) - 1 if top else 0
-        _simple(w, k, what)
-        g = np.zeros_like(w)
-        others = np.arange(len(w)) != k
-        g[others] = 1.0 / (w[k] - w[others])
-        return (v * g) @ v.T
+        lam, u, v = _lam_uv(a, top)
+        p = v @ u.T
+        return np.linalg.inv(lam * np.eye(len(a)) - a + p) - p
     return value
 
 
-def _left_right(top: bool, left: bool):
-    """The unit left (u) or right (v) eigenvector of the real simple eigenvalue of largest
-    (smallest) real part of a general square matrix, signs chosen so that uᵀv > 0."""
+def _lam_uv(a, top: bool):
+    """The real simple eigenvalue of largest (smallest) real part of a square matrix and its
+    left (u) and right (v) eigenvectors, v of unit length and uᵀv = 1."""
     what = "λ_max" if top else "λ_min"
+    np = _np()
+    k, w = _extreme(a, top)
+    lam = w[k]
+    tol = _gap_tol(w)
+    if abs(lam.imag) > 1e-10 * max(1.0, abs(lam)):
+        raise OutsideDomain(f"is not defined: {what} is not real at these values: "
+                            f"{_fmt(lam.real)} ± {_fmt(abs(lam.imag))}i")
+    for j in range(len(w)):
+        if j != k and abs(w[j] - lam) <= tol:
+            raise OutsideDomain(f"is not defined: {what} is not simple at these values:"
+                                f" λ{_sub(min(j, k) + 1)} = λ{_sub(max(j, k) + 1)} = "
+                                f"{_fmt(lam.real)} (the derivative needs a simple "
+                                "eigenvalue)")
+    vals, vecs = np.linalg.eig(a)
+    v = vecs[:, np.argmin(np.abs(vals - lam))].real
+    valsl, vecsl = np.linalg.eig(a.T)
+    u = vecsl[:, np.argmin(np.abs(valsl - lam))].real
+    v = _sign((v / np.linalg.norm(v)).reshape(-1, 1))
+    u = (u / np.linalg.norm(u)).reshape(-1, 1)
+    if abs((u.T @ v).item()) < 1e-12:
+        raise OutsideDomain(f"is not defined: {what} is defective at these values (uᵀv = 0)")
+    return lam.real, u / (u.T @ v).item(), v     # v unit, uᵀv = 1
 
+
+def _left_right(top: bool, left: bool):
     def value(a):
-        np = _np()
-        k, w = _extreme(a, top)
-        lam = w[k]
-        tol = _gap_tol(w)
-        if abs(lam.imag) > 1e-10 * max(1.0, abs(lam)):
-            raise OutsideDomain(f"is not defined: {what} is not real at these values: "
-                                f"{_fmt(lam.real)} ± {_fmt(abs(lam.imag))}i")
-        for j in range(len(w)):
-            if j != k and abs(w[j] - lam) <= tol:
-                raise OutsideDomain(f"is not defined: {what} is not simple at these values:"
-                                    f" λ{_sub(min(j, k) + 1)} = λ{_sub(max(j, k) + 1)} = "
-                                    f"{_fmt(lam.real)} (the derivative needs a simple "
-                                    "eigenvalue)")
-        vals, vecs = np.linalg.eig(a)
-        v = vecs[:, np.argmin(np.abs(vals - lam))].real
-        valsl, vecsl = np.linalg.eig(a.T)
-        u = vecsl[:, np.argmin(np.abs(valsl - lam))].real
-        v = v / np.linalg.norm(v)
-        u = u / np.linalg.norm(u)
-        v = _sign(v.reshape(-1, 1))
-        u = u.reshape(-1, 1)
-        if (u.T @ v).item() < 0:
-            u = -u
-        if abs((u.T @ v).item()) < 1e-12:
-            raise OutsideDomain(f"is not defined: {what} is defective at these values "
-                                "(uᵀv = 0)")
+        lam, u, v = _lam_uv(a, top)
         return u if left else v
     return value
 
@@ -260,9 +254,9 @@ def _d_lambda(top: bool):
         if symmetric(x):          # dλ = vᵀ dS v
             v = E.call(f"eigvec_{suffix}", x)
             return E.mul(E.transpose(v), dx, v)
-        # dλ = uᵀ dX v / (uᵀv)
+        # dλ = uᵀ dX v / (uᵀv) = uᵀ dX v with uᵀv = 1
         u, v = E.call(f"leigvec_{suffix}", x), E.call(f"reigvec_{suffix}", x)
-        return E.mul(E.power(E.mul(E.transpose(u), v), -1), E.transpose(u), dx, v)
+        return E.mul(E.transpose(u), dx, v)
     return d
 
 
@@ -273,6 +267,20 @@ def _d_eigvec(top: bool):
         # dv = (λI - S)⁺ dS v (S symmetric, λ simple, v unit)
         (s,), (ds,) = args, dargs
         return E.mul(E.call(f"eigres_{suffix}", s), ds, e)
+    return d
+
+
+def _d_lr(top: bool, left: bool):
+    suffix = "max" if top else "min"
+
+    def d(e, args, dargs):
+        # dv = (λI - X)^# dX v, du = (λI - X)^#ᵀ dXᵀ u (each up to a multiple of itself,
+        # which cancels in d²λ)
+        (x,), (dx,) = args, dargs
+        r = E.call(f"eigres_{suffix}", x)
+        if left:
+            return E.mul(E.transpose(r), E.transpose(dx), e)
+        return E.mul(r, dx, e)
     return d
 
 
@@ -335,12 +343,12 @@ def _eigvec(S, top):
     return V[:, [-1 if top else 0]]
 
 
-def _eigres(S, top):
-    w, V = _eigh_sorted(S)
-    k = len(w) - 1 if top else 0
-    g = np.zeros_like(w)
-    g[np.arange(len(w)) != k] = 1.0 / (w[k] - np.delete(w, k))
-    return (V * g) @ V.T
+def _eigres(A, top):
+    """(lam I - A)^#, the group inverse, through the spectral projector P = v u'/(u'v)."""
+    u, v = _eigvec_lr(A, top, True), _eigvec_lr(A, top, False)
+    lam = (u.T @ A @ v).item()
+    P = v @ u.T
+    return np.linalg.inv(lam * np.eye(len(A)) - A + P) - P
 
 
 def _eigvec_lr(A, top, left):
@@ -349,9 +357,9 @@ def _eigvec_lr(A, top, left):
     v = V[:, np.argmin(np.abs(w - lam))].real
     wl, U = np.linalg.eig(A.T)
     u = U[:, np.argmin(np.abs(wl - lam))].real
-    v, u = v / np.linalg.norm(v), u / np.linalg.norm(u)
+    v = v / np.linalg.norm(v)
     v = v * (np.sign(v[np.argmax(np.abs(v))]) or 1.0)
-    u = u * (np.sign(u @ v) or 1.0)
+    u = u / (u @ v)
     return (u if left else v).reshape(-1, 1)
 
 
@@ -392,9 +400,13 @@ def _entries(top: bool) -> list[Op]:
     text = (f"dλ = vᵀ dS v (S symmetric, λ = λ_{s}(S) simple, v its unit eigenvector: "
             "∂λ/∂S = v vᵀ)")
     general = (f"dλ = uᵀ dX v / (uᵀv) (λ = λ_{s}(X) real and simple, u and v its left and "
-               "right eigenvectors; Magnus 1985)")
-    lr = Rule("dv = (λI - X)⁺ (dX - dλ I) v (Magnus 1985; second derivatives through a "
-              "general eigenvalue are not supported)", _unsupported("a general eigenvalue"))
+               "right eigenvectors, Magnus 1985; here v is a unit vector and uᵀv = 1, so "
+               "∂λ/∂X = u vᵀ)")
+    note = " (up to a multiple of itself, which cancels in d²λ; Magnus 1985)"
+    left = Rule("du = (λI - X)^#ᵀ dXᵀ u, (λI - X)^# the group inverse" + note,
+                _d_lr(top, True))
+    right = Rule("dv = (λI - X)^# dX v, (λI - X)^# the group inverse" + note,
+                 _d_lr(top, False))
     return [
         Op(f"lambda_{s}", "spectral", _square(f"lambda_{s}", lambda e: SCALAR),
            latex=f"\\lambda_{{\\{s}}}", unicode=f"λ_{s}",
@@ -406,13 +418,13 @@ def _entries(top: bool) -> list[Op]:
                   Rule("dv = (λI - S)⁺ dS v (S symmetric, λ simple, v unit)", _d_eigvec(top)),
                   _eigvec(top), f"_eigvec({{0}}, {t})", "an eigenvector"),
         _internal(f"eigres_{s}", _same_shape, (f"R_{s}", f"R_{{\\{s}}}"),
-                  Rule("R = (λI - S)⁺ = V diag(1/(λ - λⱼ), 0 at λ) Vᵀ (third derivatives of "
-                       "an eigenvalue are not supported)", _unsupported("a resolvent")),
-                  _resolvent(top), f"_eigres({{0}}, {t})", "a resolvent"),
-        _internal(f"leigvec_{s}", _column, (f"u_{s}", f"u_{{\\{s}}}"), lr,
+                  Rule("dR = d(λI - X)^# (third derivatives of an eigenvalue are not "
+                       "supported)", _unsupported("a resolvent")),
+                  _resolvent(top), f"_eigres({{0}}, {t})", "a resolvent", f"real-{s}"),
+        _internal(f"leigvec_{s}", _column, (f"u_{s}", f"u_{{\\{s}}}"), left,
                   _left_right(top, True), f"_eigvec_lr({{0}}, {t}, True)", "an eigenvector",
                   f"real-{s}"),
-        _internal(f"reigvec_{s}", _column, (f"v_{s}", f"v_{{\\{s}}}"), lr,
+        _internal(f"reigvec_{s}", _column, (f"v_{s}", f"v_{{\\{s}}}"), right,
                   _left_right(top, False), f"_eigvec_lr({{0}}, {t}, False)", "an eigenvector",
                   f"real-{s}"),
     ]
