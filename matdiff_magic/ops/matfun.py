@@ -268,25 +268,40 @@ def _entries(f: _F) -> list[Op]:
             return E.call(f.scalar_name, x)
         return E.Call(x.shape, x, name)
 
+    def guarded(a, compute):
+        """compute(); the eigenvalue check (as costly as f itself) only when the result, or
+        a singular argument, says that an eigenvalue may be on the closed negative axis."""
+        np = _np()
+        _finite(a)
+        if not f.domain:
+            return compute()
+        try:
+            out, bad = compute(), False
+            bad = not np.all(np.isfinite(out))
+        except (OutsideDomain, ValueError, np.linalg.LinAlgError):
+            out, bad = None, True
+        if bad or np.linalg.slogdet(a)[0] == 0:
+            check(a)              # names the eigenvalue
+        if bad:
+            raise OutsideDomain("is not defined at these values")
+        return out
+
     def value(a):
-        check(a)
-        return _real(f.value(a))
+        return guarded(a, lambda: _real(f.value(a)))
 
     def frechet(a, e):
-        check(a)
         if f.frechet is None:     # sqrtm: R Z + Z R = E
-            return _sqrtm_frechet_from(_sqrtm(a), e)
-        return _real(f.frechet(a, e))
+            return guarded(a, lambda: _sqrtm_frechet_from(_sqrtm(a), e))
+        return guarded(a, lambda: _real(f.frechet(a, e)))
 
     def jac_apply(a, v):
         np = _np()
-        check(a)
         n = a.shape[0]
-        r = _sqrtm(a) if f.frechet is None else None
+        r = guarded(a, lambda: _sqrtm(a)) if f.frechet is None else None
         out = np.empty((n * n, v.shape[1]))
         for k in range(v.shape[1]):
             e = v[:, k].reshape(n, n, order="F")
-            z = _sqrtm_frechet_from(r, e) if r is not None else _real(f.frechet(a, e))
+            z = _sqrtm_frechet_from(r, e) if r is not None else frechet(a, e)
             out[:, k] = z.reshape(-1, order="F")
         return out
 
