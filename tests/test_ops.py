@@ -71,6 +71,9 @@ ROWS = {
     "norm1": "A : p\nnorm1(A)",
     "norminf": "A : p\nnorminf(A)",
     "max": "A : m x n\nmax(A)",
+    "khatrirao": "A : m x n\nkhatrirao(A, A)",
+    "pinv": "A : p x n\npinv(A)",
+    "adj": "A : n x n\nadj(A)",
     "min": "A : m x n\nmin(A)",
 }
 # internal entries (built by the engine for a derivative, never written): the node, of A
@@ -80,7 +83,6 @@ INTERNAL = {
     "eigvecs": "A : n x n symmetric",
     "leigvec_max": "A : n x n", "leigvec_min": "A : n x n",
     "reigvec_max": "A : n x n", "reigvec_min": "A : n x n",
-    "khatrirao": "A : m x n",
     "eigbasis": "A : n x n symmetric",
     **{f"{f}_{part}": "A : n x n" for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
        for part in ("frechet", "jacobian")},

@@ -24,6 +24,7 @@ imported inside the functions that need them.
 """
 
 from . import (  # noqa: F401  (each registers its entries)
+    adjugate,
     elementwise,
     linear,
     matfun,

@@ -19,8 +19,9 @@ from .. import expr as E
 # 'spectral' (eigenvalues, singular values), 'matfun' (a primary matrix function: expm),
 # 'internal' (a node the engine builds for a derivative, never written: the eigenvectors that
 # dλ holds, a Fréchet derivative)
+# 'product' (a product of its arguments of its own: khatrirao(A, B))
 KINDS = ("elementwise", "scalar", "linear", "node", "notation", "spectral", "matfun",
-         "internal")
+         "internal", "product")
 # what the sampler must respect (sample.domain_needs): entries > 0, entries > -1, det > 0, a
 # well-conditioned matrix; entries away from 0; the eigenvalue of largest (smallest) real part
 # real and simple; no eigenvalue on the closed negative real axis (logm, sqrtm)

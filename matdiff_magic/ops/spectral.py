@@ -291,14 +291,19 @@ def _unsupported(what: str):
 
 
 def _d_khatrirao(e, args, dargs):
-    # d(A ⊙ B) = dA ⊙ B + A ⊙ dB
+    # A ⊙ B = (A ⊗ B)(I ⊙ I), so d(A ⊙ B) = (dA ⊗ B + A ⊗ dB)(I ⊙ I)
     (a, b), (da, db) = args, dargs
-    terms = []
-    if not E.is_zero(da):
-        terms.append(E.call("khatrirao", da, b))
-    if not E.is_zero(db):
-        terms.append(E.call("khatrirao", a, db))
-    return E.add(*terms) if terms else E.zero(e.shape)
+    n = a.shape[1]
+    select = E.call("khatrirao", E.identity(n), E.identity(n))
+    return E.mul(E.add(E.kron(da, b), E.kron(a, db)), select)
+
+
+def _khatrirao_sympy(ctx, e, a, b):
+    # (A ⊙ B)[i, j] = A[i // q, j] B[i mod q, j]
+    sp, i, j = ctx.sp, ctx.i, ctx.j
+    q = b.shape[0]
+    return sp.FunctionMatrix(a.shape[0] * q, a.shape[1], sp.Lambda(
+        (i, j), a[sp.floor(i / q), j] * b[sp.Mod(i, q), j]))
 
 
 def _build_khatrirao(a: E.Expr, b: E.Expr) -> E.Expr:
@@ -443,11 +448,12 @@ register(
               Rule("dV = V (F ∘ (Vᵀ dS V)), Fᵢⱼ = 1/(λⱼ - λᵢ) (second derivatives of eig(S) "
                    "are not supported)", _unsupported("the eigenvectors")),
               _eigvecs, "_eigh_sorted({0})[1]", "the eigenvectors"),
-    Op("khatrirao", "internal", _build_khatrirao, args=("expr", "expr"), internal=True,
+    Op("khatrirao", "product", _build_khatrirao, args=("expr", "expr"),
        latex="\\operatorname{khatrirao}",
-       d=Rule("d(A ⊙ B) = dA ⊙ B + A ⊙ dB (column-wise Kronecker product)", _d_khatrirao),
+       d=Rule("d(A ⊙ B) = (dA ⊗ B + A ⊗ dB)(I ⊙ I), since A ⊙ B = (A ⊗ B)(I ⊙ I) (⊙ here "
+              "the column-wise Kronecker product, Khatri–Rao)", _d_khatrirao),
        value=_khatrirao, code="_khatrirao({0}, {1})", code_group=_GROUP,
-       sympy=_no_sympy("the Khatri–Rao product"), no_sympy=True),
+       sympy=_khatrirao_sympy),
 )
 
 
