@@ -373,6 +373,8 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
         raise MatdiffError(f"'{name}' is declared orthogonal but its value is not")
     if "positive" in props and np.any((np.diag(a) if "diagonal" in props else a) <= 0):
         raise MatdiffError(f"'{name}' is declared positive but has entries <= 0")
+    if "integer" in props and np.any(a != np.round(a)):
+        raise MatdiffError(f"'{name}' is declared integer but its value is not")
     if "invertible" in props and np.linalg.cond(a) > 1e14:
         raise MatdiffError(f"'{name}' is declared invertible but its value is singular")
 

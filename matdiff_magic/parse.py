@@ -304,7 +304,10 @@ class _Line:
         if self.at("op", "{") or self.at("op", "("):
             close = "}" if self.tok.text == "{" else ")"
             self.i += 1
-            value = self.exponent(grouped=True)
+            if self.tok.kind == "name" and self.tok.text != "T":   # X^(k - 1)
+                value = self.expr()
+            else:
+                value = self.exponent(grouped=True)
             self.expect(close)
             return value
         sign = 1
@@ -315,6 +318,9 @@ class _Line:
         if t.kind == "name" and t.text == "T":
             self.i += 1
             return "T" if sign == 1 else "-T"
+        if t.kind == "name" and sign == 1:    # X^k, k a declared integer
+            self.i += 1
+            return self.p.lookup(t.text, t, self.lineno)
         if t.kind != "num":
             raise self.err("expected an exponent (a number, T, or -1)")
         self.i += 1
@@ -353,6 +359,8 @@ class _Line:
                     e = E.transpose(e)
                 elif p == "-T":
                     e = self.build(E.inverse, t.col, E.transpose(e))
+                elif isinstance(p, E.Expr):
+                    e = self.symbolic_power(e, p, t)
                 else:
                     if e.is_scalar is False and p.denominator != 1:
                         raise self.err("a matrix power needs an integer exponent "
@@ -369,6 +377,16 @@ class _Line:
                 e = self.build(E.hadpow, t.col, e, p)
             else:
                 return e
+
+    def symbolic_power(self, e: E.Expr, k: E.Expr, t: Tok) -> E.Expr:
+        """X^k for an exponent built from scalars declared 'integer' (k, k - 1, 2 k)."""
+        syms = [x for x in _symbols(k)]
+        if e.is_scalar or not k.is_scalar or not syms or \
+                any("integer" not in x.props for x in syms):
+            names = ", ".join(sorted({x.name for x in syms})) or "the exponent"
+            raise self.err(f"a matrix power X^k needs k declared an integer ('{names} : "
+                           "scalar integer'); a scalar base needs a number", t.col)
+        return self.build(E.call, t.col, "mpow", e, k)
 
     def atom(self) -> E.Expr:
         t = self.tok
@@ -504,6 +522,12 @@ class _Line:
         self.expect(")")
         return self.build(E.call, t.col, name, *args)
 
+def _symbols(e: E.Expr) -> list[E.Sym]:
+    if isinstance(e, E.Sym):
+        return [e]
+    return [x for c in e.children for x in _symbols(c)]
+
+
 FREE_DIM_NAMES = ("m", "n", "p", "q", "r", "s", "k", "l", "t", "u", "v", "w")
 
 
@@ -608,6 +632,9 @@ class Parser:
         for word, col in words[k:]:
             if word not in E.PROPERTIES:
                 raise err(f"unknown property '{word}' (known: {', '.join(E.PROPERTIES)})", col)
+            if word == "integer" and not (rows.is_one and cols.is_one):
+                raise err("'integer' is for a scalar: 'k : scalar integer' (a matrix power X^k)",
+                          col)
             if word != "positive" and rows != cols:
                 raise err(f"'{word}' needs a square matrix, but the shape is {rows} x {cols}",
                           col)

@@ -258,6 +258,8 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
                 s[0] = -s[0]
             return (q * s) @ q.T
         return _fix_det_sign(q) if detpos else q
+    if "integer" in props:   # the exponent of X^k: a small integer
+        return np.full((r, c), float(rng.integers(2, 5)))
     if "lower" in props:   # a positive diagonal: invertible, det > 0 (a Cholesky factor)
         a = np.tril(rng.standard_normal((r, r)) / np.sqrt(r), -1)
         return a + np.diag(rng.uniform(0.5, 2.0, r))

@@ -25,6 +25,7 @@ from mutants import judge_mutants, mutants
 from oracle import judge
 from strategies import random_case
 from test_matfun import CASES as MATFUN_CASES
+from test_mpow import CASES as MPOW_CASES
 from test_norms import CASES as NORM_CASES
 from test_pinv_adj_khatrirao import CASES as PRODUCT_CASES
 from test_reference import REFERENCE as TEXTBOOK
@@ -39,8 +40,8 @@ ELEMENTWISE = [(f"A : p x m\nX : m x n\nB : n x q\nA {f}(X) B", "X")
     ("W : m x n\nx : n\ny : m\nsum(softplus(W x) - y .* (W x))", "W"),
     ("W : m x n\nV : p x m\nx : n\nnorm2(V relu(W x))^2", "W")]
 # eigenvalues, matrix functions, singular values and norms (SPEC §10)
-SPECTRAL = [(c[0], c[1]) for cases in (SPECTRAL_CASES, MATFUN_CASES, NORM_CASES, PRODUCT_CASES)
-            for c in cases]
+SPECTRAL = [(c[0], c[1]) for cases in (SPECTRAL_CASES, MATFUN_CASES, NORM_CASES, PRODUCT_CASES,
+                                       MPOW_CASES) for c in cases]
 CELLS = list(dict.fromkeys([*REFERENCE, *((c, w) for _, c, w, *_ in TEXTBOOK), ISSUE_CELL,
                             *ELEMENTWISE, *SPECTRAL]))
 METHODS = ("full", "directional")

@@ -94,11 +94,16 @@ INTERNAL = {
 # the node kind each 'node' entry spells
 NODES = {"inv": E.Inverse, "unvec": E.Unvec, "kron": E.Kron}
 CALLS = [n for n, op in ops.REGISTRY.items() if op.kind not in ("node", "notation")]
+# entries of two symbols (X^k: the matrix and a declared integer k), tested stage by stage in
+# tests/test_mpow.py
+ELSEWHERE = {"mpow": "tests/test_mpow.py", "mpow_frechet": "tests/test_mpow.py",
+             "mpow_jacobian": "tests/test_mpow.py"}
+ONE_SYMBOL = [n for n in CALLS if n not in ELSEWHERE]
 WRITTEN = [n for n in ops.REGISTRY if ROWS.get(n)]
 
 
 def test_every_entry_has_a_row():
-    assert set(ROWS) | set(INTERNAL) == set(ops.REGISTRY)
+    assert set(ROWS) | set(INTERNAL) | set(ELSEWHERE) == set(ops.REGISTRY)
     assert all(ops.get(n).internal for n in INTERNAL)
 
 
@@ -206,7 +211,7 @@ def _vec(m: np.ndarray) -> np.ndarray:
     return m.reshape(-1, 1, order="F")
 
 
-@pytest.mark.parametrize("name", [n for n in CALLS if ops.get(n).vec is not None])
+@pytest.mark.parametrize("name", [n for n in ONE_SYMBOL if ops.get(n).vec is not None])
 def test_vec_identity_and_adjoint(name):
     op = ops.get(name)
     _, a, e = _cell(name)
@@ -221,7 +226,7 @@ def test_vec_identity_and_adjoint(name):
     assert np.isclose(np.sum(wv * value(e, env2)), np.sum(w2 * x))
 
 
-@pytest.mark.parametrize("name", CALLS)
+@pytest.mark.parametrize("name", ONE_SYMBOL)
 def test_generated_code_gives_the_value(name):
     op = ops.get(name)
     _, a, e = _cell(name)
@@ -244,14 +249,14 @@ class _Result:
         self.result = e
 
 
-@pytest.mark.parametrize("name", [n for n in CALLS if ops.get(n).no_sympy])
+@pytest.mark.parametrize("name", [n for n in ONE_SYMBOL if ops.get(n).no_sympy])
 def test_no_sympy_form_says_so(name):
     _, a, e = _cell(name)
     with pytest.raises(MatdiffError, match="SymPy has no matrix expression"):
         export(_Result(e))
 
 
-@pytest.mark.parametrize("name", [n for n in CALLS if not ops.get(n).no_sympy])
+@pytest.mark.parametrize("name", [n for n in ONE_SYMBOL if not ops.get(n).no_sympy])
 def test_sympy_form_gives_the_value(name):
     _, a, e = _cell(name)
     x = _point(name, a)

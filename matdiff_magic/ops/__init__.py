@@ -28,6 +28,7 @@ from . import (  # noqa: F401  (each registers its entries)
     elementwise,
     linear,
     matfun,
+    mpow,
     norms,
     scalar,
     spectral,
