@@ -314,10 +314,8 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
 
 def _spectral_draw(rng: np.random.Generator, a: np.ndarray, props: set, spectral: list,
                    detpos: bool) -> np.ndarray:
-    """A square draw moved so that the eigenvalue conditions of spectral functions hold:
-    'real-max' / 'real-min' (the eigenvalue of largest / smallest real part is real and
-    simple: a rank-one term ± 2 q qᵀ sets it apart) and 'spectrum-right' (no eigenvalue on
-    the closed negative real axis, for logm and sqrtm: every real part made positive)."""
+    """A square draw moved so that 'real-max' / 'real-min' (± 2 q qᵀ sets the extreme
+    eigenvalue apart, real) and 'spectrum-right' (real parts >= 0.5: logm, sqrtm) hold."""
     r = a.shape[0]
     if props & {"symmetric", "spd"}:   # real eigenvalues, simple with probability one
         if "spectrum-right" in spectral and "spd" not in props:
@@ -326,10 +324,7 @@ def _spectral_draw(rng: np.random.Generator, a: np.ndarray, props: set, spectral
         return a
     q = rng.standard_normal((r, 1))
     q /= np.linalg.norm(q)
-    if "real-max" in spectral:
-        a = a + 2.0 * (q @ q.T)
-    if "real-min" in spectral:
-        a = a - 2.0 * (q @ q.T)
+    a = a + 2.0 * (("real-max" in spectral) - ("real-min" in spectral)) * (q @ q.T)
     if "spectrum-right" in spectral:   # real parts at least 0.5
         low = float(np.min(np.linalg.eigvals(a).real))
         if low < 0.5:
