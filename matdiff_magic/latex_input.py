@@ -101,20 +101,20 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
     m = _WORD.match(line, i)
     if not m:
         if line.startswith("\\|", i):
-            sub, end = _norm_subscript(line, i + 2)
+            sub, end = _norm_subscript(line, i + 2, err)
             return [Tok("tex", "bar", col, sub)], end
         raise err("unexpected '\\'", col)
     word, end = m.group(1), m.end()
     if word in (",", ";", "!", " ", ">"):
         return [], end
     if word == "|":
-        sub, end = _norm_subscript(line, end)
+        sub, end = _norm_subscript(line, end, err)
         return [Tok("tex", "bar", col, sub)], end
     if word in _STRUCTURE:
         kind = _STRUCTURE[word]
         sub = ""
         if kind in ("bar", "rbar"):
-            sub, end = _norm_subscript(line, end)
+            sub, end = _norm_subscript(line, end, err)
         if word == "sqrt" and line[end:end + 1] == "[":
             raise err("only square roots: write \\sqrt{...} (or ^{1/p} for other roots)", col)
         return [Tok("tex", kind, col, sub)], end
@@ -131,7 +131,7 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
         if bar and word in ("left", "right"):   # \left\| opens a norm, \right\| closes it
             if word == "left":
                 return [Tok("tex", "lbar", col)], bar.end()
-            sub, end = _norm_subscript(line, bar.end())
+            sub, end = _norm_subscript(line, bar.end(), err)
             return [Tok("tex", "rbar", col, sub)], end
         if j < len(line) and line[j] == ".":
             return [], j + 1
@@ -171,9 +171,12 @@ def _size_subscript(line: str, i: int, err: Err) -> tuple[str, int, int] | None:
     return None
 
 
-def _norm_subscript(line: str, i: int) -> tuple[str, int]:
+def _norm_subscript(line: str, i: int, err: Err | None = None) -> tuple[str, int]:
     m = _NORM_SUB.match(line, i)
     if not m:
+        if err is not None and re.match(r"\s*_", line[i:]):   # \|X\|_3
+            raise err("a norm's subscript is F, 2, 1, * or \\infty (\\|X\\|_F, \\|X\\|_2, "
+                      "\\|x\\|_1, \\|X\\|_*, \\|x\\|_\\infty)", i + 1)
         return "", i
     return next(g for g in m.groups() if g), m.end()
 

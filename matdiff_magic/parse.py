@@ -299,7 +299,7 @@ class _Line:
             return self.unary()
         return self.postfix()
 
-    def exponent(self, grouped: bool = False) -> Fraction | str:
+    def exponent(self, grouped: bool = False) -> Fraction | str | E.Expr:
         """After '^' or '.^': 2, -1, 0.5, T, -T, \\top, (1/2), {-1}."""
         if self.at("op", "{") or self.at("op", "("):
             close = "}" if self.tok.text == "{" else ")"
@@ -372,7 +372,7 @@ class _Line:
             elif t.kind == "op" and t.text == ".^":
                 self.i += 1
                 p = self.exponent()
-                if isinstance(p, str):
+                if not isinstance(p, Fraction):
                     raise self.err("'.^' needs a numeric exponent", t.col)
                 e = self.build(E.hadpow, t.col, e, p)
             else:
