@@ -98,7 +98,10 @@ def _sqrtm_frechet_from(r, e):
 
 
 def _sqrtm(x):
-    r = _sla().sqrtm(x)
+    import warnings
+    with warnings.catch_warnings():   # a singular x: the eigenvalue check names it
+        warnings.simplefilter("ignore")
+        r = _sla().sqrtm(x)
     return _real(r[0] if isinstance(r, tuple) else r)
 
 
