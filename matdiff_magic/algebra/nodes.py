@@ -295,11 +295,20 @@ class HadPow(Unary):
 
 @dataclass(frozen=True, eq=True)
 class Call(Unary):
-    """A named operation of its argument; the registry (ops) holds one entry per name.
-    The node has one argument today; an operation of several is a record like any other."""
+    """A named operation of its arguments; the registry (ops) holds one entry per name.
+    ``arg`` is the first argument, ``rest`` the others (khatrirao(A, B), expm_frechet(X, E))."""
     name: str = ""
+    rest: tuple = ()
 
     __hash__ = Expr.__hash__
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg, *self.rest) if self.rest else (self.arg,)
+
+    def __repr__(self) -> str:
+        more = f", rest={self.rest!r}" if self.rest else ""
+        return f"Call(arg={self.arg!r}, name={self.name!r}{more})"
 
 
 @dataclass(frozen=True, eq=True)
@@ -311,7 +320,8 @@ class Unvec(Unary):
 
 
 MAX_MATRIX_POWER = 64
-PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower")
+PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower",
+              "integer")
 
 
 # --- leaves and their constructors -------------------------------------------------------------

@@ -108,7 +108,7 @@ def _call(d: _Diff, e: E.Call) -> E.Expr:
     op = ops.get(e.name)
     args = e.children
     dargs = tuple(d(a) for a in args)
-    d.use(op.d.text)
+    d.use(op.d.text_for(args))
     return op.differential(e, args, dargs)
 
 
@@ -238,12 +238,17 @@ def expand(e: E.Expr, budget: list[int] | None = None) -> E.Expr:
                 return E.add(*(expand(E.rebuild(e, args[:i] + (t,) + args[i + 1:]), budget)
                                for t in a.args))
         return E.rebuild(e, args)
-    (a,) = args
+    # a call is linear in the argument that holds the differential (the first: expm_frechet's
+    # E is its second, but then the point X holds none)
+    i = next((k for k, c in enumerate(args) if E.has_d(c)), 0)
+    a = args[i]
     if isinstance(a, E.Add):
-        return E.add(*(expand(E.rebuild(e, (t,)), budget) for t in a.args))
+        return E.add(*(expand(E.rebuild(e, args[:i] + (t,) + args[i + 1:]), budget)
+                       for t in a.args))
     out = E.rebuild(e, args)
     # pull numeric and scalar factors out of linear maps: tr(2 A) = 2 tr(A)
-    if isinstance(out, (E.Transpose, E.Call)) and isinstance(out.arg, E.Mul):
+    if isinstance(out, (E.Transpose, E.Call)) and isinstance(out.arg, E.Mul) and \
+            len(out.children) == 1:
         scal = [f for f in out.arg.args if f.is_scalar and not E.has_d(f)]
         linear = isinstance(out, E.Transpose) or ops.get(out.name).linear
         if scal and linear:

@@ -107,9 +107,10 @@ def jacobian_term(t: E.Expr, rules: list[str], trace: list | None = None) -> E.E
         return jacobian_term(t.arg, rules, trace)
     if isinstance(t, E.Call) and ops.get(t.name).vec is not None:
         rule = ops.get(t.name).vec      # vec f(M) = L vec M, as the registry entry says
+        m = t.children[_find(t.children)]   # M: the argument that holds the differential
         if rule.build is None:          # vec(vec M) = vec M
-            return jacobian_term(t.arg, rules, trace)
-        return then(rule.text, rule.build(t), t.arg)
+            return jacobian_term(m, rules, trace)
+        return then(rule.text_for(t.children), rule.build(t), m)
     raise MatdiffError(f"cannot vectorize the term {t}")
 
 
@@ -160,10 +161,11 @@ def gradient_term(t: E.Expr, w: E.Expr, rules: list[str], trace: list | None = N
         return go(t.args[i], w2)
     if isinstance(t, E.Call) and ops.get(t.name).adjoint is not None:
         rule = ops.get(t.name).adjoint  # tr(Wᵀ f(M)) = tr(W'ᵀ M), as the registry entry says
-        w2 = rule.build(w, t.arg)
+        m = t.children[_find(t.children)]   # M: the argument that holds the differential
+        w2 = rule.build(w, *t.children)
         if rule.text is not None:
-            use(rule.text, w2, t.arg)
-        return go(t.arg, w2)
+            use(rule.text, w2, m)
+        return go(m, w2)
     if isinstance(t, E.Unvec):            # tr(Wᵀ unvec(v)) = vec(W)ᵀ v
         use("tr(Wᵀ unvec(v)) = vec(W)ᵀ v", E.call("vec", w), t.arg)
         return go(t.arg, E.call("vec", w))
