@@ -79,6 +79,12 @@ class Dim:
             if base is not None and base in sizes:
                 v *= (sizes[base] * (sizes[base] + 1) // 2) ** k
                 continue
+            pair = _MIN.fullmatch(name)
+            if pair is not None:    # min(m,n): the smaller of two sizes
+                a, b = (Dim.of(int(x) if x.isdigit() else x).value(sizes)
+                        for x in pair.groups())
+                v *= min(a, b) ** k
+                continue
             if name not in sizes:
                 raise KeyError(name if base is None else base)
             v *= sizes[name] ** k
@@ -132,6 +138,39 @@ def triangular(d: Dim) -> Dim:
         name = d.factors[0][0]
         return Dim.of(f"{name}({name}+1)/2")
     raise ValueError(f"the size {d} is not a single name or a number")
+
+
+_MIN = re.compile(r"min\(([A-Za-z0-9_]+),([A-Za-z0-9_]+)\)")
+
+
+def is_min(name: str) -> bool:
+    """Whether a factor is min(a,b), sized from a and b (never chosen on its own)."""
+    return _MIN.fullmatch(name) is not None
+
+
+def min_parts(name: str) -> tuple[str, str] | None:
+    """('a', 'b') for the factor 'min(a,b)', else None."""
+    m = _MIN.fullmatch(name)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def smaller(a: Dim, b: Dim) -> Dim:
+    """min(a, b), the number of singular values of an a x b matrix: a or b when they are
+    equal or numbers, otherwise the factor 'min(a,b)' (an opaque name ``value`` can size);
+    sizes that are products are refused."""
+    if a == b:
+        return a
+    if a.is_int and b.is_int:
+        return a if a.coef <= b.coef else b
+    names = []
+    for d in (a, b):
+        if d.is_int:
+            names.append(str(d.coef))
+        elif d.coef == 1 and len(d.factors) == 1 and d.factors[0][1] == 1:
+            names.append(d.factors[0][0])
+        else:
+            raise ValueError(f"the size {d} is not a single name or a number")
+    return Dim.of(f"min({','.join(sorted(names))})")
 
 
 ONE = Dim(1, ())

@@ -261,7 +261,7 @@ def _latex() -> list[str]:
         "X : m x n\n\\operatorname{tr", "X : m x n\n\\operatorname", "X : m x n\n\\frac{X}",
         "X : m x n\n\\sqrt[3]{X}", "X : m x n\n\\|X\\|_3", "X : m x n\n\\lVert X",
         "X : m x n\n\\rVert X", "X : m x n\nX}", "X : m x n\n\\frac{}{2} X",
-        "X : m x n\n\\mathbf{\\foo}", "X : m x n\n\\|X\\|_2",
+        "X : m x n\n\\mathbf{\\foo}", "X : m x n\n\\|X\\|_\\infty",
         "X : m x n\nX^\\foo", "X : m x n\n\\otimes X",
         "X : m x n\nX \\otimes", "X : m x n\n\\left( X", "X : m x n\nX^{\\top",
         "X : m x n\n\\mathbf{}X", "X : m x n\n\\text{hello world}", "X : m x n\n\\\\X",

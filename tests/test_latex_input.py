@@ -88,7 +88,8 @@ ERRORS = [
     ("X : m x n\n\\sqrt[3]{X}", 1, "square roots"),
     ("X : m x n\n{X", 1, "unexpected"),
     ("X : m x n\n\\mathbf{\\foo}", 1, "Greek"),
-    ("X : m x n\n\\|X\\|_2", 1, "vector"),
+    ("X : m x n\n\\|X\\|_\\infty", 1, "vector"),   # \|X\|_2 of a matrix: the spectral norm
+    ("X : m x n\n\\|X\\|_3", 6, "a norm's subscript is F, 2, 1, * or \\infty"),
     ("A : n x n\nX : n x n\n\\operatorname{tr} A X", 1, "parentheses"),
     ("X : n x n\nX + \\frac{}{2} X", 10, "empty"),
 ]

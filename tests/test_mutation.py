@@ -1,6 +1,7 @@
 """The numerical check cannot be fooled: every wrong version of a result fails it.
 
-For every reference case (tests/cases.py, tests/test_reference.py) and for random well-typed
+For every reference case (tests/cases.py, tests/test_reference.py, and the spectral cells of
+tests/test_spectral.py, test_matfun.py and test_norms.py) and for random well-typed
 cells from the property generator (tests/strategies.py, a fixed deterministic sample), the
 engine's result must pass ``check()`` and every mutant (tests/mutants.py: transposed,
 a factor transposed, scaled by 2, negated, a term dropped, Kronecker factors swapped, a
@@ -23,7 +24,12 @@ from conftest import SUMMARY_LINES
 from mutants import judge_mutants, mutants
 from oracle import judge
 from strategies import random_case
+from test_matfun import CASES as MATFUN_CASES
+from test_mpow import CASES as MPOW_CASES
+from test_norms import CASES as NORM_CASES
+from test_pinv_adj_khatrirao import CASES as PRODUCT_CASES
 from test_reference import REFERENCE as TEXTBOOK
+from test_spectral import CASES as SPECTRAL_CASES
 
 from matdiff_magic import MatdiffError, derive
 from matdiff_magic.algebra import expr as E
@@ -43,8 +49,11 @@ SOLVES = [   # solves, equation lines and the Cholesky factor (SPEC §11)
     ("S : m x m\nQ : m x m\nX : m x m\nX - S X S' = Q\nsum(X .* X)", "S"),
     (_CHOL + "tr(A chol(S))", "S"), (_CHOL + "B chol(S) C", "S"),
     (_CHOL + "tr(A chol(S))", "vech(S)")]
+# eigenvalues, matrix functions, singular values and norms (SPEC §10)
+SPECTRAL = [(c[0], c[1]) for cases in (SPECTRAL_CASES, MATFUN_CASES, NORM_CASES, PRODUCT_CASES,
+                                       MPOW_CASES) for c in cases]
 CELLS = list(dict.fromkeys([*REFERENCE, *((c, w) for _, c, w, *_ in TEXTBOOK), ISSUE_CELL,
-                            *ELEMENTWISE, *SOLVES]))
+                            *ELEMENTWISE, *SPECTRAL, *SOLVES]))
 METHODS = ("full", "directional")
 RANDOM_CELLS = 200      # generated cells (deterministic: random.Random(f"mutation:{i}"))
 RANDOM_LIMIT = 16       # mutants per generated cell, spread over its list

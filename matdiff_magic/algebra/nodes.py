@@ -320,7 +320,8 @@ class Unvec(Unary):
 
 
 MAX_MATRIX_POWER = 64
-PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower")
+PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower",
+              "integer")
 
 
 # --- leaves and their constructors -------------------------------------------------------------

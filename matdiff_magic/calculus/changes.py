@@ -64,7 +64,8 @@ def unordered(e: E.Expr) -> str:
         return type(e).__name__ + "{" + ",".join(sorted(unordered(c) for c in e.args)) + "}"
     if not e.children:
         return repr(e)
-    params = [getattr(e, f) for f in e.__dataclass_fields__ if f not in ("shape", "arg", "args")]
+    params = [getattr(e, f) for f in e.__dataclass_fields__
+              if f not in ("shape", "arg", "args", "rest")]
     return f"{type(e).__name__}{params}(" + ",".join(unordered(c) for c in e.children) + ")"
 
 

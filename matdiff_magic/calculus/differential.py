@@ -108,7 +108,7 @@ def _call(d: _Diff, e: E.Call) -> E.Expr:
     op = ops.get(e.name)
     args = e.children
     dargs = tuple(d(a) for a in args)
-    d.use(op.d.text)
+    d.use(op.d.text_for(args))
     return op.differential(e, args, dargs)
 
 

@@ -110,7 +110,7 @@ def jacobian_term(t: E.Expr, rules: list[str], trace: list | None = None) -> E.E
         m = t.children[_find(t.children)]   # M: the argument that holds the differential
         if rule.build is None:          # vec(vec M) = vec M
             return jacobian_term(m, rules, trace)
-        return then(rule.text, rule.build(t), m)
+        return then(rule.text_for(t.children), rule.build(t), m)
     raise MatdiffError(f"cannot vectorize the term {t}")
 
 

@@ -155,12 +155,15 @@ class Line:
             return self.unary()
         return self.postfix()
 
-    def exponent(self, grouped: bool = False) -> Fraction | str:
+    def exponent(self, grouped: bool = False) -> Fraction | str | E.Expr:
         """After '^' or '.^': 2, -1, 0.5, T, -T, \\top, (1/2), {-1}."""
         if self.at("op", "{") or self.at("op", "("):
             close = "}" if self.tok.text == "{" else ")"
             self.i += 1
-            value = self.exponent(grouped=True)
+            if self.tok.kind == "name" and self.tok.text != "T":   # X^(k - 1)
+                value = self.expr()
+            else:
+                value = self.exponent(grouped=True)
             self.expect(close)
             return value
         sign = 1
@@ -171,6 +174,9 @@ class Line:
         if t.kind == "name" and t.text == "T":
             self.i += 1
             return "T" if sign == 1 else "-T"
+        if t.kind == "name" and sign == 1:    # X^k, k a declared integer
+            self.i += 1
+            return self.p.lookup(t.text, t, self.lineno)
         if t.kind != "num":
             raise self.err("expected an exponent (a number, T, or -1)")
         self.i += 1
@@ -209,6 +215,8 @@ class Line:
                     e = E.transpose(e)
                 elif p == "-T":
                     e = self.build(E.inverse, t.col, E.transpose(e))
+                elif isinstance(p, E.Expr):
+                    e = self.symbolic_power(e, p, t)
                 else:
                     if e.is_scalar is False and p.denominator != 1:
                         raise self.err("a matrix power needs an integer exponent "
@@ -220,11 +228,21 @@ class Line:
             elif t.kind == "op" and t.text == ".^":
                 self.i += 1
                 p = self.exponent()
-                if isinstance(p, str):
+                if not isinstance(p, Fraction):
                     raise self.err("'.^' needs a numeric exponent", t.col)
                 e = self.build(E.hadpow, t.col, e, p)
             else:
                 return e
+
+    def symbolic_power(self, e: E.Expr, k: E.Expr, t: Tok) -> E.Expr:
+        """X^k for an exponent built from scalars declared 'integer' (k, k - 1, 2 k)."""
+        syms = [x for x in _symbols(k)]
+        if e.is_scalar or not k.is_scalar or not syms or \
+                any("integer" not in x.props for x in syms):
+            names = ", ".join(sorted({x.name for x in syms})) or "the exponent"
+            raise self.err(f"a matrix power X^k needs k declared an integer ('{names} : "
+                           "scalar integer'); a scalar base needs a number", t.col)
+        return self.build(E.call, t.col, "mpow", e, k)
 
     def atom(self) -> E.Expr:
         t = self.tok
@@ -336,12 +354,13 @@ class Line:
     def function(self, t: Tok) -> E.Expr:
         op = ops.spelled(t.text)
         name = op.name if op is not None else t.text
-        if name == "‖":   # \|x\| without a subscript: the Euclidean norm of a vector,
-            self.expect("(")   # the Frobenius norm of a matrix
-            arg = self.expr()
+        if name in ("‖", "‖2"):   # \|x\| without a subscript: the Euclidean norm of a
+            self.expect("(")   # vector, the Frobenius norm of a matrix; \|X\|_2: the spectral
+            arg = self.expr()  # norm of a matrix
             self.expect(")")
             vector = E.is_one(arg.shape[0]) or E.is_one(arg.shape[1])
-            return self.build(E.call, t.col, "norm2" if vector else "fro", arg)
+            matrix = "fro" if name == "‖" else "opnorm"
+            return self.build(E.call, t.col, "norm2" if vector else matrix, arg)
         if op is None:
             known = ", ".join(sorted(ops.CELL_NAMES))
             raise self.err(f"unknown function '{name}' (known: {known})", t.col)
@@ -357,3 +376,9 @@ class Line:
                            + ("one argument" if op.arity == 1 else f"{op.arity} arguments"))
         self.expect(")")
         return self.build(E.call, t.col, name, *args)
+
+
+def _symbols(e: E.Expr) -> list[E.Sym]:
+    if isinstance(e, E.Sym):
+        return [e]
+    return [x for c in e.children for x in _symbols(c)]

@@ -68,11 +68,14 @@ _WORD = re.compile(r"\\([A-Za-z]+|[,;!> |])")
 _FONT_ARG = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W_]+)\s*\}|(\\[A-Za-z]+|[A-Za-z0-9]))")
 # \operatorname{vec}^{-1}_{m}: unvec with m rows, as the LaTeX printer writes it
 _UNVEC = re.compile(r"\s*\^\s*\{\s*-\s*1\s*\}\s*(?=_)")
+_EXTREME = re.compile(r"_\s*(?:\{\s*\\(max|min)\s*\}|\\(max|min)(?![A-Za-z]))")
 _TIMES = re.compile(r"\\times(?![A-Za-z])")
 _SUB = re.compile(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
 # the subscript of a norm: _F, _2, _{F}, _{\mathrm{F}}, _\text{F}, _{\rm F}
-_NORM_SUB = re.compile(r"_\s*(?:\{\s*(?:\\(?:mathrm|text|mathsf|rm)\s*\{?\s*)?([F2])\s*\}?\s*\}"
-                       r"|\\(?:mathrm|text|mathsf)\s*\{\s*([F2])\s*\}|([F2]))")
+# ... and _1, _*, _\infty (the 1-norm, the nuclear norm, the max norm)
+_NORM_SUB = re.compile(r"_\s*(?:\{\s*(?:\\(?:mathrm|text|mathsf|rm)\s*\{?\s*)?([F21*])\s*\}?\s*\}"
+                       r"|\\(?:mathrm|text|mathsf)\s*\{\s*([F2])\s*\}|([F21*])"
+                       r"|\{\s*\\(infty)\s*\}|\\(infty)(?![A-Za-z]))")
 
 
 def is_latex_line(line: str) -> bool:
@@ -110,7 +113,7 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
     m = _WORD.match(line, i)
     if not m:
         if line.startswith("\\|", i):
-            sub, end = _norm_subscript(line, i + 2)
+            sub, end = _norm_subscript(line, i + 2, err)
             return [Tok("tex", "bar", col, sub)], end
         raise err("unexpected '\\'", col)
     word, end = m.group(1), m.end()
@@ -120,13 +123,13 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
     if word in (",", ";", "!", ">"):
         return [], end
     if word == "|":
-        sub, end = _norm_subscript(line, end)
+        sub, end = _norm_subscript(line, end, err)
         return [Tok("tex", "bar", col, sub)], end
     if word in _STRUCTURE:
         kind = _STRUCTURE[word]
         sub = ""
         if kind in ("bar", "rbar"):
-            sub, end = _norm_subscript(line, end)
+            sub, end = _norm_subscript(line, end, err)
         if word == "sqrt" and line[end:end + 1] == "[":
             raise err("only square roots: write \\sqrt{...} (or ^{1/p} for other roots)", col)
         return [Tok("tex", kind, col, sub)], end
@@ -143,7 +146,7 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
         if bar and word in ("left", "right"):   # \left\| opens a norm, \right\| closes it
             if word == "left":
                 return [Tok("tex", "lbar", col)], bar.end()
-            sub, end = _norm_subscript(line, bar.end())
+            sub, end = _norm_subscript(line, bar.end(), err)
             return [Tok("tex", "rbar", col, sub)], end
         if j < len(line) and line[j] == ".":
             return [], j + 1
@@ -151,6 +154,10 @@ def command(line: str, i: int, err: Err) -> tuple[list[Tok], int]:
     if word in _FONTS:
         return _font(line, word, end, col, err)
     g = greek(word)
+    if g == "λ":   # \lambda_{\max}(S), \lambda_{\min}(S): the extreme eigenvalues
+        m = _EXTREME.match(line, end)
+        if m:
+            return [Tok("name", "lambda_" + (m.group(1) or m.group(2)), col, "tex")], m.end()
     if g:
         name, end = _subscripted(line, g, end)
         return [Tok("name", name, col, "tex")], end
@@ -179,9 +186,12 @@ def _size_subscript(line: str, i: int, err: Err) -> tuple[str, int, int] | None:
     return None
 
 
-def _norm_subscript(line: str, i: int) -> tuple[str, int]:
+def _norm_subscript(line: str, i: int, err: Err | None = None) -> tuple[str, int]:
     m = _NORM_SUB.match(line, i)
     if not m:
+        if err is not None and re.match(r"\s*_", line[i:]):   # \|X\|_3
+            raise err("a norm's subscript is F, 2, 1, * or \\infty (\\|X\\|_F, \\|X\\|_2, "
+                      "\\|x\\|_1, \\|X\\|_*, \\|x\\|_\\infty)", i + 1)
         return "", i
     return next(g for g in m.groups() if g), m.end()
 
@@ -379,7 +389,8 @@ def _seq(toks: list[Tok], i: int, stop, err: Err) -> tuple[list[Tok], int]:
             if not inner:
                 raise err("an empty norm", t.col)
             close = toks[j]
-            name = {"F": "fro", "2": "norm2", "": "‖"}[close.extra]
+            name = {"F": "fro", "2": "‖2", "": "‖", "1": "norm1", "*": "nucnorm",
+                    "infty": "norminf"}[close.extra]
             out += [Tok("name", name, t.col), Tok("op", "(", t.col), *inner,
                     Tok("op", ")", close.col)]
             i = j + 1

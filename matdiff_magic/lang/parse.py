@@ -156,6 +156,9 @@ class Parser:
         for word, col in words[k:]:
             if word not in E.PROPERTIES:
                 raise err(f"unknown property '{word}' (known: {', '.join(E.PROPERTIES)})", col)
+            if word == "integer" and not (rows.is_one and cols.is_one):
+                raise err("'integer' is for a scalar: 'k : scalar integer' (a matrix power X^k)",
+                          col)
             if word != "positive" and rows != cols:
                 raise err(f"'{word}' needs a square matrix, but the shape is {rows} x {cols}",
                           col)

@@ -13,7 +13,7 @@ from collections import Counter
 
 from .. import ops
 from ..algebra import expr as E
-from ..dims import Dim, tri_base
+from ..dims import Dim, min_parts, tri_base
 from ..render import to_unicode
 
 _HELPERS_TEMPLATE = '''
@@ -46,7 +46,7 @@ def _comm_apply(r, c, V):
 
 # the helpers every generated module holds, with those of the operations (ops)
 _HELPERS = _HELPERS_TEMPLATE.replace("\n{op_helpers}", "".join(
-    op.code_helper for op in ops.REGISTRY.values()))
+    op.code_helper for op in ops.REGISTRY.values() if not op.code_group))
 
 _STRUCTURED_HELPERS = '''
 
@@ -119,6 +119,11 @@ class _Gen:
             return self.dim_code[d]
         parts = [str(d.coef)] if d.coef != 1 or not d.factors else []
         for name, k in d.factors:
+            pair = min_parts(name)
+            if pair is not None:    # min(m,n): the number of singular values
+                a, b = (x if x.isdigit() else self.dim_code[Dim.of(x)] for x in pair)
+                parts += [f"min({a}, {b})"] * k
+                continue
             base = tri_base(name)
             code = self.dim_code[Dim.of(base or name)]
             parts += [f"({code} * ({code} + 1) // 2)" if base else code] * k
@@ -233,6 +238,29 @@ def _header(source: str, about: str, result: E.Expr) -> str:
             + f"#\n# {about}: {printable(to_unicode(result))}\n\nimport numpy as np\n")
 
 
+def group_helpers(group: str) -> str:
+    """The helpers of a group of operations ('structured', 'spectral'): in a generated
+    module only when one of its operations is used."""
+    if group == "structured":
+        return _STRUCTURED_HELPERS
+    return "".join(op.code_helper for op in ops.REGISTRY.values() if op.code_group == group)
+
+
+def _groups(e: E.Expr) -> str:
+    """The helpers of the groups other than 'structured' that e uses."""
+    used: list[str] = []
+
+    def walk(x: E.Expr) -> None:
+        if isinstance(x, E.Call):
+            g = ops.get(x.name).code_group
+            if g and g != "structured" and g not in used:
+                used.append(g)
+        for c in x.children:
+            walk(c)
+    walk(e)
+    return "".join(group_helpers(g) for g in used)
+
+
 def _uses_structure(e: E.Expr) -> bool:
     return E.contains(e, lambda x: isinstance(x, (E.Dup, E.Elim)) or (
         isinstance(x, E.Call) and ops.get(x.name).code_group == "structured"))
@@ -277,6 +305,8 @@ def _signature(d) -> tuple[list[str], dict[str, str], dict[Dim, str], list[str]]
     _dims_in(d.numerator, needed)
     _dims_in(d.target, needed)
     needed = {tri_base(name) or name for name in needed}   # n(n+1)/2 is sized by n
+    needed = {x for name in needed                         # min(m,n) by m and n
+              for x in (min_parts(name) or (name,)) if not x.isdigit()}
     extra = []
     for name in sorted(needed):
         if Dim.of(name) not in dim_code:
@@ -311,7 +341,8 @@ def numpy_source(d) -> str:
     if extra:
         what += f"; sizes {', '.join(extra)} are given by keyword"
     header = _header(d.source, f"with respect to {spec or d.wrt.name}", d.numerator)
-    out = [header + _HELPERS + (_STRUCTURED_HELPERS if _uses_structure(d.numerator) else "")]
+    out = [header + _HELPERS + (_STRUCTURED_HELPERS if _uses_structure(d.numerator) else "")
+           + _groups(d.numerator)]
     if d.kind == "gradient":
         body = gen.v(d.result)
         out.append(f"\n\ndef gradient({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"

@@ -12,6 +12,7 @@ from .codegen import (
     _STRUCTURED_HELPERS,
     _count,
     _Gen,
+    _groups,
     _header,
     _signature,
     _uses_structure,
@@ -86,7 +87,8 @@ def numpy_source_hessian(h) -> str:
         what += f"; sizes {', '.join(extra)} are given by keyword"
     header = _header(h.source, f"second derivative with respect to {x}"
                      + (f" and {y}" if h.mixed else ""), h.result)
-    out = [header + _HELPERS + (_STRUCTURED_HELPERS if _uses_structure(h.result) else "")]
+    out = [header + _HELPERS + (_STRUCTURED_HELPERS if _uses_structure(h.result) else "")
+           + _groups(h.result)]
     gen = _HGen(names, dim_code, reuse)
     body = gen.v(h.result)
     out.append(f"\n\ndef hessian({sig}):\n    \"\"\"{what}.\"\"\"\n{conv}"

@@ -40,6 +40,7 @@ import numpy as np
 
 from .. import ops
 from ..algebra import expr as E
+from ..dims import is_min
 from ..errors import MatdiffError
 from .values import Env, as_matrix, make_env, value
 
@@ -108,6 +109,8 @@ def domain_needs(exprs: Iterable[E.Expr], level: int = 0) -> dict[str, dict[str,
             if level:
                 for s in _syms(e.arg):
                     need(s, "positive", e)
+        if domain in ("nonzero", "real-max", "real-min", "spectrum-right"):
+            need(_direct(e.arg), domain, e)
         if domain == "above-1":
             need(_direct(e.arg), "above-1", e)
             if level:
@@ -151,7 +154,7 @@ def _dim_names(symbols: dict[str, E.Sym]) -> list[str]:
 def _expr_dim_names(e: E.Expr, out: list[str]) -> None:
     for d in e.shape:
         for name, _ in d.factors:
-            if name not in out:
+            if name not in out and not is_min(name):   # min(m,n) is sized from m and n
                 out.append(name)
     for c in e.children:
         _expr_dim_names(c, out)
@@ -235,6 +238,10 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
     props = set(props)
     needs = dict(needs) if isinstance(needs, dict) else {k: k for k in needs}
     conflict(name, r, c, props)
+    spectral = [k for k in ("real-max", "real-min", "spectrum-right") if needs.pop(k, None)]
+    if spectral and r == c and r > 1 and not props & {"orthogonal", "diagonal", "lower"}:
+        return _spectral_draw(rng, draw_matrix(rng, r, c, props, needs, name), props,
+                              spectral, "detpos" in needs)
     if "positive" in props:
         needs.setdefault("positive", "its declaration")
     detpos = "detpos" in needs
@@ -254,6 +261,8 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
                 s[0] = -s[0]
             return (q * s) @ q.T
         return _fix_det_sign(q) if detpos else q
+    if "integer" in props:   # the exponent of X^k: a small integer
+        return np.full((r, c), float(rng.integers(2, 5)))
     if "lower" in props:   # a positive diagonal: invertible, det > 0 (a Cholesky factor)
         a = np.tril(rng.standard_normal((r, r)) / np.sqrt(r), -1)
         return a + np.diag(rng.uniform(0.5, 2.0, r))
@@ -304,6 +313,26 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
             a = rng.standard_normal((r, c)) / np.sqrt(max(c, 1))
         return _fix_det_sign(a)
     return a
+
+
+def _spectral_draw(rng: np.random.Generator, a: np.ndarray, props: set, spectral: list,
+                   detpos: bool) -> np.ndarray:
+    """A square draw moved so that 'real-max' / 'real-min' (± 2 q qᵀ sets the extreme
+    eigenvalue apart, real) and 'spectrum-right' (real parts >= 0.5: logm, sqrtm) hold."""
+    r = a.shape[0]
+    if props & {"symmetric", "spd"}:   # real eigenvalues, simple with probability one
+        if "spectrum-right" in spectral and "spd" not in props:
+            w, v = np.linalg.eigh(a)
+            return (v * (np.abs(w) + 0.5)) @ v.T
+        return a
+    q = rng.standard_normal((r, 1))
+    q /= np.linalg.norm(q)
+    a = a + 2.0 * (("real-max" in spectral) - ("real-min" in spectral)) * (q @ q.T)
+    if "spectrum-right" in spectral:   # real parts at least 0.5
+        low = float(np.min(np.linalg.eigvals(a).real))
+        if low < 0.5:
+            a = a + (0.5 - low) * np.eye(r)
+    return _fix_det_sign(a) if detpos and np.linalg.det(a) < 0 else a
 
 
 # --- given values ------------------------------------------------------------------------------

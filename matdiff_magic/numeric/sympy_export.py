@@ -182,7 +182,7 @@ def evaluate_sympy(expr, values: dict, sizes: dict):
             for a in args[1:]:
                 out = out.multiply_elementwise(a)
             return out
-        if isinstance(node, sp.Sum):      # sum(A) = (1ᵀ A 1)[0, 0], SymPy writes a Sum
+        if isinstance(node, (sp.Sum, sp.Product)):   # sum(A) = (1ᵀ A 1)[0, 0]: a Sum
             return node.func(*args).doit()
         if isinstance(node, sp.Trace):
             return args[0].trace()

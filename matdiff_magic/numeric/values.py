@@ -299,7 +299,11 @@ def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
         # column t of V is vec(A) for A (r x c); return vec(Aᵀ)
         return V.reshape(c, r, k).transpose(1, 0, 2).reshape(r * c, k)
     if isinstance(e, E.Call) and ops.get(e.name).apply is not None:
-        return ops.get(e.name).apply(*(value(a, env) for a in e.children), V)
+        args = [value(a, env) for a in e.children]
+        try:
+            return ops.get(e.name).apply(*args, V)
+        except ops.OutsideDomain as exc:
+            raise MatdiffError(f"{e} {exc}") from None
     if isinstance(e, E.Inverse) and isinstance(e.arg, E.Call) and \
             ops.get(e.arg.name).apply_inv is not None:   # (B ⊕ A)⁻¹ V: a Sylvester solve
         try:
@@ -375,6 +379,8 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
         raise MatdiffError(f"'{name}' is declared orthogonal but its value is not")
     if "positive" in props and np.any((np.diag(a) if "diagonal" in props else a) <= 0):
         raise MatdiffError(f"'{name}' is declared positive but has entries <= 0")
+    if "integer" in props and np.any(a != np.round(a)):
+        raise MatdiffError(f"'{name}' is declared integer but its value is not")
     if "invertible" in props and np.linalg.cond(a) > 1e14:
         raise MatdiffError(f"'{name}' is declared invertible but its value is singular")
 

@@ -4,7 +4,9 @@ Each entry (:class:`Op`) holds an operation's spellings (cell language and LaTeX
 rule, its differential with the identity written beside it, its vec identity and adjoint
 where it has them, its NumPy value, generated code and SymPy form, its printed forms, and
 the domain the sampler must respect. Adding an operation is one entry in one of the family
-modules (elementwise, scalar, linear) and one row in tests/test_ops.py:
+modules (elementwise, scalar, linear; spectral for eigenvalues, norms for singular values
+and norms, matfun for matrix functions, adjugate for pinv and adj, mpow for X^k) and one
+row in tests/test_ops.py:
 
 * an element-wise f: ``elementwise(name, f', "d f(A) = f'(A) ∘ dA", value, code, sympy,
   latex)`` in elementwise.py, with ``domain=`` ('positive', 'above-1') where f needs one,
@@ -23,7 +25,18 @@ The registry imports only the algebra layer (``expr``, ``dims``); NumPy and SymP
 imported inside the functions that need them.
 """
 
-from . import elementwise, factor, linear, scalar, solve  # noqa: F401  (each registers its entries)
+from . import (  # noqa: F401  (each registers its entries)
+    adjugate,
+    elementwise,
+    factor,
+    linear,
+    matfun,
+    mpow,
+    norms,
+    scalar,
+    solve,
+    spectral,
+)
 from .op import DOMAINS, KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
 
 ELEMENTWISE = names("elementwise")

@@ -16,10 +16,18 @@ from ..algebra import expr as E
 # kinds: 'elementwise' (f applied to every entry), 'scalar' (a matrix to a number),
 # 'linear' (a linear map: vec, diag, ...), 'node' (a spelling of a node kind of its own:
 # inv(A) is A⁻¹) and 'notation' (printed, never written: d(·) not yet taken)
-KINDS = ("elementwise", "scalar", "linear", "node", "notation")
+# 'spectral' (eigenvalues, singular values), 'matfun' (a primary matrix function: expm),
+# 'internal' (a node the engine builds for a derivative, never written: the eigenvectors that
+# dλ holds, a Fréchet derivative)
+# 'product' (a product of its arguments of its own: khatrirao(A, B))
+KINDS = ("elementwise", "scalar", "linear", "node", "notation", "spectral", "matfun",
+         "internal", "product")
 # what the sampler must respect (sample.domain_needs): entries > 0, entries > -1, det > 0, a
-# well-conditioned matrix, coefficients whose spectra keep a solve unique (sylvester: A and -B)
-DOMAINS = ("positive", "above-1", "detpos", "invertible", "separated")
+# well-conditioned matrix; entries away from 0; the eigenvalue of largest (smallest) real part
+# real and simple; no eigenvalue on the closed negative real axis (logm, sqrtm); coefficients
+# whose spectra keep a solve unique (sylvester: A and -B share no eigenvalue)
+DOMAINS = ("positive", "above-1", "detpos", "invertible", "nonzero", "real-max", "real-min",
+           "spectrum-right", "separated")
 
 
 class OutsideDomain(ValueError):
@@ -32,6 +40,13 @@ class Rule:
     as a step shows it (None: applied without a step of its own)."""
     text: str | None
     build: Callable[..., E.Expr] | None = None
+    # the identity a step shows, when it depends on the arguments (args -> text; None: text)
+    cases: Callable[..., str | None] | None = None
+
+    def text_for(self, args: tuple) -> str | None:
+        if self.cases is not None:
+            return self.cases(*args) or self.text
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ class Op:
     unicode: str | Callable = ""  # textbook Unicode (default: the name)
     latex: str | Callable = ""
     bare: bool = False            # a prefix taking a simple argument without parentheses
+    loose: bool = False           # the textbook forms bind like a product (∫₀¹ ... ds)
     # d(call) from (e, args, dargs): elementwise entries give f'(A) instead (``deriv``)
     d: Rule | None = None
     deriv: Callable[[E.Expr], E.Expr] | None = None

@@ -24,6 +24,9 @@ def _square_matrix(name: str, fold_scalar: bool = True):
             return e
         if name == "tr" and isinstance(e, E.Zero):
             return E.num(0)
+        if isinstance(e, E.Call) and e.name == "expm" and name in ("det", "logdet"):
+            t = E.call("tr", e.arg)          # det e^X = e^{tr X}, log det e^X = tr X
+            return E.call("exp", t) if name == "det" else t
         return E.Call(SCALAR, e, name)
     return build
 
@@ -31,6 +34,8 @@ def _square_matrix(name: str, fold_scalar: bool = True):
 def _sum(e: E.Expr) -> E.Expr:
     if isinstance(e, E.Zero):   # sum(0) = 0 (the derivative of a step function)
         return E.num(0)
+    if isinstance(e, E.Call) and e.name == "eig":   # sum(eig(A)) = tr(A)
+        return E.call("tr", e.arg)
     return e if e.is_scalar else E.Call(SCALAR, e, "sum")
 
 
@@ -41,8 +46,9 @@ def _fro(e: E.Expr) -> E.Expr:
 def _norm2(e: E.Expr) -> E.Expr:
     r, c = e.shape
     if not (E.is_one(c) or E.is_one(r)):
-        raise E.ShapeError(f"norm2() needs a vector, got {E.shape_str(e.shape)} "
-                           "(use fro() for the Frobenius norm of a matrix)")
+        raise E.ShapeError(f"norm2() needs a vector, got {E.shape_str(e.shape)}: for a "
+                           "matrix, write fro() for the Frobenius norm or opnorm() for the "
+                           "spectral norm (the largest singular value)")
     return E.Call(SCALAR, e, "norm2")
 
 

@@ -77,7 +77,11 @@ class Printer:
 
     def at(self, e: E.Expr, level: int) -> str:
         s = self.p(e)
-        return self.paren(s) if prec(e) < level else s
+        p = prec(e)
+        if p == ATOM and self.form != "text" and isinstance(e, E.Call) and \
+                ops.get(e.name).loose:
+            p = MUL    # an integral ∫₀¹ ... ds: parenthesized under a transpose
+        return self.paren(s) if p < level else s
 
     def p(self, e: E.Expr) -> str:
         memo = _MEMO.get()
