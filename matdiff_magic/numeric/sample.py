@@ -124,9 +124,8 @@ def domain_needs(exprs: Iterable[E.Expr], level: int = 0) -> dict[str, dict[str,
                         need(s, "positive", e)
                     elif "symmetric" in s.props:
                         need(s, "spd", e)
-        if domain == "separated":   # sylvester(A, B, C), lyap(A, Q): A and B drawn with
-            for a in e.children[:-1]:   # eigenvalues near 2, so A and -B share none
-                need(_direct(a), "invertible", e)
+        for a in e.children[:-1] if domain == "separated" else ():   # sylvester, lyap: A, B
+            need(_direct(a), "invertible", e)   # near 2 I: A and -B share no eigenvalue
         if (isinstance(e, (E.Inverse, E.Power)) and not e.is_scalar) or \
                 domain == "invertible":
             a = e.arg.arg if isinstance(e.arg, E.Transpose) else e.arg

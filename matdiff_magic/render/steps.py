@@ -266,12 +266,14 @@ def fresh_letters(identity: str, used: set[str]) -> str:
     mapping = binding(identity, used)
     if not mapping:
         return identity
-    return _RUN.sub(lambda m: m.group(0) if _WORD.search(m.group(0).removeprefix("d")) else
+    return _RUN.sub(lambda m: m.group(0) if _WORD.search(m.group(0)) else
                     "".join(mapping.get(c, c) for c in m.group(0)), identity)
 
 
 _RUN = re.compile(r"[A-Za-z]+")
-_WORD = re.compile(f"[^{_GENERIC}]")   # a letter that is not an identity letter
+# a word, not letters of an identity: it holds a capital that is no identity letter (MATLAB,
+# NumPy) or is a capitalised word (Murray); dX, sX and AXB are rebound
+_WORD = re.compile(f"[A-Z]*[^{_GENERIC}a-z][A-Za-z]*|[A-Z][a-z][a-z]+")
 
 
 def kron_sizes(e: E.Expr) -> str:
