@@ -552,3 +552,17 @@ def test_generated_cells_in_free_coordinates():
         assert res.passed, (cell, wrt, res.text())
         seen[kind] += 1
     assert min(seen.values()) >= 20, seen
+
+
+@pytest.mark.parametrize("cell, wrt, size", [
+    ("S : n x n symmetric\nlogdet(S)", "vech(S)", "n(n+1)/2 \\times 1"),
+    ("L : n x n lower\ntr(L L')", "vech(L)", "n(n+1)/2 \\times 1"),
+    ("D : n x n diagonal\ntr(D D)", "diag(D)", "n \\times 1"),
+])
+def test_problem_step_gives_the_size_of_the_free_entries(cell, wrt, size):
+    """The problem line names the size of the coordinates (vech S is n(n+1)/2 x 1), not
+    that of the matrix, in LaTeX as in the text."""
+    d = derive(cell, wrt=wrt)
+    latex = d.steps[0].latex
+    assert latex.endswith(f"\\ ({size})"), latex
+    assert "(n \\times n)" not in latex

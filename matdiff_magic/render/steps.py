@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from ..algebra import expr as E
-from ..dims import shape_pretty, shape_tex
+from ..dims import ONE, shape_pretty, shape_tex
 from .latex import to_latex
 from .text import to_unicode
 
@@ -142,8 +142,10 @@ def _problem(tex: bool, defs, n: str, shown: E.Expr, f: E.Expr, x: E.Sym, others
                 f"with respect to {wrt}" + (f"; sizes: {sizes[2:]}" if others else ""))
     pre = "".join(f"{d} = {to_latex(e)},\\quad " for d, e in defs)
     wrt = to_latex(x) if structure is None else _coord(True, structure)
+    # a structured variable's free entries are a column: vech S is n(n+1)/2 x 1
+    size = x.shape if structure is None else (structure.size, ONE)
     head = (f"{pre}{n} = {to_latex(shown)} \\quad ({shape_tex(f.shape)}),\\ \\text{{with "
-            f"respect to }} {wrt} \\ ({shape_tex(x.shape)})")
+            f"respect to }} {wrt} \\ ({shape_tex(size)})")
     if not others:
         return head
     # the sizes of the other symbols on a short line of their own (one long line would
