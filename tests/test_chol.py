@@ -174,3 +174,11 @@ def test_magic_and_cli():
     ip.run_line_magic("load_ext", "matdiff_magic")
     ip.run_cell_magic("matdiff", "--wrt vech(S) --out chol_d", DECL + "tr(A chol(S))")
     assert "chol(S)" in str(ip.user_ns["chol_d"].result)
+
+
+def test_the_cholesky_phi_leaves_the_name_phi_free():
+    """Murray's Φ is the registry entry ``cholphi``: ``Phi``, the name papers give a design
+    matrix, can still be declared."""
+    d = derive("Phi : n x p\nw : p\ny : n\nfro(Phi w - y)^2", wrt="w")
+    assert str(d.result) == "2 Phi' (Phi w - y)"
+    assert d.check().passed

@@ -64,7 +64,7 @@ ROWS = {
     "dlyap": "A : n x n\ndlyap(A, A, A)",
     # factorizations (ops/factor.py)
     "chol": "A : n x n spd\nchol(A)",
-    "Phi": "A : n x n\nPhi(A)",
+    "cholphi": "A : n x n\ncholphi(A)",
     "eig": "A : n x n symmetric\neig(A)",
     "lambda_max": "A : n x n symmetric\nlambda_max(A)",
     "lambda_min": "A : n x n symmetric\nlambda_min(A)",

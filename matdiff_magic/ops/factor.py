@@ -47,16 +47,16 @@ def chol_value(s):
 def _chol_d(e: E.Call, args: tuple, dargs: tuple) -> E.Expr:
     (ds,) = dargs
     sym = E.scale(Fraction(1, 2), E.add(ds, E.transpose(ds)))
-    return E.mul(e, E.call("Phi", E.mul(E.inverse(e), sym, E.inverse(E.transpose(e)))))
+    return E.mul(e, E.call("cholphi", E.mul(E.inverse(e), sym, E.inverse(E.transpose(e)))))
 
 
 def _phi(m: E.Expr) -> E.Expr:
-    E.require_square(m, "Phi()")
+    E.require_square(m, "cholphi()")
     if E.is_zero(m):
         return m
     if m.is_scalar:
         return E.scale(Fraction(1, 2), m)
-    return E.Call(m.shape, m, "Phi")
+    return E.Call(m.shape, m, "cholphi")
 
 
 def phi_value(m):
@@ -87,14 +87,14 @@ register(
        value=chol_value, code="np.linalg.cholesky(({0} + {0}.T) / 2)", sympy=_no_sympy,
        no_sympy=True),
     # Φ(M): the lower triangle of M with its diagonal halved, a linear map
-    Op("Phi", "linear", _phi, unicode="Φ", latex="\\operatorname{Phi}", linear=True,
-       d=Rule("d Φ(A) = Φ(dA)", lambda e, args, dargs: E.call("Phi", dargs[0])),
+    Op("cholphi", "linear", _phi, unicode="Φ", latex="\\operatorname{cholphi}", linear=True,
+       d=Rule("d Φ(A) = Φ(dA)", lambda e, args, dargs: E.call("cholphi", dargs[0])),
        # vec Φ(M) = diag(vec Φ(𝟏𝟏ᵀ)) vec M: a Hadamard product with the mask Φ(𝟏𝟏ᵀ)
        vec=Rule("vec Φ(A) = diag(vec Φ(𝟏𝟏ᵀ)) vec A",
                 lambda t: E.call("diag", E.call("vec", E.call(
-                    "Phi", E.ones_like(t.shape))))),
+                    "cholphi", E.ones_like(t.shape))))),
        # tr(Wᵀ Φ(M)) = tr(Φ(W)ᵀ M): Φ is its own adjoint
-       adjoint=Rule("tr(Wᵀ Φ(A)) = tr(Φ(W)ᵀ A)", lambda w, m: E.call("Phi", w)),
+       adjoint=Rule("tr(Wᵀ Φ(A)) = tr(Φ(W)ᵀ A)", lambda w, m: E.call("cholphi", w)),
        value=phi_value, code="(np.tril({0}) - np.diag(np.diag({0})) / 2)",
        sympy=lambda ctx, e, a: ctx.sp.HadamardProduct(_phi_mask(ctx, a.shape[0]), a)),
 )
