@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import fd_jacobian
 
 SIZES = {"m": 3, "n": 4, "p": 5}
 
@@ -15,16 +16,7 @@ def vec(a: np.ndarray) -> np.ndarray:
 def fd(f, values: dict, wrt: str, h: float = 1e-6) -> np.ndarray:
     """Central differences of f (a NumPy function of the values) w.r.t. values[wrt], every
     entry independent: the gradient shaped like the variable, or the Jacobian."""
-    x = values[wrt]
-    base = np.atleast_2d(f(values))
-    cols = []
-    for k in range(x.size):
-        e = np.zeros(x.size)
-        e[k] = h
-        e = e.reshape(x.shape, order="F")
-        cols.append((vec(f({**values, wrt: x + e})) - vec(f({**values, wrt: x - e}))) / (2 * h))
-    j = np.column_stack(cols)
-    return j.reshape(x.shape, order="F") if base.size == 1 else j
+    return fd_jacobian(f, values, wrt, h)
 
 
 def rng(seed: int = 0) -> np.random.Generator:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import fd_jacobian
 
 from matdiff_magic import MatdiffError, derive
 
@@ -16,20 +17,6 @@ RNG = np.random.default_rng(11)
 def _values():
     return {"A": RNG.standard_normal((N, N)) + 3 * np.eye(N), "B": RNG.standard_normal((N, P)),
             "b": RNG.standard_normal((N, 1)), "c": RNG.standard_normal((N, 1))}
-
-
-def _fd(f, values, wrt, h=1e-6):
-    X = values[wrt]
-    cols = []
-    for k in range(X.size):
-        E = np.zeros(X.size)
-        E[k] = h
-        E = E.reshape(X.shape, order="F")
-        hi = np.atleast_2d(f(dict(values, **{wrt: X + E})))
-        lo = np.atleast_2d(f(dict(values, **{wrt: X - E})))
-        cols.append(((hi - lo) / (2 * h)).reshape(-1, order="F"))
-    J = np.column_stack(cols)
-    return J.reshape(X.shape, order="F") if J.shape[0] == 1 else J
 
 
 DECL = "A : n x n\nB : n x p\nb, c : n\n"
@@ -60,7 +47,7 @@ def test_solve_matches_finite_differences_of_numpy_solve(target, value, wrt):
     d = derive(DECL + target, wrt=wrt)
     values = _values()
     got = np.asarray(d.evaluate(values, dims={"n": N, "p": P}), dtype=float)
-    want = _fd(value, values, wrt)
+    want = fd_jacobian(value, values, wrt)
     assert got.shape == want.shape
     assert np.allclose(got, want, rtol=1e-6, atol=1e-7)
 

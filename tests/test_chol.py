@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_backslash import _fd  # central differences: the gradient, or d vec f / d (vec x)ᵀ
+from conftest import fd_jacobian as _fd  # the gradient, or d vec f / d (vec x)ᵀ
 
 from matdiff_magic import MatdiffError, derive
 from matdiff_magic.lang.parse import parse_expr

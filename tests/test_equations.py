@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import fd_jacobian as _fd  # the gradient, or d vec f / d (vec x)ᵀ
 from scipy.linalg import solve_sylvester
-from test_backslash import _fd  # central differences: the gradient, or d vec f / d (vec x)ᵀ
 
 from matdiff_magic import MatdiffError, derive
 
