@@ -64,7 +64,7 @@ def _shapes() -> list[str]:
         "x : n\nunvec(x, 2*n)",
         "X : m x n\nX.^2 + X'",
         "X : m x n\nexp(X) X",
-        "X : m x n\nsum(X) + X'",
+        "X : m x n\nx : n\nsum(X) + X' + x",   # a number broadcasts; n x m + n x 1 does not
         "X : m x n\nX^(1/2)",
         "X : n x n\nX^0.5",
         "X : n x n\nX^1.5",
@@ -97,7 +97,7 @@ def _names() -> list[str]:
         "X : m x n\nX Q", "X : m x n\nX - Q R", "X : m x n\nX (Y)",
         "X : m x n\ntr", "X : m x n\nX + tr", "X : m x n\nkron", "X : m x n\nX exp",
         "X : m x n\nX + I + ones", "I", "ones", "I + I", "X : m x n\nX + scalar",
-        "X : m x n\ndiagof(X)", "X : m x n\nX + K", "X : m x n\nsqrt",
+        "X : m x n\ndiagof(X)", "X : m x n\nX + K_m", "X : m x n\nsqrt",
     ]
 
 
@@ -282,7 +282,7 @@ def _declarations() -> list[str]:
         "X : m x n^\nX", "X : m^ x n\nX", "X : m x (n)\nX", "X : m x n, spd\nX",
         "X : m x n spd spd\nX", "X : m : n\nX", "X :: m x n\nX", "X : m x n\nH = 1\nH : n",
         "X.T : m x n\nX", "X' : m x n\nX", "x : n positive positive negative\nx",
-        "K : n x n\nK", "ones : n\nones", "scalar : n\nscalar",
+        "I : n x n\nI", "ones : n\nones", "scalar : n\nscalar",
     ]
 
 
@@ -291,7 +291,7 @@ def _definitions() -> list[str]:
         "X : m x n\nH =", "X : m x n\n= X", "X : m x n\nH == X", "X : m x n\nX = X'",
         "X : m x n\ntr = X", "X : m x n\nH = X\nH = X", "X : m x n\nI = X",
         "X : m x n\nI_n = X", "X : m x n\nH = X = X", "X : m x n\nH = Q",
-        "X : m x n\nH = X'\nH + X", "X : m x n\nH = X\nX : m x n\nH", "X : m x n\nK = X",
+        "X : m x n\nH = X'\nH + X", "X : m x n\nH = X\nX : m x n\nH", "X : m x n\nones = X",
         "X : m x n\nH = H + X", "X : m x n\nH = X\nG = H H",
     ]
 

@@ -91,7 +91,8 @@ def test_error_position_and_caret(cell, line, col, words):
     ("A : p x q\nX : m x n\nA X", ("p x q", "m x n")),
     ("X : m x n\nX .* X'", ("m x n", "n x m")),
     ("X : m x n\nY : p x q\nX ./ Y", ("m x n", "p x q")),
-    ("X : n x n\nX + 1", ("n x n", "scalar")),
+    ("X : n x n\nx : n\nX + x", ("n x n", "n x 1")),     # a number broadcasts, a vector not
+    ("x : n\nx + x'", ("n x 1", "1 x n")),
     ("X : m x n\nx : n\nX x + x", ("m x 1", "n x 1")),
 ])
 def test_shape_mismatch_names_both_shapes(cell, shapes):

@@ -314,11 +314,11 @@ TEXTBOOK: list[Entry] = [
                     + (1 - v["y"]).T @ np.log(1 - sig(v["X"] @ v["w"])))
        + s(v["lam"]) * s(v["w"].T @ v["w"])),
     _e("softmax-xent", "W : k x d\nx : d\ny : k\n-y' (W x) + log(sum(exp(W x)))", "W",
-       "(exp(W x) / sum(exp(W x)) - y) x'",
+       "(softmax(W x) - y) x'",
        f"{ML}: softmax cross-entropy, one-hot y (1ᵀy = 1 folded into the target)",
        lambda v: -s(v["y"].T @ v["W"] @ v["x"]) + np.log(np.sum(np.exp(v["W"] @ v["x"])))),
     _e("softmax-xent-logits", "z, y : k\n-y' z + log(sum(exp(z)))", "z",
-       "exp(z) / sum(exp(z)) - y", f"{ML}: softmax cross-entropy w.r.t. the logits",
+       "softmax(z) - y", f"{ML}: softmax cross-entropy w.r.t. the logits",
        lambda v: -s(v["y"].T @ v["z"]) + np.log(np.sum(np.exp(v["z"])))),
     # --- Gaussian log-likelihood ------------------------------------------------------------
     _e("gauss-mu",

@@ -35,7 +35,9 @@ from .tokens import Tok
 
 MAX_DEPTH = 64
 # names a cell may not declare: the functions, and the names of built-in matrices
-RESERVED = set(ops.names()) - set(ops.names("notation")) | {"I", "ones", "scalar", "K"}
+# (K, D and L are names like any other: the commutation, duplication and elimination
+# matrices are written with their sizes, K_{m,n}, D_n, L_n)
+RESERVED = set(ops.names()) - set(ops.names("notation")) | {"I", "ones", "scalar"}
 
 
 class Line:
@@ -77,6 +79,12 @@ class Line:
         if self.depth > MAX_DEPTH:
             raise self.err(f"expression nested too deeply (more than {MAX_DEPTH} levels)")
 
+    def matrix(self, e: E.Expr) -> bool:
+        """Whether e is surely not a number: a size of it is known and not 1 (an undeclared
+        name, whose shape is still open, may yet be a scalar)."""
+        u = self.p.unifier
+        return any(not r.has_vars and not r.is_one for r in map(u.resolve, e.shape))
+
     # grammar
     def expr(self) -> E.Expr:
         self.enter()
@@ -85,8 +93,13 @@ class Line:
             t = self.tok
             self.i += 1
             right = self.kron()
-            # shapes are checked term by term (the error points at the operator); the sum
-            # is built once, so long sums stay linear
+            # a number added to a matrix is added to every entry (1 - y ∘ Xw, as NumPy
+            # reads it); other shapes are checked term by term (the error points at the
+            # operator), and the sum is built once, so long sums stay linear
+            if right.is_scalar and self.matrix(terms[0]):
+                right = E.mul(right, E.ones_like(terms[0].shape))
+            elif terms[0].is_scalar and self.matrix(right):
+                terms = [E.mul(u, E.ones_like(right.shape)) for u in terms]
             self.build(E.add, t.col, terms[0], right)
             terms.append(right if t.text == "+" else E.neg(right))
         self.depth -= 1
@@ -108,9 +121,16 @@ class Line:
             t = self.tok
             self.i += 1
             right = self.prod()
+            if left.is_scalar and self.matrix(right) or right.is_scalar and \
+                    self.matrix(left):   # 2 .* X, X ./ n, 1 ./ x: NumPy's reading
+                if t.text == "./":
+                    right = self.build(E.power if right.is_scalar else E.hadpow, t.col,
+                                       right, -1)
+                left = ops.recognise(self.build(E.mul, t.col, left, right))
+                continue
             if t.text == "./":
                 right = self.build(E.hadpow, t.col, right, -1)
-            left = self.build(E.hadamard, t.col, left, right)
+            left = ops.recognise(self.build(E.hadamard, t.col, left, right))
         return left
 
     def starts_operand(self) -> bool:
@@ -137,7 +157,7 @@ class Line:
                         raise self.err("division by a matrix: use inv(...) for a matrix "
                                        "inverse or ./ for element-wise division", t.col)
                     right = self.build(E.power, t.col, right, -1)
-                left = self.build(E.mul, t.col, left, right)
+                left = ops.recognise(self.build(E.mul, t.col, left, right))
             elif self.starts_operand():
                 left = self.build(E.mul, t.col, left, self.unary())
             else:
@@ -270,10 +290,13 @@ class Line:
                 return E.Ones((self.p.unifier.fresh(), ONE))
             if name.startswith("I_") and name not in self.p.symbols:
                 return self.subscripted(Tok("sub", "I", t.col, name[2:], t.col + 2))
-            if name[:2] in ("D_", "L_") and name not in self.p.symbols:
+            if name[:2] in ("D_", "L_", "K_") and name not in self.p.symbols:
                 return self.subscripted(Tok("sub", name[0], t.col, name[2:], t.col + 2))
             if name in RESERVED:
                 raise self.err(f"'{name}' is a function: write {name}(...)", t.col)
+            if name not in self.p.symbols and name not in self.p.env and \
+                    name in self.p.size_names():   # a size where a number fits: x' x / n
+                return E.call("tr", E.identity(Dim.of(name)))
             return self.p.lookup(name, t, self.lineno)
         if t.kind == "end":
             raise self.err("unexpected end of line: an operand is missing")
@@ -375,7 +398,7 @@ class Line:
             raise self.err(f"{name}() takes "
                            + ("one argument" if op.arity == 1 else f"{op.arity} arguments"))
         self.expect(")")
-        return self.build(E.call, t.col, name, *args)
+        return ops.recognise(self.build(E.call, t.col, name, *args))
 
 
 def _symbols(e: E.Expr) -> list[E.Sym]:

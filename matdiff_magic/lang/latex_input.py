@@ -65,7 +65,9 @@ _STRUCTURE = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "sqrt": "sqrt",
               "lVert": "lbar", "rVert": "rbar", "Vert": "bar", "lvert": "labs",
               "rvert": "rabs"}
 _WORD = re.compile(r"\\([A-Za-z]+|[,;!> |])")
-_FONT_ARG = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W_]+)\s*\}|(\\[A-Za-z]+|[A-Za-z0-9]))")
+# (a name in braces may hold escaped underscores: \operatorname{log\_softmax})
+_FONT_ARG = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W_]+(?:\\_[^\W_]+)*)\s*\}|"
+                       r"(\\[A-Za-z]+|[A-Za-z0-9]))")
 # \operatorname{vec}^{-1}_{m}: unvec with m rows, as the LaTeX printer writes it
 _UNVEC = re.compile(r"\s*\^\s*\{\s*-\s*1\s*\}\s*(?=_)")
 _EXTREME = re.compile(r"_\s*(?:\{\s*\\(max|min)\s*\}|\\(max|min)(?![A-Za-z]))")
@@ -209,6 +211,7 @@ def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], 
     if not m:
         raise err(f"expected '{{name}}' after \\{word}", i + 1)
     arg, end = m.group(1) or m.group(2), m.end()
+    arg = arg if arg.startswith("\\") else arg.replace("\\_", "_")
     if arg.startswith("\\"):
         g = greek(arg[1:])
         if arg[1:] in ("top", "intercal"):

@@ -332,8 +332,12 @@ class Parser:
             r, c = u.resolve(s.shape[0]), u.resolve(s.shape[1])
             if r.has_vars or c.has_vars:
                 line, col = self.first_use[name]
+                known = {"K": "the commutation matrix is written K_{m,n}",
+                         "D": "the duplication matrix is written D_n",
+                         "L": "the elimination matrix is written L_n"}.get(name)
                 raise MatdiffError(f"the shape of '{name}' cannot be determined: declare it, "
-                                   f"e.g. '{name} : m x n'", line, col, self.source)
+                                   f"e.g. '{name} : m x n'" + (f" ({known})" if known else ""),
+                                   line, col, self.source)
             fixed[name] = E.Sym((r, c), name, s.props)
         memo: dict[int, E.Expr] = {}
 

@@ -5,8 +5,8 @@ rule, its differential with the identity written beside it, its vec identity and
 where it has them, its NumPy value, generated code and SymPy form, its printed forms, and
 the domain the sampler must respect. Adding an operation is one entry in one of the family
 modules (elementwise, scalar, linear; spectral for eigenvalues, norms for singular values
-and norms, matfun for matrix functions, adjugate for pinv and adj, mpow for X^k) and one
-row in tests/test_ops.py:
+and norms, matfun for matrix functions, adjugate for pinv and adj, mpow for X^k, ml for
+softmax and log-sum-exp) and one row in tests/test_ops.py:
 
 * an element-wise f: ``elementwise(name, f', "d f(A) = f'(A) ∘ dA", value, code, sympy,
   latex)`` in elementwise.py, with ``domain=`` ('positive', 'above-1') where f needs one,
@@ -31,12 +31,14 @@ from . import (  # noqa: F401  (each registers its entries)
     factor,
     linear,
     matfun,
+    ml,
     mpow,
     norms,
     scalar,
     solve,
     spectral,
 )
+from .ml import recognise
 from .op import DOMAINS, KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
 
 ELEMENTWISE = names("elementwise")
@@ -46,4 +48,5 @@ CELL_NAMES = names(cell=True)
 KINKED = tuple(n for n, op in REGISTRY.items() if op.sides is not None)
 
 __all__ = ["CELL_NAMES", "DOMAINS", "ELEMENTWISE", "KINDS", "KINKED", "REGISTRY", "Op",
-           "OutsideDomain", "Rule", "get", "names", "register", "spelled"]
+           "OutsideDomain", "Rule", "get", "names", "recognise", "register",
+           "spelled"]

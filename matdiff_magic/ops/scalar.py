@@ -60,6 +60,18 @@ def _logdet(a):
     return _number(ld)
 
 
+def _size_or(prefix: str):
+    """tr(I_n), a size used as a number (x' x / n), prints as n; any other trace as a
+    prefix."""
+    def form(pr, e: E.Call) -> str:
+        a = e.arg
+        if isinstance(a, E.Identity) and len(a.shape[0].factors) == 1 and \
+                a.shape[0].coef == 1 and a.shape[0].factors[0][1] == 1:
+            return a.shape[0].factors[0][0]
+        return prefix + pr.paren(pr.p(a))
+    return form
+
+
 def _tr(a: E.Expr) -> E.Expr:
     return E.call("tr", a)
 
@@ -87,7 +99,8 @@ def _norm_sympy(ctx, e, a):
 
 register(
     Op("tr", "scalar", _square_matrix("tr"), latex_in=("tr", "Tr"), of_transpose=True,
-       latex="\\operatorname{tr}", linear=True,
+       text=_size_or("tr"), unicode=_size_or("tr"), latex=_size_or("\\operatorname{tr}"),
+       linear=True,
        d=Rule("d tr(A) = tr(dA)", lambda e, args, dargs: _tr(dargs[0])),
        vec=Rule("tr(X) = vec(I)ᵀ vec X",
                 lambda t: E.transpose(E.call("vec", E.identity(t.arg.shape[0])))),
