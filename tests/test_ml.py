@@ -145,3 +145,28 @@ def test_shape_errors_stay_errors(cell, words):
         derive(cell, wrt=cell.split(":")[0].strip())
     assert words in exc.value.message, exc.value.message
     assert exc.value.line is not None and exc.value.col is not None
+
+
+# the scalar-function identities of SPEC §12 in the canonical forms: (cell, wrt, answer)
+IDENTITIES = [
+    ("X : n x n\nlog(abs(det(X)))", "X", "X^-T"),                      # log|det X|
+    ("a : scalar\nx : n\nsqrt(a)^2 x", "x", "a I_n"),                   # √a² = a
+    ("a : scalar\nx : n\nabs(a)^2 x", "x", "a^2 I_n"),                  # |a|² = a²
+    ("x : n\nxc = x - sum(x) / n\nxc' xc / n", "x", "2 (x - sum(x) 1_n / n) / n"),  # 1ᵀ xc = 0
+    ("x : n\ny : n\nsoftmax(x)' 1_n y' x", "x", "y"),                   # softmax sums to one
+    ("X : m x n\nW : n x p\nsum(softmax(X W) 1_p)", "W", "0 1_n 1_p'"),   # the zero n x p
+]
+
+
+@pytest.mark.parametrize("cell, wrt, answer", IDENTITIES, ids=[c[0] for c in IDENTITIES])
+def test_canonical_identities_reach_the_short_form(cell, wrt, answer):
+    d = derive(cell, wrt=wrt)
+    assert str(d.result) == answer
+    assert d.check().passed
+
+
+def test_the_gaussian_density_in_s_has_no_determinant_left():
+    d = derive("S : n x n spd\nx, mu : n\nexp(-(x - mu)' inv(S) (x - mu) / 2) / sqrt(det(S))",
+               wrt="S")
+    assert "det(S) S^-1" not in str(d.result) and "sqrt(det(S))^2" not in str(d.result)
+    assert d.check().passed

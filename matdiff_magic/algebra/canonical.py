@@ -138,3 +138,78 @@ def scalar_rule(e: E.Call) -> E.Expr:
     if name == "logdet" and isinstance(a, E.Inverse):   # log det(A⁻¹) = -log det A
         return E.neg(E.call("logdet", a.arg))
     return e
+
+
+# --- scalar powers: sqrt(a)² = a, |a|² = a² (a a number) --------------------------------------
+
+def scalar_power_rule(e: E.Power) -> E.Expr:
+    """(√a)^2k = a^k and |a|^2k = a^2k for a real number a (a ≥ 0 under the root)."""
+    a, p = e.arg, e.p
+    if a.is_scalar and isinstance(a, E.Call) and p.denominator == 1 and p % 2 == 0:
+        if a.name == "sqrt":
+            return E.power(a.arg, p / 2)
+        if a.name == "abs":
+            return E.power(a.arg, p)
+    return e
+
+
+# --- sums of entries: the rows of a softmax sum to one, a centred vector sums to zero ---------
+
+def _ones_row(e: E.Expr) -> bool:
+    return isinstance(e, E.Transpose) and isinstance(e.arg, E.Ones)
+
+
+def _entry_sum(t: E.Expr) -> E.Expr | None:
+    """1ᵀt for a column t, when it has a short form: 1ᵀ(c 1_n) = c n, 1ᵀu = sum(u)."""
+    c, rest = E.split_coef(t)
+    fs = rest.args if isinstance(rest, E.Mul) else (rest,)
+    scal = [f for f in fs if f.is_scalar]
+    chain = [f for f in fs if not f.is_scalar]
+    if len(chain) != 1:
+        return None
+    u = chain[0]
+    total = E.call("tr", E.identity(u.shape[0])) if isinstance(u, E.Ones) else \
+        E.call("sum", u)
+    return E.scale(c, E.mul(*scal, total))
+
+
+def _times_ones(t: E.Expr, ones: E.Expr) -> E.Expr | None:
+    """t 1 with the last factor of t and the 1 combined by ``ones_product``, else None."""
+    c, rest = E.split_coef(t)
+    fs = list(rest.args) if isinstance(rest, E.Mul) else [rest]
+    last = max(i for i, f in enumerate(fs) if not f.is_scalar)
+    o = ones_product(fs[last], ones)
+    if o is None:
+        return None
+    return E.scale(c, E.mul(*fs[:last], o, *fs[last + 1:]))
+
+
+def ones_product(a: E.Expr, b: E.Expr) -> E.Expr | None:
+    """The products of an all-ones vector that have a value of their own, else None:
+
+    * 1ᵀ softmax(x) = softmax(x)ᵀ 1 = 1 and softmax(X) 1 = 1 (each row sums to one);
+    * 1ᵀ(x - (1ᵀx / n) 1) = 0, the centring identity 1ᵀ(I - 1 1ᵀ/n) = 0, and its transpose.
+    """
+    if _ones_row(a):
+        col = b
+    elif isinstance(b, E.Ones) and E.is_one(a.shape[0]):
+        col = tpush(a)
+    elif isinstance(b, E.Ones) and isinstance(a, E.Call) and a.name == "softmax":
+        return E.ones(a.shape[0])              # softmax(X) 1 = 1, row by row
+    elif isinstance(b, E.Ones) and isinstance(a, E.Call) and a.name == "diag":
+        return a.arg                           # diag(u) 1 = u
+    elif isinstance(b, E.Ones) and isinstance(a, E.Add):
+        # (diag(s) - s sᵀ) 1 = s - s = 0: a sum whose terms' products with 1 cancel
+        parts = [_times_ones(t, b) for t in a.args]
+        if all(q is not None for q in parts) and E.is_zero(E.add(*parts)):
+            return E.zero((a.shape[0], b.shape[1]))
+        return None
+    else:
+        return None
+    if isinstance(col, E.Call) and col.name == "softmax" and E.is_one(col.shape[1]):
+        return E.num(1)
+    if isinstance(col, E.Add) and E.is_one(col.shape[1]):
+        sums = [_entry_sum(t) for t in col.args]
+        if all(s is not None for s in sums) and E.is_zero(E.add(*sums)):
+            return E.num(0)
+    return None

@@ -20,6 +20,8 @@ from .canonical import (
     had_base_exp,
     had_power,
     hadamard_canonical,
+    ones_product,
+    scalar_power_rule,
     scalar_rule,
     tpush,
 )
@@ -55,6 +57,9 @@ def _combine(a: E.Expr, b: E.Expr) -> E.Expr | None:
         return None
     if _inverse_pair(a, b):            # X X⁻¹ = I, Qᵀ Q = I, K_{r,c} K_{c,r} = I
         return E.identity(a.shape[0])
+    o = ones_product(a, b)             # 1ᵀ softmax(x) = 1, 1ᵀ(x - (1ᵀx/n) 1) = 0
+    if o is not None:
+        return o
     d = _diag_scaling(a, b)            # diag(vec(B diag w))(1 ⊗ I) = diag(vec B)(w ⊗ I)
     if d is not None:
         return d
@@ -192,6 +197,8 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
         r = scalar_rule(e)
         if r is not e:
             return r
+    if isinstance(e, E.Power) and e.is_scalar:
+        return scalar_power_rule(e)     # sqrt(a)² = a, |a|² = a²
     if isinstance(e, E.HadPow):
         b, p = had_base_exp(e)
         return had_power(b, p) if (b, p) != (e.arg, e.p) else e

@@ -40,8 +40,11 @@ def _diag(e: E.Expr) -> E.Expr:
 
 
 def _diagof(e: E.Expr) -> E.Expr:
-    return E.ones(e.shape[0]) if isinstance(e, E.Identity) else \
-        E.Call((e.shape[0], ONE), e, "diagof")
+    if isinstance(e, E.Identity) or (    # diag(I) = diag(1 1ᵀ) = 1
+            isinstance(e, E.Mul) and len(e.args) == 2 and isinstance(e.args[0], E.Ones)
+            and isinstance(e.args[1], E.Transpose) and isinstance(e.args[1].arg, E.Ones)):
+        return E.ones(e.shape[0])
+    return E.Call((e.shape[0], ONE), e, "diagof")
 
 
 def _vech(e: E.Expr) -> E.Expr:     # the lower triangle, column by column: n(n+1)/2 entries
