@@ -97,6 +97,28 @@ class Derivation(Method):
         """
         return to_latex(self.result)
 
+    def named(self):
+        """The result in named parts, as papers write it: ``Xᵀ(S - Y) where S =
+        softmax(XW)``.
+
+        The cell's definitions whose expressions occur in the result stand in for them, and
+        a part that repeats gets a local name that is no name of the cell. The result itself
+        (``result``, which ``evaluate``, ``check`` and ``numpy_source`` use) is unchanged.
+
+        Returns
+        -------
+        NamedForm or None
+            ``.text`` (the cell language), ``.unicode``, ``.latex``, ``.parts`` (pairs of a
+            name and its expression, in the order they are defined) and ``.substituted()``;
+            None when no definition occurs and nothing worth a name repeats.
+        """
+        try:
+            return self._named_form
+        except AttributeError:
+            from .render.named import named_form
+            self._named_form = named_form(self.result, self.cell)
+            return self._named_form
+
     def text(self) -> str:
         """All the steps in plain Unicode text.
 
@@ -104,13 +126,19 @@ class Derivation(Method):
         -------
         str
             One numbered paragraph a step: the rule on the first line, the equation indented
-            on the next. ``str(d)`` is the same text.
+            on the next; then the result in named parts, where it has them (:meth:`named`).
+            ``str(d)`` is the same text.
         """
+        from .render.named import named_lines
         lines = []
         with memo_scope(self._printed):   # the steps' shared subexpressions printed once
             for i, s in enumerate(self.steps, 1):
                 lines.append(f"{i}. {s.rule}")
                 lines.append(f"   {s.text}")
+            named = named_lines(self)
+            if named is not None:
+                lines.append("in named parts:")
+                lines.append(f"   {named[0]}")
         return "\n".join(lines)
 
     def html(self) -> str:

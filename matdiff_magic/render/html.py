@@ -109,7 +109,9 @@ def equation_html(latex: str) -> str:
 
 def result_plain(d) -> str:
     """The result as one line of Unicode with its size: readable without MathJax."""
-    last = getattr(d, "result_step", d.steps[-1]).text
+    from .named import named_lines
+    named = named_lines(d) if hasattr(d, "named") else None
+    last = named[0] if named is not None else getattr(d, "result_step", d.steps[-1]).text
     shape = getattr(d.result, "shape", None)
     if shape is None:
         return last
@@ -149,9 +151,22 @@ def result_box_html(d, prefix: str = "") -> str:
     and the result entry by entry."""
     last = getattr(d, "result_step", d.steps[-1])
     return (f'<div class="matdiff-result-box">{rule_html(last.rule, prefix)}'
-            f"{equation_html(last.latex)}"
+            f"{named_html(d) or equation_html(last.latex)}"
             f'<div class="matdiff-result-plain">{html.escape(result_plain(d), quote=False)}'
             f"</div>{index_html(d)}</div>")
+
+
+def named_html(d) -> str:
+    """The result in named parts (``Xᵀ(S - Y) where S = softmax(XW)``), with the result in
+    the cell's symbols one click away; nothing where it has no named parts."""
+    from .named import named_lines
+    lines = named_lines(d) if hasattr(d, "named") else None
+    if lines is None:
+        return ""
+    last = getattr(d, "result_step", d.steps[-1])
+    return (f"{equation_html(lines[1])}"
+            '<details class="matdiff-substituted"><summary>in the cell\'s symbols</summary>'
+            f"{equation_html(last.latex)}</details>")
 
 
 def step_html(step, d=None) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .badge import badge_html, check_summary, verdict_badge_html
 from .html import STYLE, entrywise, equation_html, result_box_html, steps_html
+from .named import named_lines
 
 _TEX_SPECIAL = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "_": "\\_",
                 "^": "\\^{}", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&",
@@ -84,6 +85,9 @@ class StaticDisplay:
         d = self.derivation
         shown = getattr(d, "index_step", False) and self.show_steps
         body = d.text() if self.show_steps else getattr(d, "result_step", d.steps[-1]).text
+        named = None if self.show_steps else named_lines(d)   # d.text() holds it already
+        if named is not None:
+            body += "\nin named parts: " + named[0]
         form = None if shown else entrywise(d)
         if form is not None:   # as in the result box of the HTML
             body += "\n" + ("   " if self.show_steps else "") + f"entry by entry: {form.text}"
@@ -101,6 +105,9 @@ class StaticDisplay:
         else:
             d = self.derivation
             lines = [f"&{getattr(d, 'result_step', d.steps[-1]).latex}"]
+        named = named_lines(self.derivation)
+        if named is not None:
+            lines.append(f"&\\text{{in named parts: }} {named[1]}")
         shown = getattr(self.derivation, "index_step", False) and self.show_steps
         form = None if shown else entrywise(self.derivation)
         if form is not None:
