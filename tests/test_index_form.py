@@ -119,6 +119,7 @@ def test_random_cells_give_a_right_formula_or_a_refusal():
         scale = max(1.0, float(np.abs(want).max()))
         assert got.shape == want.shape, case
         assert np.allclose(got, want, rtol=1e-8, atol=1e-10 * scale), (str(case), form.text)
+        assert not _letters_of(form) & _cell_letters(d), (str(case), form.text)
         written += 1
     assert written >= 150 and written > 5 * refused, (written, refused)
 
