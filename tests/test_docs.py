@@ -345,6 +345,48 @@ def test_readme_keeps_the_two_quickstart_commands():
            'notebooks' in text
 
 
+def test_readme_error_example_is_what_the_command_line_prints():
+    import shlex
+    text = README.read_text(encoding="utf-8")
+    command = re.search(r"```bash\n(matdiff [^\n]*)\n```", text).group(1)
+    shown = re.search(r"```text\n(matdiff: error: .*?)\n```", text, re.S).group(1)
+    proc = subprocess.run([sys.executable, "-m", "matdiff_magic", *shlex.split(command)[1:]],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.rstrip("\n") == shown
+
+
+def test_readme_notebook_step_opens_a_notebook_with_the_magic_loaded():
+    """The quickstart's notebook command: the jupyter extra brings JupyterLab, and the
+    notebook it opens loads the magic first and runs, its stored outputs those of a fresh
+    run."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    text = README.read_text(encoding="utf-8")
+    command = 'pip install -e ".[jupyter]" && jupyter lab examples/quickstart.ipynb'
+    assert command in text
+    extras = re.search(r"^jupyter = \[(.*?)\]", (ROOT / "pyproject.toml").read_text(),
+                       re.S | re.M).group(1)
+    assert '"jupyterlab>=' in extras and '"ipykernel>=' in extras, extras
+    path = ROOT / "examples" / "quickstart.ipynb"
+    stored = nbformat.read(path, as_version=4)
+    code = [c for c in stored.cells if c.cell_type == "code"]
+    assert code[0].source.strip() == "%load_ext matdiff_magic"
+    assert any(c.source.startswith("%%matdiff") for c in code[1:])
+    fresh = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(fresh, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}}).execute()
+
+    def plain(nb):
+        return [_mask_errors("".join(str(o.get("data", {}).get("text/plain", o.get("text", "")))
+                                     for o in c.outputs))
+                for c in nb.cells if c.cell_type == "code"]
+    assert not [o for c in fresh.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "error"]
+    assert plain(fresh) == plain(stored)
+    assert "claim NEEDS-SYMMETRY" in plain(fresh)[-1]
+
+
 # --- the API reference's examples ------------------------------------------------------------
 
 def test_the_examples_in_the_public_docstrings_run():

@@ -65,7 +65,7 @@ def test_gradients_and_commutation():
     assert k.text == "∂F_ij/∂X_kl = δ_il δ_jk"
     big = derive("A : p x r\nB : r x m\nX : m x n\nC : n x s\nD : s x q\n"
                  "F = A exp(B X C) D", wrt="X").index_form()
-    assert big.text.startswith("∂F_ij/∂X_kl = Σ_rs ")
+    assert big.text.startswith("∂F_ij/∂X_kl = Σ_tu ")   # r and s are sizes of the cell
 
 
 def test_the_layout_does_not_change_the_entries():
@@ -119,6 +119,7 @@ def test_random_cells_give_a_right_formula_or_a_refusal():
         scale = max(1.0, float(np.abs(want).max()))
         assert got.shape == want.shape, case
         assert np.allclose(got, want, rtol=1e-8, atol=1e-10 * scale), (str(case), form.text)
+        assert not _letters_of(form) & _cell_letters(d), (str(case), form.text)
         written += 1
     assert written >= 150 and written > 5 * refused, (written, refused)
 
@@ -152,3 +153,56 @@ def test_hessian_index_form_matches_evaluate(cell, wrt, wrt2):
 def test_hessian_of_logdet_reads_as_taught():
     d = derive("X : n x n spd\nlogdet(X)", wrt="X", order=2)
     assert d.index_form().text == "∂²f/∂X_ij∂X_kl = -(X⁻¹)_jk (X⁻ᵀ)_il"
+
+
+def _letters_of(form) -> set:
+    """Every index letter the form prints: its free indices and each term's."""
+    out = {x for x in form.free_names if x is not None}
+    for t in form.terms:
+        out.update(t.sums)
+        for f in t.factors:
+            out.update(x for x in (getattr(f, "a", None), getattr(f, "b", None)) if x)
+    return out
+
+
+def _cell_letters(d) -> set:
+    sizes = {name for s in d.cell.symbols.values() for dm in s.shape for name, _ in dm.factors}
+    return set(d.cell.symbols) | {n for n, _ in d.cell.definitions} | {d.name} | sizes
+
+
+CLASHES = [   # cells whose sizes or names are the letters the form would print
+    ("A : p x q\nB : q x m\nX : m x n\nC : n x r\nD : r x s\nF = A exp(B X C) D", "X"),
+    ("A : p x m\nX : m x k\nB : k x p\nf = tr(A X B)", "X"),
+    ("X : i x j\nF = X'", "X"),
+    ("X : m x n\nk : n\nF = X k k'", "X"),
+    ("A : r x m\nX : m x s\nB : s x r\nf = tr(A X B)", "X"),
+    ("i, k : n\nX : n x n\nf = i' X k", "X"),
+]
+
+
+@pytest.mark.parametrize("cell,wrt", REFERENCE + EXTRA + CLASHES)
+def test_index_letters_are_never_the_cells_names_or_sizes(cell, wrt):
+    d = derive(cell, wrt=wrt)
+    if cell in NOT_ENTRYWISE:
+        return
+    form = d.index_form()
+    clash = _letters_of(form) & _cell_letters(d)
+    assert not clash, (form.text, clash)
+    values, sizes = draw_values(d, None, 0)
+    assert np.allclose(form.evaluate(values, sizes), d.evaluate(values, sizes)), form.text
+
+
+def test_a_clash_picks_other_letters_and_says_so_in_the_step():
+    d = derive(CLASHES[0][0], wrt="X")
+    assert d.index_form().text == "∂F_ij/∂X_kl = Σ_tu A_it D_uj (exp(BXC))_tu B_tk C_lu"
+    g = derive(CLASHES[1][0], wrt="X")
+    assert g.index_form().text == "∂f/∂X_ij = Σ_r A_ri B_jr"
+    assert "each entry X_ij of X" in g.steps[-1].rule
+
+
+@pytest.mark.parametrize("cell,wrt,wrt2", HESSIANS + [
+    ("X : k x l\nA : k x k\ntr(X' A X)", "X", None)])
+def test_hessian_index_letters_avoid_the_cell(cell, wrt, wrt2):
+    d = derive(cell, wrt=wrt, order=2, wrt2=wrt2)
+    form = d.index_form()
+    assert not _letters_of(form) & _cell_letters(d), form.text

@@ -2,7 +2,10 @@
 
 The generated code uses only NumPy. Repeated subexpressions are computed once (temporaries
 t1, t2, ...). For a Jacobian, ``jacobian(...)`` builds the dense (pq) x (mn) matrix and
-``jvp(..., V)`` applies it to a direction V without forming any Kronecker product.
+``jvp(..., V)`` applies it to a direction V without forming any Kronecker product: it is the
+differential dF with dX = V (``V @ Y.T @ X + X @ Y.T @ V`` for F = X Yᵀ X), or, for a
+structured variable (vech X, diag X) and a differential the generator cannot write, the
+Jacobian's factors applied one by one.
 """
 
 from __future__ import annotations
@@ -107,10 +110,11 @@ def _apply_fn(e: E.Expr) -> str:
 
 class _Gen:
     def __init__(self, names: dict[str, str], dim_code: dict[Dim, str],
-                 reuse: Counter) -> None:
+                 reuse: Counter, direction: str | None = None) -> None:
         self.py = names            # variable name -> Python name
         self.dim_code = dim_code   # a size (a name, or a product read off an argument) -> code
         self.reuse = reuse
+        self.direction = direction  # the code for dX (a differential's D node), if any
         self.lines: list[str] = []
         self.names: dict[E.Expr, str] = {}
 
@@ -144,6 +148,10 @@ class _Gen:
     def _v(self, e: E.Expr) -> str:
         if isinstance(e, E.Sym):
             return self.py[e.name]
+        if isinstance(e, E.D):
+            if self.direction is None:
+                raise TypeError("a differential outside jvp")
+            return self.direction
         if isinstance(e, E.Num):
             return f"np.array([[{float(e.value)!r}]])"
         if isinstance(e, E.Identity):
@@ -318,6 +326,28 @@ def _signature(d) -> tuple[list[str], dict[str, str], dict[Dim, str], list[str]]
     return [names[n] for n in order], names, dim_code, extra
 
 
+def _jvp_from_differential(d, names: dict[str, str], dim_code: dict[Dim, str],
+                           v: str) -> tuple[_Gen, str] | None:
+    """The lines and the return value of jvp as the differential dF with dX = ``v``, or None
+    where it is not written that way (a structured variable; a differential with a node the
+    generator has no code for)."""
+    if getattr(d, "wrt_spec", None) is not None:
+        return None
+    from ..calculus.differential import differential
+    try:
+        df, _ = differential(d.target, d.wrt)
+        reuse: Counter = Counter()
+        _count(df, reuse)
+        for e in reuse:   # Y.T is as short as a temporary and reads better
+            if isinstance(e, E.Transpose) and isinstance(e.arg, (E.Sym, E.D)):
+                reuse[e] = 1
+        gen = _Gen(names, dim_code, reuse, direction=v)
+        body = gen.v(df)
+    except (TypeError, KeyError, AttributeError, IndexError, E.ShapeError):
+        return None
+    return gen, body
+
+
 def numpy_source(d) -> str:
     args, names, dim_code, extra = _signature(d)
     reuse: Counter = Counter()
@@ -354,18 +384,23 @@ def numpy_source(d) -> str:
                    + (" (transposed: denominator layout)" if d.layout == "denominator" else "")
                    + f".\"\"\"\n{conv}" + "\n".join(gen.lines) + ("\n" if gen.lines else "")
                    + f"    return {body}\n")
-        gen2 = _Gen(names, dim_code, reuse)
         v = "V" if "V" not in args else "V_"   # the direction
-        body = gen2.ap(d.numerator, f"{v}.reshape(-1, 1, order='F')")
         rows, cols = d.target.shape
+        from_df = _jvp_from_differential(d, names, dim_code, v)
+        if from_df is not None:
+            gen2, ret = from_df
+            how = "the differential"
+        else:
+            gen2 = _Gen(names, dim_code, reuse)
+            body = gen2.ap(d.numerator, f"{v}.reshape(-1, 1, order='F')")
+            ret = f"{body}.reshape(({gen2.dim(rows)}, {gen2.dim(cols)}), order='F')"
+            how = "the Jacobian's factors applied in turn"
         jsig = ", ".join(args + [v] + (["*"] + extra if extra else []))
         dv = f"d {coord}" if spec is not None else f"d{d.wrt.name}"
         out.append(f"\n\ndef jvp({jsig}):\n    \"\"\"d{d.name} for {dv} = {v} "
-                   f"(matrix-free; shaped like {d.name}).\"\"\"\n{conv}"
+                   f"(matrix-free, {how}; shaped like {d.name}).\"\"\"\n{conv}"
                    f"    {v} = _as2d({v})\n" + "\n".join(gen2.lines)
-                   + ("\n" if gen2.lines else "")
-                   + f"    return {body}.reshape(({gen2.dim(rows)}, {gen2.dim(cols)}), "
-                   "order='F')\n")
+                   + ("\n" if gen2.lines else "") + f"    return {ret}\n")
     return "".join(out)
 
 

@@ -11,6 +11,7 @@ never a wrong formula.
 from __future__ import annotations
 
 from ..algebra import expr as E
+from ..lang.tex_sizes import size_names
 from .index_terms import (
     Delta,
     Entry,
@@ -177,11 +178,28 @@ def _term(t: Term, tex: bool) -> str:
     return f"{num} {body}"
 
 
+def _cell_letters(d) -> frozenset[str]:
+    """The names and sizes of ``d``'s cell: letters an index must not take."""
+    cell = d.cell
+    shapes = [dm for s in cell.symbols.values() for dm in s.shape]
+    shapes += [dm for _, e in cell.definitions for dm in e.shape]
+    shapes += list(d.target.shape) + list(d.wrt.shape)
+    return frozenset(cell.symbols) | {n for n, _ in cell.definitions} | {d.name} \
+        | size_names(shapes)
+
+
+def _indices(names: Names, preferred: tuple[str, str], dims: tuple) -> tuple:
+    """A row or column index pair over ``dims``, in letters the cell does not use."""
+    a, b = names.pair(preferred)
+    return index_name(a, dims[0]), index_name(b, dims[1])
+
+
 def _second(d, names: Names) -> IndexForm:
     """A Hessian H = ∂²f/∂(vec X)∂(vec Y)ᵀ: H[(i, j), (k, l)] = ∂²f/∂X_ij∂Y_kl."""
     x, y, fn = d.wrt, d.wrt2, d.name
     (m, n), (r, c) = x.shape, y.shape
-    i, j, k, l = index_name("i", m), index_name("j", n), index_name("k", r), index_name("l", c)
+    i, j = _indices(names, ("i", "j"), (m, n))
+    k, l = _indices(names, ("k", "l"), (r, c))
     lhs = (f"∂²{fn}/∂{x.name}{_sub(i, j, False)}∂{y.name}{_sub(k, l, False)}",
            f"\\frac{{\\partial^2 {fn}}}{{\\partial {to_latex(x)}{_sub(i, j, True)}\\,"
            f"\\partial {to_latex(y)}{_sub(k, l, True)}}}")
@@ -205,9 +223,9 @@ def index_form(d) -> IndexForm:
     x, f = d.wrt, d.target
     xn, fn = x.name, d.name
     m, n = x.shape
-    k, l = index_name("k", m), index_name("l", n)
-    names = Names()
+    names = Names(_cell_letters(d))
     if d.kind == "gradient":
+        k, l = _indices(names, ("k", "l"), (m, n))
         terms = gradient_terms(d.mixed, m, n, k, l, names)
         lhs = (f"∂{fn}/∂{xn}{_sub(k, l, False)}",
                f"\\frac{{\\partial {fn}}}{{\\partial {to_latex(x)}{_sub(k, l, True)}}}")
@@ -218,7 +236,8 @@ def index_form(d) -> IndexForm:
     if d.kind in ("hessian", "mixed"):
         return _second(d, names)
     p, q = f.shape
-    i, j = index_name("i", p), index_name("j", q)
+    i, j = _indices(names, ("i", "j"), (p, q))
+    k, l = _indices(names, ("k", "l"), (m, n))
     lhs = (f"∂{fn}{_sub(i, j, False)}/∂{xn}{_sub(k, l, False)}",
            f"\\frac{{\\partial {fn}{_sub(i, j, True)}}}{{\\partial "
            f"{to_latex(x)}{_sub(k, l, True)}}}")

@@ -90,14 +90,34 @@ def _fit(pair: tuple, split) -> tuple:
 
 
 class Names:
-    """Fresh names _1, _2, ... for the index pairs a product sums over."""
+    """Fresh names _1, _2, ... for the index pairs a product sums over, and the letters the
+    printed indices must not take: the cell's own names and sizes (an index r next to a size
+    r would read as that size)."""
 
-    def __init__(self) -> None:
+    def __init__(self, avoid: frozenset[str] = frozenset()) -> None:
         self.n = 0
+        self.avoid = avoid
+        self.chosen: list[str] = []
 
     def fresh(self) -> str:
         self.n += 1
         return f"_{self.n}"
+
+    def pair(self, preferred: tuple[str, str]) -> tuple[str, str]:
+        """The two free indices of a row or column pair: ``preferred`` ((i, j) or (k, l))
+        unless the cell uses one of its letters or an earlier pair took it, else the first
+        pair of _FREE_PAIRS that is free, else single free letters."""
+        def ok(x: str) -> bool:
+            return x not in self.avoid and x not in self.chosen
+        for a, b in (preferred, *_FREE_PAIRS):
+            if ok(a) and ok(b):
+                self.chosen += [a, b]
+                return a, b
+        single = [x for x in "ijklabcdeghopuvwxyz" if ok(x)][:2]
+        if len(single) < 2:
+            raise fail("too many of the index letters are the cell's own names")
+        self.chosen += single
+        return single[0], single[1]
 
 
 def index_name(name: str, dim) -> str | None:
@@ -319,11 +339,13 @@ def _is_vec_like(e: E.Expr) -> bool:
         isinstance(e, E.Transpose) and isinstance(e.arg, E.Call) and e.arg.name == "vec")
 
 
-_SUM_NAMES = "rstuvwabcdefgh"
+_SUM_NAMES = "rstuvwabcdefghopxyz"
+_FREE_PAIRS = (("i", "j"), ("k", "l"), ("a", "b"), ("u", "v"), ("g", "h"), ("o", "p"))
 
 
 def _tidy(term: Term, taken: set[str]) -> Term:
-    """Summed indices renamed r, s, t, ... in order of appearance."""
+    """Summed indices renamed r, s, t, ... in order of appearance, skipping the letters in
+    ``taken`` (the free indices, the cell's names and sizes)."""
     seen: list[str] = []
     for f in term.factors:
         for x in ((f.a, f.b) if isinstance(f, (Entry, Delta)) else ()):
@@ -352,7 +374,8 @@ def gradient_terms(g: E.Expr, m, n, k: str | None, l: str | None, names: Names) 
             continue
         try:   # a product written out: (Xᵀ M)_kl = Σ_r X_rk M_rl
             terms.append(_tidy(_chain(t, (m, E.ONE), (n, E.ONE), (k, None), (l, None),
-                                      names), {x for x in (k, l) if x is not None}))
+                                      names), {x for x in (k, l) if x is not None}
+                               | names.avoid))
             continue
         except MatdiffError:
             pass
@@ -377,5 +400,5 @@ def four_index_terms(M: E.Expr, sizes: tuple, idx: tuple, names: Names) -> list[
         for t in _distribute(t0):
             if not E.is_zero(t):
                 terms.append(_chain(t, (p, q), (m, n), (i, j), (k, l), names))
-    taken = {z for z in idx if z is not None}
+    taken = {z for z in idx if z is not None} | names.avoid
     return [_tidy(t, taken) for t in terms]
