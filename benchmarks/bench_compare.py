@@ -29,6 +29,9 @@ CASES = [
     (XAX, "x", "exp(x)"),
     ("X, Y : m x n\nZ = X Y' X", "X", "kron(I_n, X Y')"),
     ("W : m x n\nX : n x q\nH = tanh(W X)\nf = sum(H .* H)", "W", "2 H X'"),
+    ("A : q x m\nX : m x n\nB : q x n\nfro(A X - B)^2", "X", "2 A'(A X + B)"),
+    ("A : p x m\nX : m x n\nB : n x q\nA X B", "X", "kron(A, B')"),
+    ("A : q x m\nX : m x n\nB : q x n\nfro(A X - B)^2", "X", "2 (A X - B)"),
 ]
 
 

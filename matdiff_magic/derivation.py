@@ -258,8 +258,9 @@ class Derivation(Method):
         -------
         Verdict
             ``correct``, ``diagnosis`` (``"correct"``, ``"transposed"``, ``"scaled"``,
-            ``"missing-term"``, ``"extra-term"``, ``"needs-symmetry"``, ``"shape"`` or
-            ``"wrong"``), ``message`` and the fields of the slip.
+            ``"sign"``, ``"swapped-kronecker"``, ``"missing-factor"``, ``"missing-term"``,
+            ``"extra-term"``, ``"needs-symmetry"``, ``"shape"`` or ``"wrong"``),
+            ``message`` and the fields of the slip.
 
         Raises
         ------

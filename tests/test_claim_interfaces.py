@@ -54,11 +54,31 @@ def test_magic_line_form_takes_a_claim(ip):
     assert err == "" and "claim SCALED" in outs[0]["text/plain"]
 
 
-def test_magic_bad_claim_is_an_error_with_a_caret_not_a_traceback(ip):
+def test_magic_bad_claim_is_a_red_verdict_with_a_caret_not_a_traceback(ip):
     outs, out, err = run(ip, f'%%matdiff --wrt x --claim "2 B x"\n{XAX}')
-    assert outs == []
-    assert "matdiff: error: the claim uses 'B'" in err
-    assert "Traceback" not in err and "    2 B x\n      ^" in err
+    assert err == "" and len(outs) == 1
+    text = outs[0]["text/plain"]
+    assert "the problem" in text                                  # the derivation
+    assert "claim NOT-WELL-FORMED (2 B x)" in text and "the claim uses 'B'" in text
+    assert "Traceback" not in text and "    2 B x\n      ^" in text
+    assert "matdiff-fail" in outs[0]["text/html"]
+
+
+def test_magic_non_conformable_claim_shows_the_derivation_and_the_caret(ip):
+    lsq = "A : q x m\nX : m x n\nB : q x n\nfro(A X - B)^2"
+    outs, _, err = run(ip, f"%%matdiff --wrt X --claim \"2 (A X - B) A'\"\n{lsq}")
+    assert err == "" and len(outs) == 1
+    data = outs[0]
+    assert "the problem" in data["text/plain"] and "2 Aᵀ(AX - B)" in data["text/plain"]
+    assert "claim NOT-WELL-FORMED" in data["text/plain"]
+    assert "cannot multiply q x n by m x q" in data["text/plain"]
+    assert "    2 (A X - B) A'\n                ^" in data["text/plain"]   # the caret
+    html = data["text/html"]
+    assert "✘ claim not well-formed" in html and "matdiff-fail" in html
+    # the caret lines up under the claim in monospace
+    assert "<pre class=\"matdiff-claim-caret\"" in html
+    assert "    2 (A X - B) A&#x27;\n                ^</pre>" in html
+    assert WIDGET_MIME in data
 
 
 def test_magic_claim_with_several_variables_is_an_error(ip):
@@ -77,6 +97,19 @@ def test_stepper_badge_and_layout_switch_rejudges_the_claim():
         s.claim_badge.value
     s.layout_toggle.value = "mixed"
     assert "matdiff-fail" in s.claim_badge._dom_classes
+
+
+def test_stepper_badge_of_a_malformed_claim_after_a_layout_switch():
+    from matdiff_magic import derive
+    from matdiff_magic.numeric.compare import judge
+    d = derive(XAX, wrt="x")
+    disp = MatdiffDisplay(d, verdict=judge(d, "A x +"), claim="A x +")
+    s = disp.stepper
+    assert "matdiff-fail" in s.claim_badge._dom_classes
+    assert "not well-formed" in s.claim_badge.value
+    s.layout_toggle.value = "numerator"
+    assert "not well-formed" in s.claim_badge.value and "operand is missing" in \
+        s.claim_badge.value
 
 
 def test_static_text_is_deterministic():

@@ -19,6 +19,7 @@ DET = "X : n x n invertible\ndet(X)"
 XTX = "x : n\nx' x"
 TRXAX = "X : m x n\nA : m x m\ntr(X' A X)"
 FRO = "X : n x n\nfro(X)^2"
+TANH = "W : m x n\nX : n x p\nH = tanh(W X)\nf = sum(H .* H)"
 
 # (cell, wrt, claim, layout)
 EQUIVALENT = [
@@ -97,6 +98,33 @@ SLIPS = [
     (AXB, "X", "-kron(B', A)", "mixed", "scaled", -1.0),
     (TRAXB, "X", "3 A' B'", "mixed", "scaled", 3.0),
     ("x : n\nA : n x n symmetric\nx' A x", "x", "A x", "mixed", "scaled", 0.5),
+    # sign: one term's sign flipped (a one-term answer negated is scaled by -1)
+    (LSQ, "X", "2 A'(A X + B)", "mixed", "sign", "-2 A' B"),
+    (XAX, "x", "A x - A' x", "mixed", "sign", "A' x"),
+    (TRXAX, "X", "A X - A' X", "mixed", "sign", "A' X"),
+    (XYX, "X", "kron(X' Y, I_m) - kron(I_n, X Y')", "mixed", "sign", "I_n ⊗ X Y'"),
+    ("x : n\nb : n\nx' x - 2 b' x", "x", "2 x + 2 b", "mixed", "sign", "-2 b"),
+    # swapped-kronecker: the claim's Kronecker product the other way round
+    (AXB, "X", "kron(A, B')", "mixed", "swapped-kronecker", "kron(A, B')"),
+    ("X : m x n\nA : p x m\nA X", "X", "kron(A, I_n)", "mixed", "swapped-kronecker",
+     "kron(A, I_n)"),
+    ("X : m x n\nB : n x p\nX B", "X", "kron(I_m, B')", "mixed", "swapped-kronecker",
+     "kron(I_m, B')"),
+    (XYX, "X", "kron(I_m, X' Y) + kron(I_n, X Y')", "mixed", "swapped-kronecker",
+     "kron(I_m, X' Y)"),
+    (XYX, "X", "kron(I_m, X' Y) + kron(X Y', I_n)", "mixed", "swapped-kronecker", None),
+    (AXB, "X", "kron(A', B)", "denominator", "swapped-kronecker", "kron(A', B)"),
+    # missing-factor: a factor of the chain rule left out, named; also of another shape
+    (TANH, "W", "2 H X'", "mixed", "missing-factor", "1_m 1_p' - H .* H"),
+    (TANH, "W", "2 (1_m 1_p' - H .* H) X'", "mixed", "missing-factor", "H"),
+    (LSQ, "X", "2 (A X - B)", "mixed", "missing-factor", "A'"),
+    ("A : m x n\nx : n\nsum(exp(A x))", "x", "exp(A x)", "mixed", "missing-factor", "A'"),
+    ("X : m x n\nA : n x p\nsum(sin(X A))", "X", "cos(X A)", "mixed", "missing-factor",
+     "A'"),
+    ("x : n\nA : n x n\nexp(x' A x)", "x", "(A + A') x", "mixed", "missing-factor",
+     "exp(x' A x)"),
+    ("x : n\nA : m x n\nsum(log(1_m + exp(A x)))", "x", "A' exp(A x)", "mixed",
+     "missing-factor", "1_m ./ (1_m + exp(A x))"),
     # missing-term
     (XAX, "x", "A x", "mixed", "missing-term", "A' x"),
     (XAX, "x", "A' x", "mixed", "missing-term", "A x"),
@@ -150,7 +178,8 @@ def test_each_slip_is_named(cell, wrt, claim, layout, diagnosis, detail):
     elif diagnosis == "scaled":
         assert v.factor == pytest.approx(detail)
         assert ("sign" in v.message) == (detail == -1)
-    elif diagnosis in ("missing-term", "extra-term"):
+    elif diagnosis in ("missing-term", "extra-term", "sign", "missing-factor",
+                       "swapped-kronecker"):
         assert v.term is not None
         if detail is not None:   # the term, compared as an expression (not as a string)
             assert _same(derive(cell, wrt=wrt), v.term, detail)
@@ -163,9 +192,14 @@ def test_each_slip_is_named(cell, wrt, claim, layout, diagnosis, detail):
 
 def _same(d, a: str, b: str) -> bool:
     """Two expressions in the cell's symbols are equal at the random points compare uses."""
+    from matdiff_magic.lang.claim import parse_claim
     from matdiff_magic.lang.parse import parse_expr
-    from matdiff_magic.numeric.compare import _close, _Points
-    ea, eb = (parse_expr(t, d.cell.symbols) for t in (a, b))
+    from matdiff_magic.numeric.claim_points import Points as _Points
+    from matdiff_magic.numeric.claim_points import close as _close
+    try:   # read as a claim reads it: definitions (H = ...) by their names
+        ea, eb = (parse_claim(t, d) for t in (a, b))
+    except MatdiffError:
+        ea, eb = (parse_expr(t, d.cell.symbols) for t in (a, b))
     pts = _Points(d, 0, None, [ea, eb])
     return _close(pts.values(ea), pts.values(eb))
 

@@ -78,15 +78,39 @@ def what_changed(before: E.Expr, after: E.Expr) -> str:
         said.append("transposes pushed to the leaves, (AB)ᵀ = BᵀAᵀ")
     if inv_after != inv_before:
         said.append("powers and inverses combined")
-    if kron_after < kron_before:
+    if kron_after < kron_before and _adjacent(before, E.Kron, E.Kron, {}):
         said.append("mixed-product rule, (A ⊗ B)(C ⊗ D) = AC ⊗ BD")
+    if _adjacent(before, E.Kron, E.Comm, {}) and not _adjacent(after, E.Kron, E.Comm, {}):
+        said.append("the commutation matrix moved across a Kronecker product, "
+                    "(A ⊗ B) K = K (B ⊗ A)")
     if len(terms(after)) < len(terms(before)):
-        said.append("like terms collected")
+        said.append("a common factor taken out"
+                    if _factored(after) else "like terms collected")
     elif len(terms(after)) > len(terms(before)):
         said.append("multiplied out into terms")
     if not said and E.notation_size(after) < E.notation_size(before):
         said.append("factors cancelled")
     return ", ".join(said)
+
+
+def _adjacent(e: E.Expr, a: type, b: type, memo: dict) -> bool:
+    """Whether a matrix product in e has a factor of kind a next to one of kind b (in either
+    order): what the mixed-product rule (Kron, Kron) or the commutation rule (Kron, Comm)
+    needs before it can apply."""
+    k = id(e)
+    if k not in memo:
+        memo[k] = False
+        pairs = zip(e.args, e.args[1:]) if isinstance(e, E.Mul) else ()
+        memo[k] = any((isinstance(x, a) and isinstance(y, b)) or
+                      (isinstance(x, b) and isinstance(y, a)) for x, y in pairs) or \
+            any(_adjacent(c, a, b, memo) for c in e.children)
+    return memo[k]
+
+
+def _factored(e: E.Expr) -> bool:
+    """e is a product with a sum among its factors: terms were gathered under a factor."""
+    c, rest = E.split_coef(e)
+    return isinstance(rest, E.Mul) and any(isinstance(f, E.Add) for f in rest.args)
 
 
 def _kind_counts(e: E.Expr, memo: dict) -> tuple[int, int, int]:

@@ -140,6 +140,9 @@ class Method:
         fi = "".join(i for i in names[:-2] if i) or "i"
         rule = (f"entry by entry: the derivative with respect to each entry {x}_{idx} of {x}"
                 if self.kind == "gradient" else
+                f"entry by entry: ∂{n}_{fi}/∂{x}_{idx} is the entry of Jᵀ, the denominator "
+                f"layout's matrix, in the row of {x}_{idx} and the column of {n}_{fi} "
+                f"(column-major vec)" if self.layout == "denominator" else
                 f"entry by entry: ∂{n}_{fi}/∂{x}_{idx} is the entry of the Jacobian in the row "
                 f"of {n}_{fi} and the column of {x}_{idx} (column-major vec)")
         self._steps.append(Step.of(("entrywise", rule, form), ("index", form), None,

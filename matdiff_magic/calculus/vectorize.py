@@ -151,7 +151,11 @@ def gradient_term(t: E.Expr, w: E.Expr, rules: list[str], trace: list | None = N
         if right:
             parts.append(E.transpose(E.mul(*right)))
         w2 = E.mul(*scalars, *parts)
-        use("cyclic property: tr(Wᵀ A M B) = tr((Aᵀ W Bᵀ)ᵀ M)", w2, m)
+        if right:   # a factor moves round from the right of M to the left of W
+            use("cyclic property: tr(Wᵀ A M B) = tr((Aᵀ W Bᵀ)ᵀ M)" if left else
+                "cyclic property: tr(Wᵀ M B) = tr((W Bᵀ)ᵀ M)", w2, m)
+        else:       # nothing moves: the left factors join Wᵀ
+            use("the transpose of a product: tr(Wᵀ A M) = tr((Aᵀ W)ᵀ M)", w2, m)
         return go(m, w2)
     if isinstance(t, E.Hadamard):        # tr(Wᵀ (A ∘ M)) = tr((A ∘ W)ᵀ M)
         i = _find(t.args)

@@ -94,8 +94,10 @@ class MatdiffMagics(Magics):
             %matdiff x' A x --wrt x --shape "A: n x n symmetric" --shape "x: n"
 
         Checking a claimed answer: --claim "2 A x" adds a badge with the verdict
-        (correct, or the slip: transposed, scaled, missing-term, extra-term,
-        needs-symmetry, shape, wrong) and a sentence about it.
+        (correct, or the slip: transposed, scaled, sign, swapped-kronecker,
+        missing-factor, missing-term, extra-term, needs-symmetry, shape, wrong) and a
+        sentence about it; a claim that is not well-formed shows the derivation and a red
+        "not well-formed" badge with the caret under the claim.
 
         Shows an interactive stepper (previous / next, a slider over the steps, show all
         steps, the rule applied at each step, the numerical check) and, in the same output,
@@ -149,7 +151,8 @@ class MatdiffMagics(Magics):
         if args.claim is not None:
             if len(derivations) != 1:
                 raise MatdiffError("--claim needs one variable in --wrt")
-            verdict = derivations[0].compare(args.claim)
+            from ..numeric.compare import judge  # a malformed claim is a red verdict
+            verdict = judge(derivations[0], args.claim)
         from .widget import MatdiffDisplay
         displays = []
         for d in derivations:

@@ -295,8 +295,9 @@ class Stepper:
             self._cache[layout] = (d, check)
         if self.claim is not None and layout not in self._verdicts:
             # the claim is judged again in the layout now shown
+            from ..numeric.compare import judge
             try:
-                self._verdicts[layout] = self._cache[layout][0].compare(self.claim)
+                self._verdicts[layout] = judge(self._cache[layout][0], self.claim)
             except Exception as exc:  # shown in the badge, the widget stays usable
                 self._verdicts[layout] = exc
         at_end = self.index == self.last

@@ -8,10 +8,18 @@ order:
 
 * ``transposed``: the claim is the answer's transpose, usually another layout's answer;
 * ``scaled``: a constant multiple (−1 included);
+* ``sign``: one term of the answer with its sign flipped;
+* ``swapped-kronecker``: a Kronecker product of the claim with its factors swapped;
+* ``missing-factor``: the answer with one factor of a product left out (a forgotten
+  chain-rule factor); it may explain a claim of another shape too;
 * ``missing-term`` / ``extra-term``: the answer minus one of its terms, or plus one term;
 * ``needs-symmetry``: equal only if some symbols were symmetric;
 * ``shape``: a shape that is neither the answer's nor its transpose's;
 * ``wrong``: none of these.
+
+``judge`` (what the notebook and the stepper call) also turns a claim that is not
+well-formed (it does not parse, names what the cell does not have, or multiplies
+non-conformable shapes) into a verdict, ``not-well-formed``, whose message has the caret.
 
 A claim that is transposed *and* has one of the later slips is reported as ``transposed``
 with the other slip in the message and in ``factor`` / ``term`` / ``symbols``.
@@ -22,8 +30,6 @@ when the canonical forms already print the same).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-from itertools import combinations
 
 import numpy as np
 
@@ -32,14 +38,15 @@ from ..algebra.simplify import simplify
 from ..errors import MatdiffError
 from ..lang.claim import parse_claim
 from ..render import to_unicode
-from .values import Env, value
+from .claim_points import Points, close, draw_point, magnitude, rel_error, terms
+from .slips import find_slip, missing_factor
 
-POINTS = 3           # random points at which claim and answer are compared
-TOL = 1e-8           # relative tolerance of an equality (both sides are exact formulas)
-MAX_TERMS = 64       # terms of an expanded answer or claim looked at for missing/extra terms
-MAX_SUBSETS = 64     # subsets of symbols tried for needs-symmetry
-DIAGNOSES = ("correct", "transposed", "scaled", "missing-term", "extra-term", "needs-symmetry",
-             "shape", "wrong")
+__all__ = ["DIAGNOSES", "NOT_WELL_FORMED", "Verdict", "compare", "draw_point", "judge",
+           "verdict_text"]
+
+DIAGNOSES = ("correct", "transposed", "scaled", "sign", "swapped-kronecker", "missing-factor",
+             "missing-term", "extra-term", "needs-symmetry", "shape", "wrong")
+NOT_WELL_FORMED = "not-well-formed"   # judge's verdict on a claim that does not parse
 
 
 @dataclass(frozen=True)
@@ -55,14 +62,18 @@ class Verdict:
         Whether the claim is the derivative (in any equivalent form).
     diagnosis : str
         ``"correct"`` or the first slip that holds of: ``"transposed"`` (the answer's
-        transpose; the message says which layout it is), ``"scaled"``, ``"missing-term"``,
-        ``"extra-term"``, ``"needs-symmetry"``, ``"shape"``, ``"wrong"``.
+        transpose; the message says which layout it is), ``"scaled"``, ``"sign"``,
+        ``"swapped-kronecker"``, ``"missing-factor"``, ``"missing-term"``,
+        ``"extra-term"``, ``"needs-symmetry"``, ``"shape"``, ``"wrong"``; from ``judge``
+        also ``"not-well-formed"`` (the claim does not parse: the message has the caret).
     message : str
         One or two sentences for a student, naming the slip.
     factor : float or None
         For ``"scaled"``: the claim is ``factor`` times the answer (-1 included).
     term : str or None
-        For ``"missing-term"`` / ``"extra-term"``: the term, in the cell language.
+        What the slip is about, in the cell language: the missing or extra term, the term
+        whose sign is flipped (``"sign"``), the factor left out (``"missing-factor"``), the
+        claim's Kronecker product that is the wrong way round (``"swapped-kronecker"``).
     symbols : tuple of str
         For ``"needs-symmetry"``: the symbols that would have to be symmetric.
     max_rel_error : float
@@ -90,178 +101,7 @@ class Verdict:
         return verdict_badge_html(self)
 
 
-# --- random points ------------------------------------------------------------------------------
-
-def draw_point(d, seed: int, dims: dict | None = None,
-               descending: bool = False) -> tuple[dict, dict]:
-    """A random point (values, sizes) that honours the declarations: the numerical check's
-    sampler, in one call so that a shared sampler can take its place. ``descending`` sizes
-    are the check's second try (log det(XᵀX) needs more rows than columns)."""
-    from .check import random_values
-    return random_values(d, seed, dims, descending=descending)
-
-
-def _general(d, values: dict, rng: np.random.Generator) -> dict:
-    """Break symmetry the declarations do not ask for. A sampler may draw an spd matrix for a
-    log det or an inverse; adding a skew-symmetric part keeps the symmetric part (so det > 0
-    and invertibility) while making a transposition visible."""
-    out = dict(values)
-    for name, s in d.cell.symbols.items():
-        a = out.get(name)
-        if a is None or a.shape[0] != a.shape[1] or a.shape[0] < 2:
-            continue
-        if s.props & {"symmetric", "spd", "diagonal", "orthogonal"}:
-            continue
-        if np.allclose(a, a.T, atol=1e-12 * max(1.0, float(np.max(np.abs(a))))):
-            k = rng.standard_normal(a.shape) / (2 * np.sqrt(a.shape[0]))
-            out[name] = a + (k - k.T) / 2
-    return out
-
-
-def _symmetrized(values: dict, names: tuple[str, ...]) -> dict:
-    out = dict(values)
-    for n in names:
-        out[n] = (out[n] + out[n].T) / 2
-    return out
-
-
-# --- terms --------------------------------------------------------------------------------------
-
-def terms(e: E.Expr, budget: list[int] | None = None) -> list[E.Expr]:
-    """e as a sum of terms: products, Kronecker and Hadamard products and transposes are
-    distributed over sums ((A + Aᵀ)x = Ax + Aᵀx); functions are left whole."""
-    budget = [MAX_TERMS * 4] if budget is None else budget
-    budget[0] -= 1
-    if budget[0] < 0:
-        return [e]
-    if isinstance(e, E.Add):
-        return [t for a in e.args for t in terms(a, budget)]
-    if isinstance(e, E.Transpose):
-        return [E.transpose(t) for t in terms(e.arg, budget)]
-    if isinstance(e, (E.Mul, E.Kron, E.Hadamard)):
-        out: list[list[E.Expr]] = [[]]
-        for a in e.args:
-            ts = terms(a, budget)
-            if len(out) * len(ts) > MAX_TERMS:
-                return [e]
-            out = [left + [t] for left in out for t in ts]
-        build = {E.Mul: E.mul, E.Kron: E.kron, E.Hadamard: E.hadamard}[type(e)]
-        return [build(*f) for f in out]
-    return [e]
-
-
 # --- the judgement ------------------------------------------------------------------------------
-
-class _Points:
-    """Claim and answer (and other expressions) evaluated at the same random points."""
-
-    def __init__(self, d, seed: int, dims: dict | None, exprs: list[E.Expr]) -> None:
-        self.d = d
-        self.points: list[tuple[dict, dict]] = []
-        problem: Exception | None = None
-        rng = np.random.default_rng([int(seed), 11])
-        for k in range(4 * POINTS):
-            if len(self.points) == POINTS:
-                break
-            try:
-                vals, sizes = draw_point(d, int(seed) + k, dims, descending=k >= 2 * POINTS)
-                vals = _general(d, vals, rng)
-                if all(np.all(np.isfinite(self._eval(e, vals, sizes))) for e in exprs):
-                    self.points.append((vals, sizes))
-            except MatdiffError as exc:
-                problem = exc
-        if not self.points:
-            raise MatdiffError("no random point was found where the answer is defined"
-                               + (f" ({problem.message})" if problem else ""))
-        # one environment per point (and per set of symmetrized symbols): the values of
-        # shared subexpressions of answer, claim and their terms are computed once
-        self._envs: dict[tuple[str, ...], list[Env]] = {}
-
-    @staticmethod
-    def _eval(e: E.Expr, vals: dict, sizes: dict) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return value(e, Env(vals, sizes))
-
-    def envs(self, sym: tuple[str, ...] = ()) -> list[Env]:
-        if sym not in self._envs:
-            self._envs[sym] = [Env(_symmetrized(vals, sym) if sym else vals, sizes)
-                               for vals, sizes in self.points]
-        return self._envs[sym]
-
-    def values(self, e: E.Expr, sym: tuple[str, ...] = ()) -> list[np.ndarray] | None:
-        """e at every point (with the named symbols made symmetric); None where undefined."""
-        out = []
-        for env in self.envs(sym):
-            try:
-                with np.errstate(all="ignore"):
-                    v = value(e, env)
-            except MatdiffError:
-                return None
-            if not np.all(np.isfinite(v)):
-                return None
-            out.append(v)
-        return out
-
-
-def _close(a: list[np.ndarray], b: list[np.ndarray], *scales: list[np.ndarray],
-           floor: list[float] | None = None) -> bool:
-    """a = b at every point, relative to the size of a, b and the other arrays given (the
-    pieces a difference was made of) and to ``floor`` (the size of the terms of answer and
-    claim), so that cancellation is not mistaken for a slip."""
-    for k, (x, y) in enumerate(zip(a, b)):
-        if x.shape != y.shape:
-            return False
-        scale = max([float(np.max(np.abs(z[k]), initial=0.0)) for z in (a, b, *scales)]
-                    + [floor[k] if floor else 0.0])
-        if float(np.max(np.abs(x - y), initial=0.0)) > TOL * max(scale, 1e-300):
-            return False
-    return True
-
-
-def _magnitude(pts: _Points, exprs: list[E.Expr]) -> list[float]:
-    """The largest entry of any of the expressions, point by point."""
-    out = [0.0] * len(pts.points)
-    for e in exprs:
-        vals = pts.values(e)
-        for k, v in enumerate(vals or []):
-            out[k] = max(out[k], float(np.max(np.abs(v), initial=0.0)))
-    return out
-
-
-def _rel_error(claim: list[np.ndarray], answer: list[np.ndarray],
-               floor: list[float] | None = None) -> float:
-    err = 0.0
-    for k, (c, a) in enumerate(zip(claim, answer)):
-        if c.shape != a.shape:
-            return float("inf")
-        scale = max(float(np.max(np.abs(a), initial=0.0)), floor[k] if floor else 0.0,
-                    1e-300)
-        err = max(err, float(np.max(np.abs(c - a), initial=0.0)) / scale)
-    return err
-
-
-def _factor(claim: list[np.ndarray], answer: list[np.ndarray],
-            floor: list[float] | None = None) -> float | None:
-    """c with claim = c · answer at every point (c ≠ 0, 1), or None."""
-    a0, c0 = answer[0].reshape(-1), claim[0].reshape(-1)
-    nrm = float(a0 @ a0)
-    if nrm == 0.0 or np.sqrt(nrm) <= 1e-9 * (floor[0] if floor else 0.0):
-        return None   # the answer is zero (up to rounding): no multiple of it is telling
-    c = float(a0 @ c0) / nrm
-    if c == 0.0 or abs(c - 1.0) < 1e-9:
-        return None
-    if not _close(claim, [c * a for a in answer], floor=floor):
-        return None
-    frac = Fraction(c).limit_denominator(1000)
-    return float(frac) if abs(float(frac) - c) <= 1e-9 * max(1.0, abs(c)) else c
-
-
-def _number(c: float) -> str:
-    frac = Fraction(c).limit_denominator(1000)
-    if float(frac) == c or abs(float(frac) - c) <= 1e-12 * max(1.0, abs(c)):
-        return str(frac)
-    return f"{c:.6g}"
-
 
 def _shape_text(shape) -> str:
     r, c = shape
@@ -285,13 +125,35 @@ def _layout_note(d) -> str:
 
 
 def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
-    """Judge a claimed derivative against the derivation ``d`` (see the module docstring)."""
+    """Judge a claimed derivative against the derivation ``d`` (see the module docstring);
+    MatdiffError with a caret when the claim does not parse."""
+    _arguments(d, seed, dims)
+    return _judge(d, parse_claim(claim, d), seed, dims)
+
+
+def judge(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
+    """``compare``, except that a claim that does not parse, uses a symbol the cell does not
+    have or is not conformable is a verdict too: ``not-well-formed``, its message the error
+    with the caret under the claim, so that a notebook shows the derivation beside it."""
+    _arguments(d, seed, dims)
+    try:
+        c = parse_claim(claim, d)
+    except MatdiffError as exc:
+        return Verdict(False, NOT_WELL_FORMED, f"The claim is not well-formed: {exc}",
+                       claim=claim if isinstance(claim, str) else repr(claim),
+                       layout=d.layout, max_rel_error=float("inf"))
+    return _judge(d, c, seed, dims)
+
+
+def _arguments(d, seed, dims) -> None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise MatdiffError(f"seed must be an integer, got {seed!r}")
     if dims is not None:   # bad sizes are the caller's error, not the random point's
         from .check import choose_sizes
         choose_sizes(d.cell.symbols, dims, d.target)
-    c = parse_claim(claim, d)
+
+
+def _judge(d, c: E.Expr, seed: int, dims: dict | None) -> Verdict:
     answer = d.result
     if isinstance(c, E.Num) and c.value == 0:   # "0": the zero of the answer's shape
         c = E.zero(answer.shape)
@@ -305,14 +167,18 @@ def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
     same_shape = all(a == b for a, b in zip(c.shape, answer.shape))
     t_shape = all(a == b for a, b in zip(c.shape, answer.shape[::-1]))
     if not (same_shape or t_shape):
-        return verdict("shape", f"The claim is {_shape_text(c.shape)}, but the answer is "
-                       f"{_shape_text(answer.shape)} ({_what(d)}).", float("inf"))
+        wrong_shape = (f"The claim is {_shape_text(c.shape)}, but the answer is "
+                       f"{_shape_text(answer.shape)} ({_what(d)})")
+        slip = _factor_of_another_shape(d, c, seed, dims)
+        if slip is not None:
+            return verdict(slip[0], f"{wrong_shape}. {slip[1]}", float("inf"), **slip[2])
+        return verdict("shape", f"{wrong_shape}.", float("inf"))
     if same_shape and str(simplify(c)) == str(answer):
         return verdict("correct", "Correct: the claim is the answer, written the same way.")
 
     claim_terms = terms(c)
-    pts = _Points(d, seed, dims, [answer])
-    floor = _magnitude(pts, terms(answer) + claim_terms)
+    pts = Points(d, seed, dims, [answer])
+    floor = magnitude(pts, terms(answer) + claim_terms)
     A = pts.values(answer)
     C = pts.values(c)
     if C is None:
@@ -320,18 +186,18 @@ def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
                        "is (a log or square root of a negative entry, or a singular matrix "
                        "that the answer does not invert).", float("inf"))
     At = [a.T for a in A]
-    if same_shape and _close(C, A, floor=floor):
+    if same_shape and close(C, A, floor=floor):
         return verdict("correct", "Correct: the claim equals the answer at random points "
-                       "that honour the declarations.", _rel_error(C, A, floor))
-    err = _rel_error(C, A, floor) if same_shape else _rel_error(C, At, floor)
-    if t_shape and _close(C, At, floor=floor):
+                       "that honour the declarations.", rel_error(C, A, floor))
+    err = rel_error(C, A, floor) if same_shape else rel_error(C, At, floor)
+    if t_shape and close(C, At, floor=floor):
         return verdict("transposed", f"The claim is the transpose of the answer: "
                        f"{_layout_note(d)}.", err)
 
     orientations = ([("", A, answer)] if same_shape else []) + \
         ([("transposed", At, E.transpose(answer))] if t_shape else [])
     for how, ref, ref_expr in orientations:
-        slip = _slip(d, pts, C, ref, ref_expr, claim_terms, c, floor)
+        slip = find_slip(d, pts, C, ref, ref_expr, claim_terms, c, floor)
         if slip is None:
             continue
         diagnosis, message, kw = slip
@@ -341,8 +207,29 @@ def compare(d, claim: str, seed: int = 0, dims: dict | None = None) -> Verdict:
             diagnosis = "transposed"
         return verdict(diagnosis, message, err, **kw)
     return verdict("wrong", f"The claim differs from the answer at random points (relative "
-                   f"error {err:.2g}); it is not a transpose, a multiple, a missing or extra "
-                   f"term, or a symmetry assumption away from it.", err)
+                   f"error {err:.2g}); it is not a transpose, a multiple, a sign, a swap of "
+                   f"Kronecker factors, a missing factor, a missing or extra term, or a "
+                   f"symmetry assumption away from it.", err)
+
+
+def _factor_of_another_shape(d, c: E.Expr, seed: int, dims: dict | None):
+    """missing-factor for a claim whose shape is neither the answer's nor its transpose's:
+    the answer (or its transpose) without one factor has the claim's shape and value."""
+    answer = d.result
+    try:
+        pts = Points(d, seed, dims, [answer])
+    except MatdiffError:
+        return None
+    C = pts.values(c)
+    if C is None:
+        return None
+    floor = magnitude(pts, terms(answer) + terms(c))
+    for ref_expr in (answer, E.transpose(answer)):
+        ref = pts.values(ref_expr)
+        slip = missing_factor(pts, C, ref, ref_expr, c, [], floor) if ref else None
+        if slip is not None:
+            return slip
+    return None
 
 
 def _what(d) -> str:
@@ -354,99 +241,6 @@ def _what(d) -> str:
     if d.layout == "denominator":
         return f"the transposed Jacobian ∂(vec {n})ᵀ/∂vec {x}, denominator layout"
     return f"the Jacobian ∂vec {n}/∂(vec {x})ᵀ, {d.layout} layout"
-
-
-def _slip(d, pts: _Points, C, ref, ref_expr: E.Expr, claim_terms, claim: E.Expr,
-          floor: list[float]):
-    """The first of scaled, missing-term, extra-term, needs-symmetry that explains C = ref."""
-    f = _factor(C, ref, floor)
-    if f is not None:
-        what = "the sign is wrong" if f == -1 else f"it is off by a factor {_number(f)}"
-        return "scaled", f"The claim is {_number(f)} times the answer: {what}.", {"factor": f}
-    for t, T in _term_values(pts, terms(ref_expr), floor):
-        if _close(C, [r - v for r, v in zip(ref, T)], ref, T, floor=floor):
-            return ("missing-term", f"A term is missing: {to_unicode(t)}.",
-                    {"term": str(t)})
-    for t, T in _term_values(pts, claim_terms, floor):
-        if _close([c - v for c, v in zip(C, T)], ref, C, T, floor=floor):
-            return ("extra-term", f"The claim has a term too many: {to_unicode(t)}.",
-                    {"term": str(t)})
-    names = _candidates(d, claim)
-    tried = 0
-    for k in range(1, len(names) + 1):
-        for subset in combinations(names, k):
-            tried += 1
-            if tried > MAX_SUBSETS:
-                return None
-            R = pts.values(ref_expr, subset)
-            Cs = pts.values(claim, subset)
-            if R is not None and Cs is not None and _close(Cs, R, floor=floor):
-                which = ", ".join(subset)
-                return ("needs-symmetry", f"The claim would be right only if {which} were "
-                        f"symmetric, and the cell does not declare {'them' if k > 1 else 'it'} "
-                        "so.", {"symbols": subset})
-    return None
-
-
-def _term_values(pts: _Points, ts: list[E.Expr],
-                 floor: list[float]) -> list[tuple[E.Expr, list[np.ndarray]]]:
-    """Each term with its values, then each group of terms that are multiples of one another
-    (x' ⊗ x and x xᵀ are one term 2 x xᵀ to a reader), written as a multiple of its shortest
-    member."""
-    vals = [(simplify(t), pts.values(t)) for t in ts]
-    vals = [(t, v) for t, v in vals if v is not None]
-    out = list(vals)
-    seen: set[int] = set()
-    for i, (ti, vi) in enumerate(vals):
-        if i in seen:
-            continue
-        group = [(ti, vi, 1.0)]
-        for j in range(i + 1, len(vals)):
-            tj, vj = vals[j]
-            c = _ratio(vj, vi, floor)
-            if c is not None:
-                group.append((tj, vj, c))
-                seen.add(j)
-        if len(group) < 2:
-            continue
-        total = [sum(v[k] for _, v, _ in group) for k in range(len(vi))]
-        rep, _, c_rep = min(group, key=lambda g: len(str(g[0])))
-        coef = Fraction(sum(c for _, _, c in group) / c_rep).limit_denominator(1000)
-        expr = E.scale(coef, rep) if _close([float(coef) * r for r in pts.values(rep)],
-                                            total, floor=floor) else \
-            E.add(*(g[0] for g in group))
-        out.append((expr, total))
-    return out
-
-
-def _ratio(a: list[np.ndarray], b: list[np.ndarray], floor: list[float]) -> float | None:
-    """c with a = c · b at every point (any c ≠ 0), or None."""
-    b0, a0 = b[0].reshape(-1), a[0].reshape(-1)
-    nrm = float(b0 @ b0)
-    if nrm == 0.0 or np.sqrt(nrm) <= 1e-9 * floor[0]:
-        return None
-    c = float(b0 @ a0) / nrm
-    return c if c != 0.0 and _close(a, [c * x for x in b]) else None
-
-
-def _candidates(d, claim: E.Expr) -> list[str]:
-    """Square symbols, not declared symmetric, that appear in the target or the claim."""
-    used: list[str] = []
-
-    def walk(e: E.Expr) -> None:
-        if isinstance(e, E.Sym) and e.name not in used:
-            used.append(e.name)
-        for ch in e.children:
-            walk(ch)
-    walk(d.target)
-    walk(claim)
-    out = []
-    for name in d.cell.symbols:
-        s = d.cell.symbols[name]
-        if name in used and s.shape[0] == s.shape[1] and not s.shape[0].is_one and \
-                not s.props & {"symmetric", "spd", "diagonal", "orthogonal"}:
-            out.append(name)
-    return out
 
 
 def verdict_text(v: Verdict) -> str:

@@ -49,9 +49,13 @@ def _lam(body: Callable) -> Callable:
 
 def elementwise(name: str, deriv: Callable[[E.Expr], E.Expr], rule: str, value: Callable,
                 code: str, sympy: Callable, latex: str, *, at0: int | None = None,
-                at1: int | None = None, **kw) -> Op:
+                at1: int | None = None, scalar_rule: str | None = None, **kw) -> Op:
+    """``scalar_rule``: the identity as a step on a scalar shows it, where the entry-wise
+    form would not be what the equation writes (d log(a) = da / a, not 𝟏 ⊘ a ∘ da)."""
+    cases = None if scalar_rule is None else \
+        (lambda a, *rest: scalar_rule if a.is_scalar else None)
     return Op(name, "elementwise", _shape_rule(name, at0, at1), deriv=deriv,
-              d=Rule(rule), value=value, code=code, sympy=_sympy(sympy), latex=latex,
+              d=Rule(rule, cases=cases), value=value, code=code, sympy=_sympy(sympy), latex=latex,
               at0=at0, at1=at1, **kw)
 
 
@@ -85,9 +89,10 @@ register(
                 lambda a: _np().exp(a), "np.exp({0})", lambda sp: sp.exp, "\\exp",
                 latex_in=("exp",), at0=1, undoes="log"),   # exp(log(u)) = u (u > 0)
     # log'(a) = 1 / a
-    elementwise("log", lambda a: E.hadpow(a, -1), "d log(A) = dA ⊘ A",
+    elementwise("log", lambda a: E.hadpow(a, -1), "d log(A) = 𝟏 ⊘ A ∘ dA",
                 lambda a: _np().log(a), "np.log({0})", lambda sp: sp.log, "\\log",
-                latex_in=("log", "ln"), at1=0, domain="positive", undoes="exp"),
+                latex_in=("log", "ln"), at1=0, domain="positive", undoes="exp",
+                scalar_rule="d log(a) = da / a"),
     # sin' = cos
     elementwise("sin", lambda a: f("cos", a), "d sin(A) = cos(A) ∘ dA",
                 lambda a: _np().sin(a), "np.sin({0})", lambda sp: sp.sin, "\\sin",
@@ -109,7 +114,7 @@ register(
                 "\\sigma", unicode="σ", aliases=("σ",), code_helper=_SIGMOID_CODE),
     # sqrt'(a) = 1 / (2 sqrt(a))
     elementwise("sqrt", lambda a: E.scale(Fraction(1, 2), E.hadpow(f("sqrt", a), -1)),
-                "d sqrt(A) = dA ⊘ (2 sqrt(A))",
+                "d sqrt(A) = 1/2 (𝟏 ⊘ sqrt(A) ∘ dA)",
                 lambda a: _np().sqrt(a), "np.sqrt({0})", lambda sp: sp.sqrt, "\\sqrt{{a}}",
                 at0=0, at1=1, domain="positive"),
     # abs'(a) = a / |a|
@@ -131,7 +136,7 @@ register(
                 "\\operatorname{softplus}"),
     # log1p(a) = log(1 + a), log1p'(a) = 1 / (1 + a)
     elementwise("log1p", lambda a: E.hadpow(E.add(_one(a), a), -1),
-                "d log1p(A) = dA ⊘ (1 + A)",
+                "d log1p(A) = 𝟏 ⊘ (1 + A) ∘ dA",
                 lambda a: _np().log1p(a), "np.log1p({0})",
                 _lam(lambda sp, z: sp.log(1 + z)), "\\operatorname{log1p}", at0=0,
                 domain="above-1", undoes="expm1"),

@@ -59,8 +59,15 @@ def verdict_badge_html(v: Any) -> str:
         return (f'<span class="matdiff-claim matdiff-fail" style="{_BADGE_STYLE}{_FAIL_STYLE}">'
                 f"the claim could not be judged: {html.escape(str(v))}</span>")
     ok = bool(v.correct)
-    label = "✔ claim correct" if ok else f"✘ claim {v.diagnosis}"
+    words = "not well-formed" if v.diagnosis == "not-well-formed" else v.diagnosis
+    label = "✔ claim correct" if ok else f"✘ claim {words}"
+    message, caret = v.message, ""
+    if v.diagnosis == "not-well-formed" and "\n" in message:
+        # the claim and the caret under the column, in monospace so that they line up
+        message, caret = message.split("\n", 1)
+        caret = (f'<pre class="matdiff-claim-caret" style="margin:4px 0 0;'
+                 f'color:#a50e0e">{html.escape(caret)}</pre>')
     return (f'<span class="matdiff-claim {"matdiff-pass" if ok else "matdiff-fail"}" '
             f'style="{_BADGE_STYLE}{_PASS_STYLE if ok else _FAIL_STYLE}">'
             f"{html.escape(label)}</span> <span class=\"matdiff-claim-text\">"
-            f"<code>{html.escape(v.claim)}</code>: {html.escape(v.message)}</span>")
+            f"<code>{html.escape(v.claim)}</code>: {html.escape(message)}</span>{caret}")

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from .. import ops
 from ..algebra import expr as E
-from .base import ATOM, POST, Printer, bare_prefix
+from .base import ATOM, MUL, POST, Printer, bare_prefix
 
 
 def _name(name: str) -> str:
@@ -106,6 +106,8 @@ class LatexPrinter(Printer):
         return self.sup(e.arg, str(e.p))
 
     def p_HadPow(self, e: E.HadPow) -> str:
+        if e.p == -1:   # as the Unicode printer writes it: ⊘ divides, ^∘p raises
+            return "\\mathbf{1}" + self.div_op + self.at(e.arg, MUL + 1)
         return self.sup(e.arg, "\\circ " + str(e.p))
 
     def ones_matrix(self, e: E.Mul) -> str:
