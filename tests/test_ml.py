@@ -170,3 +170,35 @@ def test_the_gaussian_density_in_s_has_no_determinant_left():
                wrt="S")
     assert "det(S) S^-1" not in str(d.result) and "sqrt(det(S))^2" not in str(d.result)
     assert d.check().passed
+
+
+def test_one_hot_labels_give_the_textbook_cross_entropy():
+    d = derive("X : N x p\nW : p x k\nY : N x k onehot\n-sum(Y .* log_softmax(X W))", wrt="W")
+    assert str(d.result) == "X' (softmax(X W) - Y)"             # Xᵀ(S - Y)
+    assert d.check().passed
+    d = derive("x : n\ny : n onehot\n-y' log(softmax(x))", wrt="x")
+    assert str(d.result) == "-(y - softmax(x))"
+    assert d.check().passed
+    values = {"X": RNG.standard_normal((6, 5)), "W": RNG.standard_normal((5, 3)),
+              "Y": np.eye(3)[[0, 2, 1, 1, 0, 2]]}
+    d = derive("X : N x p\nW : p x k\nY : N x k onehot\n-sum(Y .* log_softmax(X W))", wrt="W")
+    want = fd_jacobian(lambda v: -np.sum(v["Y"] * np.log(softmax(v["X"] @ v["W"]))), values,
+                       "W")
+    np.testing.assert_allclose(d.evaluate(values), want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("cell, value, words", [
+    ("Y : N x k onehot\nW : k x k\nsum(Y W)", {"Y": np.ones((3, 2)), "W": np.eye(2)},
+     "not a single 1 in each row"),
+    ("y : n onehot\nx : n\ny' x", {"y": np.array([[1.0], [1.0]]), "x": np.ones((2, 1))},
+     "not a single 1 among zeros"),
+])
+def test_one_hot_values_are_checked(cell, value, words):
+    d = derive(cell, wrt=cell.split("\n")[1].split(":")[0].strip())
+    with pytest.raises(MatdiffError, match=words):
+        d.evaluate(value)
+
+
+def test_one_hot_takes_no_other_property():
+    with pytest.raises(MatdiffError, match="'onehot' labels take no other property"):
+        derive("Y : n x n onehot symmetric\ntr(Y)", wrt="Y")

@@ -173,12 +173,19 @@ def _entry_sum(t: E.Expr) -> E.Expr | None:
     return E.scale(c, E.mul(*scal, total))
 
 
+def _summing(b: E.Expr) -> bool:
+    """A column whose product with a row sums its entries, or picks one of each row."""
+    return isinstance(b, E.Ones) or isinstance(b, E.Sym) and "onehot" in b.props and \
+        E.is_one(b.shape[1])
+
+
 def _times_ones(t: E.Expr, ones: E.Expr) -> E.Expr | None:
-    """t 1 with the last factor of t and the 1 combined by ``ones_product``, else None."""
+    """t 1 with the last factor of t and the 1 combined by ``ones_product`` (I 1 = 1), else
+    None."""
     c, rest = E.split_coef(t)
     fs = list(rest.args) if isinstance(rest, E.Mul) else [rest]
     last = max(i for i, f in enumerate(fs) if not f.is_scalar)
-    o = ones_product(fs[last], ones)
+    o = ones if isinstance(fs[last], E.Identity) else ones_product(fs[last], ones)
     if o is None:
         return None
     return E.scale(c, E.mul(*fs[:last], o, *fs[last + 1:]))
@@ -187,27 +194,31 @@ def _times_ones(t: E.Expr, ones: E.Expr) -> E.Expr | None:
 def ones_product(a: E.Expr, b: E.Expr) -> E.Expr | None:
     """The products of an all-ones vector that have a value of their own, else None:
 
-    * 1ᵀ softmax(x) = softmax(x)ᵀ 1 = 1 and softmax(X) 1 = 1 (each row sums to one);
+    * 1ᵀ softmax(x) = softmax(x)ᵀ 1 = 1 and softmax(X) 1 = 1 (each row sums to one), and
+      the same of one-hot labels (declared ``onehot``);
     * 1ᵀ(x - (1ᵀx / n) 1) = 0, the centring identity 1ᵀ(I - 1 1ᵀ/n) = 0, and its transpose.
     """
     if _ones_row(a):
         col = b
     elif isinstance(b, E.Ones) and E.is_one(a.shape[0]):
         col = tpush(a)
-    elif isinstance(b, E.Ones) and isinstance(a, E.Call) and a.name == "softmax":
-        return E.ones(a.shape[0])              # softmax(X) 1 = 1, row by row
+    elif isinstance(b, E.Ones) and (isinstance(a, E.Call) and a.name == "softmax" or
+                                    isinstance(a, E.Sym) and "onehot" in a.props):
+        return E.ones(a.shape[0])              # softmax(X) 1 = 1, Y 1 = 1, row by row
     elif isinstance(b, E.Ones) and isinstance(a, E.Call) and a.name == "diag":
         return a.arg                           # diag(u) 1 = u
-    elif isinstance(b, E.Ones) and isinstance(a, E.Add):
-        # (diag(s) - s sᵀ) 1 = s - s = 0: a sum whose terms' products with 1 cancel
+    elif _summing(b) and isinstance(a, E.Add):
+        # (diag(s) - s sᵀ) 1 = s - s = 0, (I - s 1ᵀ) y = y - s: a sum whose every term has
+        # a product of its own with the ones (or the one-hot labels)
         parts = [_times_ones(t, b) for t in a.args]
-        if all(q is not None for q in parts) and E.is_zero(E.add(*parts)):
-            return E.zero((a.shape[0], b.shape[1]))
+        if all(q is not None for q in parts):
+            return E.add(*parts)
         return None
     else:
         return None
-    if isinstance(col, E.Call) and col.name == "softmax" and E.is_one(col.shape[1]):
-        return E.num(1)
+    if E.is_one(col.shape[1]) and (isinstance(col, E.Call) and col.name == "softmax" or
+                                   isinstance(col, E.Sym) and "onehot" in col.props):
+        return E.num(1)                        # 1ᵀ softmax(x) = 1ᵀ y = 1
     if isinstance(col, E.Add) and E.is_one(col.shape[1]):
         sums = [_entry_sum(t) for t in col.args]
         if all(s is not None for s in sums) and E.is_zero(E.add(*sums)):

@@ -321,7 +321,7 @@ class Unvec(Unary):
 
 MAX_MATRIX_POWER = 64
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "positive", "lower",
-              "integer")
+              "integer", "onehot")   # onehot: labels, a single 1 in each row (in a column)
 
 
 # --- leaves and their constructors -------------------------------------------------------------

@@ -159,10 +159,12 @@ class Parser:
             if word == "integer" and not (rows.is_one and cols.is_one):
                 raise err("'integer' is for a scalar: 'k : scalar integer' (a matrix power X^k)",
                           col)
-            if word != "positive" and rows != cols:
+            if word not in ("positive", "onehot") and rows != cols:
                 raise err(f"'{word}' needs a square matrix, but the shape is {rows} x {cols}",
                           col)
             both = {word, *props}
+            if "onehot" in both and len(both) > 1:
+                raise err("'onehot' labels take no other property", col)
             if "lower" in both and both & {"symmetric", "spd"}:
                 raise err("a lower-triangular symmetric matrix is diagonal: declare it "
                           "'diagonal'", col)

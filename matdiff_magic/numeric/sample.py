@@ -260,6 +260,13 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
                 s[0] = -s[0]
             return (q * s) @ q.T
         return _fix_det_sign(q) if detpos else q
+    if "onehot" in props:    # labels: one 1 in the column, or in each row of a matrix
+        a = np.zeros((r, c))
+        if c == 1:
+            a[rng.integers(r), 0] = 1.0
+        else:
+            a[np.arange(r), rng.integers(c, size=r)] = 1.0
+        return a
     if "integer" in props:   # the exponent of X^k: a small integer
         return np.full((r, c), float(rng.integers(2, 5)))
     if "lower" in props:   # a positive diagonal: invertible, det > 0 (a Cholesky factor)

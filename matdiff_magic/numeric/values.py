@@ -379,6 +379,10 @@ def _check_props(name: str, a: np.ndarray, props: frozenset) -> None:
         raise MatdiffError(f"'{name}' is declared orthogonal but its value is not")
     if "positive" in props and np.any((np.diag(a) if "diagonal" in props else a) <= 0):
         raise MatdiffError(f"'{name}' is declared positive but has entries <= 0")
+    if "onehot" in props and (np.any((a != 0) & (a != 1)) or np.any(
+            a.sum(axis=0 if a.shape[1] == 1 else 1) != 1)):
+        raise MatdiffError(f"'{name}' is declared onehot but its value is not a single 1 "
+                           + ("among zeros" if a.shape[1] == 1 else "in each row"))
     if "integer" in props and np.any(a != np.round(a)):
         raise MatdiffError(f"'{name}' is declared integer but its value is not")
     if "invertible" in props and np.linalg.cond(a) > 1e14:
