@@ -143,3 +143,14 @@ def test_several_wrt_give_several_results(rng):
     assert JX.shape == (p * n, m * n)
     np.testing.assert_allclose(JA, np.kron(values["X"].T, np.eye(p)), atol=1e-12)
     np.testing.assert_allclose(JX, np.kron(np.eye(n), values["A"]), atol=1e-12)
+
+
+@pytest.mark.parametrize("cell, wrt, shown", [
+    ("A : p x m\nX : m x n\nB : p x n\nfro(A X - B)^2", "X", "2 (A X - B)' A"),
+    ("X : n x p\ny : n\nw : p\nfro(X w - y)^2", "w", "2 (X w - y)' X"),
+    ("A : n x n\nx : n\nx' A x", "x", "x' (A' + A)"),    # nothing gained: pushed to leaves
+])
+def test_numerator_layout_keeps_the_transpose_on_a_sum_as_books_do(cell, wrt, shown):
+    d = derive(cell, wrt=wrt, layout="numerator")
+    assert str(d.result) == shown
+    assert d.check().passed

@@ -59,7 +59,7 @@ class Method:
         self.numerator: E.Expr = self.mixed   # the name the numeric code has always used
         self.result: E.Expr = self.mixed
         if self._transposed():
-            self.result = simplify(E.transpose(self.mixed))
+            self.result = transposed(self.mixed)
 
     def _transposed(self) -> bool:
         """Whether the layout shows the transpose of the mixed-layout result."""
@@ -405,3 +405,24 @@ class Method:
                      f"∂vec {n}/∂(vec {x.name})ᵀ = J, of size {rows.pretty()}×"
                      f"{cols.pretty()}: the mixed and numerator layouts; the denominator "
                      f"layout gives Jᵀ ({cols.pretty()}×{rows.pretty()})", ("jac", n, x), result)
+
+
+def transposed(e: E.Expr) -> E.Expr:
+    """eᵀ as books write it: the transpose kept on a sum that is a factor of a product
+    (2 (AX - B)ᵀA for 2 Aᵀ(AX - B), as the mixed form reads), unless pushing it to the
+    leaves (2 (XᵀAᵀ - Bᵀ) A) is shorter by more than the one mark it moves."""
+    pushed = simplify(E.transpose(e))
+
+    def marks(f: E.Expr) -> int:
+        return isinstance(f, E.Transpose) + sum(marks(c) for c in f.children)
+
+    def keep(f: E.Expr) -> E.Expr:
+        flipped = simplify(E.transpose(f))
+        if isinstance(f, E.Add) and marks(flipped) > marks(f):   # (AX - B)ᵀ, not XᵀAᵀ - Bᵀ
+            return E.Transpose((f.shape[1], f.shape[0]), f)
+        return flipped
+    if not isinstance(e, E.Mul) or not any(isinstance(f, E.Add) for f in e.args):
+        return pushed
+    book = E.mul(*(f if f.is_scalar else keep(f) for f in reversed(e.args)))
+    return book if E.notation_size(book) <= E.notation_size(pushed) + 1 else pushed
+
