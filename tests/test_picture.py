@@ -62,7 +62,9 @@ def test_kronecker_blocks_have_grid_lines():
     m, n = sizes["m"], sizes["n"]
     assert len(lines) == 2 * (n - 1)
     xs = sorted({float(e.get("x1")) for e in lines if e.get("x1") == e.get("x2")})
-    assert np.allclose(np.diff(xs), 14 * m)
+    cell = float(next(e for e in root.iter(SVG + "rect") if e.get("class") == "cell")
+                 .get("width"))
+    assert np.allclose(np.diff(xs), cell * m)
     plain = derive("X : m x n\nX'", wrt="X")   # a commutation matrix: no blocks
     assert not [e for e in ET.fromstring(plain.picture()).iter(SVG + "line")
                 if e.get("class") == "block"]
@@ -85,3 +87,20 @@ def test_too_large_is_refused():
     with pytest.raises(MatdiffError, match="at most"):
         d.picture(dims={"m": 10, "n": 10})
 
+
+
+def test_a_picture_has_a_colour_legend_and_room_to_read():
+    """The legend runs from blue (the most negative entry) through white to red (the most
+    positive), with the values at its ends; a small matrix gets cells large enough to see."""
+    d = derive(JAC, wrt="X")
+    root = ET.fromstring(d.picture())
+    legend = [g for g in root.iter(SVG + "g") if g.get("class") == "legend"]
+    assert len(legend) == 1
+    texts = [t.text for t in legend[0].iter(SVG + "text")]
+    values = np.atleast_2d(d.evaluate(draw_values(d, None, 0)[0]))
+    end = f"{float(np.max(np.abs(values))):.3g}"
+    assert texts == [f"−{end}", "0", f"+{end}"]
+    fills = [r.get("fill") for r in legend[0].iter(SVG + "rect") if r.get("fill") != "none"]
+    assert fills[0].endswith(",255)") and fills[-1].startswith("rgb(255,") and \
+        fills[len(fills) // 2] == "#ffffff"
+    assert float(root.get("width")) >= 320

@@ -19,8 +19,10 @@ import numpy as np
 from ..algebra import expr as E
 from ..errors import MatdiffError
 
-CELL = 14            # pixels per entry
+CELL = 14            # pixels per entry, at least (small matrices get larger cells)
+MIN_SIDE = 320       # pixels the grid's longer side spans at least, up to 28 px an entry
 MAX_SIDE = 80        # entries per side at most: a picture, not a table
+LEGEND = 34          # pixels under the grid for the colour legend
 ZERO = 1e-12         # relative to the largest entry: drawn blank
 
 
@@ -73,8 +75,9 @@ def picture_svg(d, seed: int = 0, dims: dict | None = None) -> str:
     wrt = getattr(d, "wrt_spec", None) or d.wrt.name   # vech(S) for structured coordinates
     caption = f"{what} of {d.name} w.r.t. {wrt}, {d.layout} layout, {rows}×{cols} " \
               f"({where}; seed {seed})"
-    width = max(cols * CELL + 2 * pad, 6 * len(caption) + 2 * pad)
-    height = rows * CELL + top + pad
+    cell = max(CELL, min(28, MIN_SIDE // max(rows, cols, 1)))
+    width = max(cols * cell + 2 * pad, 6 * len(caption) + 2 * pad, 200)
+    height = rows * cell + top + pad + LEGEND
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="matdiff-picture-svg" '
            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
            f'data-rows="{rows}" data-cols="{cols}" role="img">',
@@ -86,28 +89,48 @@ def picture_svg(d, seed: int = 0, dims: dict | None = None) -> str:
             v = float(values[i, j])
             blank = scale == 0 or abs(v) <= ZERO * scale
             fill = "#ffffff" if blank else _colour(v, scale)
-            out.append(f'<rect class="cell" x="{pad + j * CELL}" y="{top + i * CELL}" '
-                       f'width="{CELL}" height="{CELL}" fill="{fill}" '
+            out.append(f'<rect class="cell" x="{pad + j * cell}" y="{top + i * cell}" '
+                       f'width="{cell}" height="{cell}" fill="{fill}" '
                        f'data-row="{i}" data-col="{j}" '
                        f'data-value="{0.0 if blank else v:.6g}"/>')
     block = kron_block(d.mixed, env) if d.kind == "jacobian" else None
     if block is not None and d.layout == "denominator":
         block = (block[1], block[0])
-    x0, y0, x1, y1 = pad, top, pad + cols * CELL, top + rows * CELL
+    x0, y0, x1, y1 = pad, top, pad + cols * cell, top + rows * cell
     if block is not None:
         br, bc = block
         for k in range(bc, cols, bc):
-            x = pad + k * CELL
+            x = pad + k * cell
             out.append(f'<line class="block" x1="{x}" y1="{y0}" x2="{x}" y2="{y1}" '
                        'stroke="#555" stroke-width="1"/>')
         for k in range(br, rows, br):
-            y = top + k * CELL
+            y = top + k * cell
             out.append(f'<line class="block" x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" '
                        'stroke="#555" stroke-width="1"/>')
     out.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" '
                'stroke="#999" stroke-width="1"/>')
+    out += legend_svg(pad, y1 + 8, scale)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def legend_svg(x: int, y: int, scale: float) -> list[str]:
+    """The colour scale under a picture: blue for the most negative entry, white for zero
+    (drawn blank), red for the most positive, with the values at the ends."""
+    steps, w, h = 21, 8, 10
+    out = ['<g class="legend" font-size="10" font-family="sans-serif">']
+    for k in range(steps):
+        v = (2 * k / (steps - 1) - 1) * (scale or 1.0)
+        fill = "#ffffff" if k == steps // 2 else _colour(v, scale or 1.0)
+        out.append(f'<rect x="{x + k * w}" y="{y}" width="{w}" height="{h}" fill="{fill}"/>')
+    out.append(f'<rect x="{x}" y="{y}" width="{steps * w}" height="{h}" fill="none" '
+               'stroke="#999" stroke-width="1"/>')
+    end = f"{scale:.3g}"
+    for at, text, anchor in ((x, f"−{end}", "start"), (x + steps * w // 2, "0", "middle"),
+                             (x + steps * w, f"+{end}", "end")):
+        out.append(f'<text x="{at}" y="{y + h + 11}" text-anchor="{anchor}">{text}</text>')
+    out.append("</g>")
+    return out
 
 
 # --- the special matrices of a step: commutation matrices and diagonals ----------------------
