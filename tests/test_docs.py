@@ -42,7 +42,7 @@ BUILD_TIMEOUT = 600
 # every page the toctree must hold: a missing one is a regression, not an empty crawl
 PAGES = ["index.html", "getting-started.html", "guide/index.html", "guide/language.html",
          "guide/layouts.html", "guide/structured.html", "guide/hessians.html",
-         "guide/checking.html", "guide/latex.html", "guide/frontends.html",
+         "guide/ml.html", "guide/checking.html", "guide/latex.html", "guide/frontends.html",
          "guide/codegen.html", "guide/references.html", "tutorials/index.html",
          "api/index.html", "changelog.html", "contributing.html", "benchmarks.html"] + [
     f"tutorials/{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("0*.ipynb"))]

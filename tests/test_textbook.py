@@ -17,7 +17,7 @@ import zlib
 
 import numpy as np
 import pytest
-from textbook import TEXTBOOK, Entry
+from textbook import LONGER_THAN_BOOK, TEXTBOOK, Entry
 
 from matdiff_magic import derive
 from matdiff_magic.algebra import expr as E
@@ -27,7 +27,14 @@ from matdiff_magic.numeric.values import Env, make_env, value
 # Distinct sizes, so that a transposition cannot hide behind a square shape.
 SIZES = {"m": 3, "n": 4, "p": 2, "q": 5, "k": 6, "d": 7, "N": 8}
 IDS = [e.id for e in TEXTBOOK]
-BY_ID = {e.id: e for e in TEXTBOOK}
+# every entry whose numbers are checked: the table, and the answers the engine reaches in a
+# longer form than the book's (all checks but the size)
+ALL = TEXTBOOK + LONGER_THAN_BOOK
+ALL_IDS = [e.id for e in ALL]
+BY_ID = {e.id: e for e in ALL}
+SOURCES = ("Matrix Cookbook", "Magnus & Neudecker", "Minka", "standard ML gradient", "Bishop",
+           "Murphy", "Goodfellow", "Hastie", "Boyd", "Rasmussen", "Vaswani", "Ba, Kiros",
+           "Koren")
 RTOL = 1e-6
 
 
@@ -116,14 +123,13 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_table_is_large_and_sourced():
     assert len(TEXTBOOK) >= 90
-    assert len(set(IDS)) == len(IDS)
-    for e in TEXTBOOK:
+    assert len(set(ALL_IDS)) == len(ALL_IDS)
+    for e in ALL:
         assert e.source.strip() and e.answer.strip()
-        assert any(tag in e.source for tag in ("Matrix Cookbook", "Magnus & Neudecker",
-                                                "Minka", "standard ML gradient")), e.id
+        assert any(tag in e.source for tag in SOURCES), e.id
 
 
-@pytest.mark.parametrize("entry", TEXTBOOK, ids=IDS)
+@pytest.mark.parametrize("entry", ALL, ids=ALL_IDS)
 def test_numpy_target_is_the_cell(entry: Entry):
     """The NumPy spelling used for the finite differences computes the cell's target."""
     values, symbols = random_values(entry)
@@ -132,7 +138,7 @@ def test_numpy_target_is_the_cell(entry: Entry):
     assert rel_error(got.reshape(want.shape), want) < 1e-12, entry.id
 
 
-@pytest.mark.parametrize("entry", TEXTBOOK, ids=IDS)
+@pytest.mark.parametrize("entry", ALL, ids=ALL_IDS)
 def test_textbook_answer_matches_finite_differences(entry: Entry):
     values, symbols = random_values(entry)
     fd = finite_differences(entry, values)
@@ -141,7 +147,7 @@ def test_textbook_answer_matches_finite_differences(entry: Entry):
         f"disagrees with finite differences"
 
 
-@pytest.mark.parametrize("entry", TEXTBOOK, ids=IDS)
+@pytest.mark.parametrize("entry", ALL, ids=ALL_IDS)
 def test_derivative_equals_textbook(entry: Entry):
     d = derived(entry.id)
     for seed in (0, 1):
