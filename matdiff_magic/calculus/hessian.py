@@ -135,8 +135,11 @@ class Hessian(Derivation):
             stepwise = differential_steps(g, y) if rules else None
         except (E.ShapeError, MatdiffError, KeyError, IndexError):
             stepwise = None
-        for k, (rule, e) in enumerate(stepwise or [(None, dg)]):
-            lead = head if k == 0 else "second differential: "
+        if stepwise:   # the second differential's own rule, then one rule a step
+            self._step(self._rules([], head.rstrip("; ")),
+                       ("second", d2, x, E.call("d", g)), E.call("d", g))
+        for rule, e in stepwise or [(None, dg)]:
+            lead = "second differential: " if stepwise else head
             said = (self._rules([rule], lead) if stepwise else self._rules(rules, lead) if rules
                     else lead + f"G does not depend on {y.name}")
             self._step(said, ("second", d2, x, e), e)
@@ -158,18 +161,7 @@ class Hessian(Derivation):
         self._eq(f"expand dG into terms linear in d{y.name}: {d2_u} is a sum of terms "
                  "bilinear in the differentials", d2, shown)
         # vectorize: tr(dG_kᵀ dX) = vec(dG_k)ᵀ vec dX = (vec dX)ᵀ J_k (vec dY) ...
-        js = []
-        a = self._letter("A")   # a letter the cell does not use
-        for t in terms:
-            rules2: list[str] = []
-            j = simplify(jacobian_term(t, rules2))
-            js.append(j)
-            form = j if self.mixed else simplify(E.transpose(j))
-            tail = "" if self.mixed else ("; a scalar is its own transpose: vec(dG)ᵀ vec dX = "
-                                          "(J vec dX)ᵀ vec dX = (vec dX)ᵀ Jᵀ vec dX")
-            rule = self._rules(rules2 or ["vec dY"],
-                               f"tr({a}ᵀ d{x.name}) = vec({a})ᵀ vec d{x.name}; ", tail=tail)
-            self._step(rule, ("trterm", t, x, form, y), form)
+        js = [self._vectorize_term(t) for t in terms]
         jsum = simplify(E.add(*js))
         if self.mixed:
             h = canonical(jsum)
@@ -194,6 +186,46 @@ class Hessian(Derivation):
                      "H = ½(B + Bᵀ), the symmetric part of B", half, h)
         self._identify2(h)
         return h
+
+    def _vectorize_term(self, t: E.Expr) -> E.Expr:
+        """The steps that turn one term tr(tᵀ dX) into (vec dX)ᵀ M (vec dY), one identity
+        each: tr(Aᵀ dX) = vec(A)ᵀ vec dX, then each vec identity (the trace of
+        ``jacobian_term``), then a scalar is its own transpose. Returns J, vec t = J vec dY."""
+        x, y = self.x, self.y
+        trace: list = []
+        rules2: list[str] = []
+        j = simplify(jacobian_term(t, rules2, trace))
+        form = j if self.mixed else simplify(E.transpose(j))
+        a = self._letter("A")   # a letter the cell does not use
+        dx = E.call("vec", E.D(x.shape, x))
+        # a chain of identities, each applied to the inner part of the one before it
+        chain = all(inner == nxt[1] for (_, _, _, inner), nxt in zip(trace, trace[1:]))
+        if not trace or not chain:   # a branching vectorization: the identities together
+            rule = self._rules(rules2 or ["vec dY"],
+                               f"tr({a}ᵀ d{x.name}) = vec({a})ᵀ vec d{x.name}; ",
+                               tail=self._own_transpose())
+            self._step(rule, ("trterm", t, x, form, y), form)
+            return j
+        self._step(self._rules([], f"tr({a}ᵀ d{x.name}) = vec({a})ᵀ vec d{x.name}"),
+                   ("covec_of", t, x, E.call("vec", t), dx))
+        local, shown = None, E.call("vec", t)
+        for rule, _, l_k, inner in trace:
+            local = l_k if local is None else simplify(E.mul(local, l_k))
+            now = E.mul(local, E.call("vec", inner))
+            if now != shown:   # (I_1 ⊗ A) vec p = A p: the identity changes nothing seen
+                self._step(self._rules([rule]), ("covec_of", t, x, now, dx))
+                shown = now
+        self._step(self._rules([], "a scalar is its own transpose" +
+                               self._own_transpose()), ("trterm", t, x, form, y), form)
+        return j
+
+    def _own_transpose(self) -> str:
+        """How (vec dX)ᵀ M (vec dY) reads the term, in the cell's own letters."""
+        xn, yn = self.x.name, self.y.name
+        if self.mixed:
+            return (f": (J vec d{yn})ᵀ vec d{xn} = (vec d{xn})ᵀ J vec d{yn}, by the "
+                    "transpose of a 1 × 1")
+        return (f": (J vec d{xn})ᵀ vec d{xn} = (vec d{xn})ᵀ Jᵀ vec d{xn}")
 
     def _letter(self, letter: str) -> str:
         from ..render.steps import fresh_letters

@@ -116,12 +116,13 @@ register(
     elementwise("sqrt", lambda a: E.scale(Fraction(1, 2), E.hadpow(f("sqrt", a), -1)),
                 "d sqrt(A) = 1/2 (𝟏 ⊘ sqrt(A) ∘ dA)",
                 lambda a: _np().sqrt(a), "np.sqrt({0})", lambda sp: sp.sqrt, "\\sqrt{{a}}",
-                at0=0, at1=1, domain="positive"),
+                at0=0, at1=1, domain="positive", scalar_rule="d sqrt(a) = da / (2 sqrt(a))"),
     # abs'(a) = a / |a|
     elementwise("abs", lambda a: E.hadamard(a, E.hadpow(f("abs", a), -1)),
                 "d |A| = A ⊘ |A| ∘ dA",
                 lambda a: _np().abs(a), "np.abs({0})", lambda sp: sp.Abs,
                 "\\left|{a}\\right|", at0=0, at1=1, sides=lambda a: _np().sign(a),
+                scalar_rule="d |a| = a da / |a|",
                 parity="even"),
     # tan' = 1/cos² = 1 + tan²
     elementwise("tan", lambda a: E.add(_one(a), E.hadpow(f("tan", a), 2)),

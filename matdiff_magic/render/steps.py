@@ -213,14 +213,25 @@ def _bilinear(tex: bool, lhs, x: E.Sym, m: E.Expr, y: E.Sym, named: bool = False
             f"({side(tex, ('vecdx', y))})" + (f",  B = {to_unicode(m)}" if named else ""))
 
 
+def _tr_of(tex: bool, t: E.Expr, x: E.Sym) -> str:
+    """tr(tᵀ dX)"""
+    if tex:
+        return f"\\operatorname{{tr}}\\left(\\left({to_latex(t)}\\right)^\\top " \
+               f"\\mathrm{{d}}{to_latex(x)}\\right)"
+    return f"tr(({to_unicode(t)})ᵀ d{x.name})"
+
+
 def _trterm(tex: bool, t: E.Expr, x: E.Sym, m: E.Expr, y: E.Sym) -> str:
     """tr(tᵀ dX) = (vec dX)ᵀ M (vec dY)"""
-    if tex:
-        lhs = f"\\operatorname{{tr}}\\left(\\left({to_latex(t)}\\right)^\\top " \
-              f"\\mathrm{{d}}{to_latex(x)}\\right)"
-    else:
-        lhs = f"tr(({to_unicode(t)})ᵀ d{x.name})"
+    lhs = _tr_of(tex, t, x)
     return _bilinear(tex, ("lit", lhs, lhs), x, m, y)
+
+
+def _covec_of(tex: bool, t: E.Expr, x: E.Sym, a: E.Expr, inner: E.Expr) -> str:
+    """tr(tᵀ dX) = (a)ᵀ inner: (vec t)ᵀ vec dX, then ((Bᵀ ⊗ A) vec P)ᵀ vec dX, ..."""
+    if tex:
+        return f"{_tr_of(tex, t, x)} = \\left({to_latex(a)}\\right)^\\top {to_latex(inner)}"
+    return f"{_tr_of(tex, t, x)} = ({to_unicode(a)})ᵀ {to_unicode(inner)}"
 
 
 def _at_point(tex: bool, h: E.Expr) -> str:
@@ -233,6 +244,7 @@ FORMS = {
     "eq": _eq, "vecmap": _vecmap, "covec": _covec, "problem": _problem, "chain": _chain,
     "adjoints": _adjoints, "index": _index, "problem2": _problem2, "free": _free,
     "second": _second, "bilinear": _bilinear, "trterm": _trterm, "at_point": _at_point,
+    "covec_of": _covec_of,
     "lit": lambda tex, u, lt: lt if tex else u,
 }
 
