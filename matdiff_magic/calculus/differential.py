@@ -218,15 +218,21 @@ def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 12
     cur = pending(f)
     steps: list[tuple[str, E.Expr]] = []
     varying: dict[E.Expr, bool] = {}
+    opens: dict[E.Expr, tuple[str, E.Expr]] = {}   # a d(·) that waits is opened once
+
+    def opened(n: E.Expr) -> tuple[str, E.Expr]:
+        out = opens.get(n)
+        if out is None:
+            out = opens[n] = _open(n.arg, var, varying)
+        return out
     while True:
         nodes = _pending_nodes(cur, [])
         if not nodes:
             return steps
         if len(steps) == max_steps:
             return None
-        opened = [(n, *_open(n.arg, var, varying)) for n in nodes]
-        rule = opened[0][1]
-        cur = _substitute(cur, {n: new for n, r, new in opened if r == rule})
+        rule = opened(nodes[0])[0]
+        cur = _substitute(cur, {n: opened(n)[1] for n in nodes if opened(n)[0] == rule})
         steps.append((rule, cur))
 
 
