@@ -413,9 +413,15 @@ def _glyph(e: Expr) -> bool:
 def notation_size(e: Expr) -> int:
     """The size a reader sees: the tree's nodes, a symbol with its postfix marks counting as
     one (AᵀBᵀ is as short as textbooks count it, not longer than (BA)ᵀ), and a scalar's
-    reciprocal as its base (a / s is one operation, like a s)."""
-    if _glyph(e):
-        return 1
-    if isinstance(e, Power) and e.p == -1:
-        return notation_size(e.arg)
-    return 1 + sum(notation_size(c) for c in e.children)
+    reciprocal as its base (a / s is one operation, like a s). Cached on the node, like
+    its hash: the candidates compared share their subtrees."""
+    v = e.__dict__.get("_notation_size")
+    if v is None:
+        if _glyph(e):
+            v = 1
+        elif isinstance(e, Power) and e.p == -1:
+            v = notation_size(e.arg)
+        else:
+            v = 1 + sum(notation_size(c) for c in e.children)
+        object.__setattr__(e, "_notation_size", v)
+    return v

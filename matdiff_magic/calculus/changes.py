@@ -32,26 +32,36 @@ def freezer(df: E.Expr, f: E.Expr):
     table: dict[E.Expr, E.Expr] = {}
     back: dict[E.Expr, E.Expr] = {}
 
-    def freeze(e: E.Expr) -> E.Expr:
+    def place(e: E.Expr) -> E.Expr | None:
         if e in inside and not E.has_d(e) and not e.is_scalar:
             if e not in table:
                 table[e] = E.Sym(e.shape, f"\0sum{len(table)}", frozenset())
                 back[table[e]] = e
             return table[e]
-        if not e.children:
-            return e
-        args = tuple(freeze(c) for c in e.children)
-        return e if args == e.children else E.rebuild(e, args)
+        return None
 
-    def thaw(e: E.Expr) -> E.Expr:
-        if e in back:
-            return back[e]
-        if not e.children:
-            return e
-        args = tuple(thaw(c) for c in e.children)
-        return e if args == e.children else E.rebuild(e, args)
+    # the forms the steps freeze and thaw share most of their subtrees (and a placeholder,
+    # once given to a sum, stays its own): each distinct subtree is rewritten once
+    return _rewriter(place), _rewriter(back.get)
 
-    return freeze, thaw
+
+def _rewriter(replace):
+    """e with every subtree s for which ``replace(s)`` is an expression replaced by it,
+    the others rebuilt around them (results kept: each distinct subtree is looked at once)."""
+    done: dict[E.Expr, E.Expr] = {}
+
+    def rewrite(e: E.Expr) -> E.Expr:
+        out = done.get(e)
+        if out is None:
+            out = replace(e)
+            if out is None and not e.children:
+                out = e
+            elif out is None:
+                args = tuple(rewrite(c) for c in e.children)
+                out = e if args == e.children else E.rebuild(e, args)
+            done[e] = out
+        return out
+    return rewrite
 
 
 UNNAMED = [0]   # simplify steps whose change _what_changed could not name (for tests)
@@ -73,7 +83,7 @@ def what_changed(before: E.Expr, after: E.Expr) -> str:
     """In words, the kinds of rewriting that turned ``before`` into ``after``."""
     said = []
     (t_after, inv_after, kron_after), (t_before, inv_before, kron_before) = \
-        _kind_counts(after, {}), _kind_counts(before, {})
+        _kind_counts(after), _kind_counts(before)
     if t_after < t_before:
         said.append("transposes pushed to the leaves, (AB)ᵀ = BᵀAᵀ")
     if inv_after != inv_before:
@@ -113,20 +123,21 @@ def _factored(e: E.Expr) -> bool:
     return isinstance(rest, E.Mul) and any(isinstance(f, E.Add) for f in rest.args)
 
 
-def _kind_counts(e: E.Expr, memo: dict) -> tuple[int, int, int]:
+def _kind_counts(e: E.Expr) -> tuple[int, int, int]:
     """How many nodes of e, as a tree, are a transpose of more than a leaf, an inverse or
-    power, a Kronecker product (computed on the DAG: ``memo`` by node identity)."""
-    k = id(e)
-    out = memo.get(k)
+    power, a Kronecker product (cached on the node, like its hash: the forms compared share
+    their subtrees)."""
+    out = e.__dict__.get("_kind_counts")
     if out is None:
         t = int(isinstance(e, E.Transpose) and not isinstance(
             e.arg, (E.Sym, E.D, E.Identity, E.Ones, E.Comm)))
         inv = int(isinstance(e, (E.Inverse, E.Power, E.HadPow)))
         kron = int(isinstance(e, E.Kron))
         for c in e.children:
-            ct, ci, ck = _kind_counts(c, memo)
+            ct, ci, ck = _kind_counts(c)
             t, inv, kron = t + ct, inv + ci, kron + ck
-        out = memo[k] = (t, inv, kron)
+        out = (t, inv, kron)
+        object.__setattr__(e, "_kind_counts", out)
     return out
 
 

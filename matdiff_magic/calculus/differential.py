@@ -15,10 +15,18 @@ Rule = Callable[["_Diff", E.Expr], E.Expr]
 
 
 class _Diff:
-    def __init__(self, var: E.Sym) -> None:
+    def __init__(self, var: E.Sym, varying: dict | None = None) -> None:
         self.var = var
         self.rules: list[str] = []
         self.memo: dict[E.Expr, E.Expr] = {}
+        self._varying: dict[E.Expr, bool] = {} if varying is None else varying
+
+    def varies(self, e: E.Expr) -> bool:
+        """Whether the variable occurs in e (each distinct subtree looked at once)."""
+        v = self._varying.get(e)
+        if v is None:
+            v = self._varying[e] = e == self.var or any(self.varies(c) for c in e.children)
+        return v
 
     def use(self, rule: str) -> None:
         if rule not in self.rules:
@@ -27,7 +35,7 @@ class _Diff:
     def __call__(self, e: E.Expr) -> E.Expr:
         if e in self.memo:
             return self.memo[e]
-        if not E.contains(e, lambda x: x == self.var):
+        if not self.varies(e):
             out = E.zero(e.shape)           # d(constant) = 0
         else:
             out = RULES[type(e)](self, e)
@@ -51,7 +59,7 @@ def _product(d: _Diff, e: E.Nary, make, rule: str) -> E.Expr:
         da = d(a)
         if not E.is_zero(da):
             terms.append(make(*e.args[:i], da, *e.args[i + 1:]))
-    varying = sum(1 for a in e.args if E.contains(a, lambda x: x == d.var))
+    varying = sum(1 for a in e.args if d.varies(a))
     d.use(rule[0] if varying > 1 else rule[1])
     return E.add(*terms) if terms else E.zero(e.shape)
 
@@ -138,16 +146,26 @@ class _OneLevel(_Diff):
     except that of the variable itself (dX) and those of constants (0)."""
 
     def __call__(self, e: E.Expr) -> E.Expr:
-        if not E.contains(e, lambda x: x == self.var):
+        if not self.varies(e):
             return E.zero(e.shape)
         return E.D(e.shape, e) if e == self.var else pending(e)
 
 
-def _open(e: E.Expr, var: E.Sym) -> tuple[str, E.Expr]:
-    """The rule that opens d(e), and d(e) one level down."""
-    d = _OneLevel(var)
+def _open(e: E.Expr, var: E.Sym, varying: dict | None = None) -> tuple[str, E.Expr]:
+    """The rule that opens d(e), and d(e) one level down (``varying``: what
+    ``_Diff.varies`` found so far, shared by the calls of one derivation)."""
+    d = _OneLevel(var, varying)
     out = RULES[type(e)](d, e)
     return d.rules[0], out
+
+
+def _has_pending(e: E.Expr) -> bool:
+    """Whether e holds a pending d(·) (cached on the node: the steps share their subtrees)."""
+    v = e.__dict__.get("_has_pending")
+    if v is None:
+        v = is_pending(e) or any(_has_pending(c) for c in e.children)
+        object.__setattr__(e, "_has_pending", v)
+    return v
 
 
 def _pending_nodes(e: E.Expr, out: list[E.Expr], seen: set[int] | None = None
@@ -155,7 +173,7 @@ def _pending_nodes(e: E.Expr, out: list[E.Expr], seen: set[int] | None = None
     """The pending d(·) nodes of e, in the order they are written (``seen``: the nodes of
     the DAG already looked at, by identity)."""
     seen = set() if seen is None else seen
-    if id(e) in seen:
+    if id(e) in seen or not _has_pending(e):
         return out
     seen.add(id(e))
     if is_pending(e):
@@ -179,7 +197,7 @@ def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr], memo: dict | None = No
         return out
     if e in mapping:
         out = mapping[e]
-    elif is_pending(e) or not e.children:
+    elif is_pending(e) or not e.children or not _has_pending(e):
         out = e
     else:
         args = tuple(_substitute(c, mapping, memo) for c in e.children)
@@ -199,15 +217,22 @@ def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 12
         return [(f"the differential of {var.name} is d{var.name}", E.D(f.shape, f))]
     cur = pending(f)
     steps: list[tuple[str, E.Expr]] = []
+    varying: dict[E.Expr, bool] = {}
+    opens: dict[E.Expr, tuple[str, E.Expr]] = {}   # a d(·) that waits is opened once
+
+    def opened(n: E.Expr) -> tuple[str, E.Expr]:
+        out = opens.get(n)
+        if out is None:
+            out = opens[n] = _open(n.arg, var, varying)
+        return out
     while True:
         nodes = _pending_nodes(cur, [])
         if not nodes:
             return steps
         if len(steps) == max_steps:
             return None
-        opened = [(n, *_open(n.arg, var)) for n in nodes]
-        rule = opened[0][1]
-        cur = _substitute(cur, {n: new for n, r, new in opened if r == rule})
+        rule = opened(nodes[0])[0]
+        cur = _substitute(cur, {n: opened(n)[1] for n in nodes if opened(n)[0] == rule})
         steps.append((rule, cur))
 
 
