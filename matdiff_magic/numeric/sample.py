@@ -23,12 +23,10 @@ with poles (tan) is within :data:`POLE_MARGIN` of one (finite differences are us
 there); calls with kinks (relu, step, abs) are kept away from them by the check itself,
 which redraws the point when a finite-difference step crosses one.
 
-:func:`draw_values` draws one candidate point; :func:`find_point` the first good one. The
-numerical check (``check.py``) uses them, and so can any other comparison at random points
-(a claimed answer, a Hessian, a structured variable): pass the extra expressions as ``exprs``
-so that their domain counts too. Declarations that cannot hold together (an orthogonal
-matrix with positive entries, ``log`` of a diagonal matrix, given values that break a
-declaration or the domain) raise :class:`MatdiffError` naming the conflict.
+:func:`draw_values` draws a point, :func:`find_point` the first good one, for the check
+and any comparison at random points (pass a claim's or a Hessian's expressions as ``exprs``).
+Declarations that cannot hold together (``orthogonal positive``, ``log`` of a diagonal
+matrix, values that break a declaration or the domain) raise a MatdiffError naming it.
 """
 
 from __future__ import annotations
@@ -261,12 +259,8 @@ def draw_matrix(rng: np.random.Generator, r: int, c: int, props: Iterable[str] =
             return (q * s) @ q.T
         return _fix_det_sign(q) if detpos else q
     if "onehot" in props:    # labels: one 1 in the column, or in each row of a matrix
-        a = np.zeros((r, c))
-        if c == 1:
-            a[rng.integers(r), 0] = 1.0
-        else:
-            a[np.arange(r), rng.integers(c, size=r)] = 1.0
-        return a
+        return np.eye(r)[:, [rng.integers(r)]] if c == 1 else \
+            np.eye(c)[rng.integers(c, size=r)]
     if "integer" in props:   # the exponent of X^k: a small integer
         return np.full((r, c), float(rng.integers(2, 5)))
     if "lower" in props:   # a positive diagonal: invertible, det > 0 (a Cholesky factor)
@@ -459,8 +453,7 @@ _POLED = tuple(n for n, op in ops.REGISTRY.items() if op.pole is not None)
 
 
 def near_pole(exprs: Iterable[E.Expr], env: Env) -> str:
-    """The first call with poles (tan(...)) whose argument is within POLE_MARGIN of one at
-    env, or ''."""
+    """The first call (tan(...)) with its argument within POLE_MARGIN of a pole, or ''."""
     for x in exprs:
         for call in _calls(x, _POLED):
             with np.errstate(all="ignore"):
