@@ -150,3 +150,12 @@ def test_cli_and_magic(capsys, ip):
     assert "2 ‖X‖₂ u₁(X) v₁(X)ᵀ" in capsys.readouterr().out
     ip.run_cell("%%matdiff --wrt X --out dd\nX : q x m\n\\|X\\|_*")
     assert str(ip.user_ns["dd"].result) == "svd_U(X) svd_V(X)'"
+
+
+def test_norm1_at_a_zero_entry_names_the_kink():
+    d = derive("x : n\nnorm1(x)", wrt="x")
+    with pytest.raises(MatdiffError) as exc:
+        d.evaluate({"x": np.array([[1.0], [0.0], [-2.0]])})
+    assert exc.value.message == ("the derivative is not defined at these values: it divides "
+                                 "by abs(x), which is 0 in entry 2 (|·| and norm1 have a "
+                                 "kink at 0)")

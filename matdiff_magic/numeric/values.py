@@ -406,15 +406,41 @@ def evaluate_result(d, values: dict, dims: dict | None = None) -> np.ndarray:
         else:
             ncols = env.dim(d.result.shape[1])
             out = apply(d.result, np.eye(ncols), env)
-    return finite(out, "the derivative")
+    return finite(out, "the derivative", d.result, env)
 
 
-def finite(out: np.ndarray, what: str) -> np.ndarray:
-    """``out``, or a MatdiffError saying that ``what`` is not finite at these values."""
+def finite(out: np.ndarray, what: str, e: E.Expr | None = None,
+           env: Env | None = None) -> np.ndarray:
+    """``out``, or a MatdiffError saying that ``what`` is not finite at these values (and,
+    given the expression and its Env, which divisor of it is zero there)."""
     if not np.all(np.isfinite(out)):
+        zero = _zero_divisor(e, env) if e is not None and env is not None else None
+        if zero is not None:
+            base, k = zero
+            kink = " (|·| and norm1 have a kink at 0)" if isinstance(base, E.Call) and \
+                base.name == "abs" else ""
+            raise MatdiffError(f"{what} is not defined at these values: it divides by {base}, "
+                               f"which is 0 in entry {k}{kink}")
         raise MatdiffError(f"{what} is not finite at these values (overflow, a log or sqrt "
                            "of a non-positive entry, or a division by zero)")
     return out
+
+
+def _zero_divisor(e: E.Expr, env: Env) -> tuple[E.Expr, int] | None:
+    """The first base of a negative power in e (A^∘-1, a⁻¹) with a zero entry at env, and
+    the entry (1-based, column-major)."""
+    if isinstance(e, (E.HadPow, E.Power)) and e.p < 0:
+        with np.errstate(all="ignore"):
+            b = value(e.arg, env)
+        flat = b.reshape(-1, order="F")
+        zeros = np.flatnonzero(flat == 0)
+        if zeros.size:
+            return e.arg, int(zeros[0]) + 1
+    for c in e.children:
+        hit = _zero_divisor(c, env)
+        if hit is not None:
+            return hit
+    return None
 
 
 def jvp(d, values: dict, V, dims: dict | None = None) -> np.ndarray:
