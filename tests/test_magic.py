@@ -71,17 +71,16 @@ def _subprocess(code: str) -> str:
 
 
 def test_load_ext_is_light():
+    """Loading the extension imports neither SymPy nor ipywidgets (its time is measured by
+    benchmarks/bench_magic.py, not here)."""
     out = _subprocess("""
-        import sys, time
+        import sys
         from IPython.testing.globalipapp import get_ipython
         ip = get_ipython()
-        t = time.perf_counter()
         ip.run_line_magic("load_ext", "matdiff_magic")
-        dt = time.perf_counter() - t
-        print(dt, "sympy" in sys.modules, "ipywidgets" in sys.modules)
+        print("sympy" in sys.modules, "ipywidgets" in sys.modules)
     """)
-    dt, sympy_loaded, widgets_loaded = out.split()
-    assert float(dt) < 0.3
+    sympy_loaded, widgets_loaded = out.split()
     assert sympy_loaded == "False"
     assert widgets_loaded == "False"
 
