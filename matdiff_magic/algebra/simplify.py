@@ -96,10 +96,28 @@ def _diag_scaling(a: E.Expr, b: E.Expr) -> E.Expr | None:
     return None
 
 
+def _clear_denominator(args: tuple[E.Expr, ...]) -> tuple[E.Expr, ...]:
+    """c⁻¹ (1 + a/c)⁻¹ = (c + a)⁻¹: a scalar denominator multiplied into a sum in the
+    denominator beside it, when that clears a fraction (the Student-t's ν (1 + δ/ν))."""
+    pows = [(i, f) for i, f in enumerate(args)
+            if isinstance(f, E.Power) and f.p == -1 and f.is_scalar]
+    if len(pows) < 2:
+        return args
+    for i, f in pows:
+        for j, g in pows:
+            if j == i or not isinstance(g.arg, E.Add):
+                continue
+            new = E.add(*(E.mul(f.arg, t) for t in g.arg.args))
+            if E.notation_size(new) < E.notation_size(g.arg) + E.notation_size(f.arg):
+                return tuple(a for k, a in enumerate(args) if k not in (i, j)) + \
+                    (E.power(new, -1),)
+    return args
+
+
 def _simplify_mul(e: E.Mul) -> E.Expr:
     # one left-to-right pass with a stack: linear in the number of factors
     out: list[E.Expr] = []
-    for f in e.args:
+    for f in _clear_denominator(e.args):
         out.append(f)
         while len(out) >= 2:
             c = _combine(out[-2], out[-1])
@@ -109,8 +127,33 @@ def _simplify_mul(e: E.Mul) -> E.Expr:
     return E.mul(*out)
 
 
+def _collect_hadamard(e: E.Add) -> E.Expr:
+    """A ∘ B - A ∘ C = A ∘ (B - C): a factor common to Hadamard products in a sum taken out
+    (the softmax's S ∘ (G - (S ∘ G) 1 1ᵀ))."""
+    groups: dict[E.Expr, list[int]] = {}
+    for i, t in enumerate(e.args):
+        _, rest = E.split_coef(t)
+        if isinstance(rest, E.Hadamard):
+            for f in dict.fromkeys(rest.args):
+                groups.setdefault(f, []).append(i)
+    for key, idx in groups.items():
+        if len(idx) < 2:
+            continue
+        rests = []
+        for i in idx:
+            c, rest = E.split_coef(e.args[i])
+            others = list(rest.args)
+            others.remove(key)
+            rests.append(E.scale(c, E.hadamard(*others) if len(others) > 1 else others[0]))
+        new = E.hadamard(key, E.add(*rests))
+        kept = [t for i, t in enumerate(e.args) if i not in idx]
+        return E.add(*kept, new) if kept else new
+    return e
+
+
 def _collect(e: E.Add) -> E.Expr:
-    """Factor a common right (then left) chain factor out of a sum."""
+    """Factor a common right (then left) chain factor out of a sum; then a common factor of
+    Hadamard products."""
     for side in (-1, 0):
         groups: dict[E.Expr, list[int]] = {}
         for i, t in enumerate(e.args):
@@ -125,7 +168,7 @@ def _collect(e: E.Add) -> E.Expr:
             new = E.mul(inner, key) if side == -1 else E.mul(key, inner)
             others = [t for i, t in enumerate(e.args) if i not in idx]
             return E.add(*others, new) if others else new
-    return e
+    return _collect_hadamard(e)
 
 
 def _chain(t: E.Expr) -> list[E.Expr]:
