@@ -427,6 +427,10 @@ class CellGen:
                      "trace_mul", "sum_kron"]
         if not (r.simple and c.simple) and not scalar:
             opts += ["kron", "kron"] + (["vec", "vec"] if c.is_one else [])
+        if not scalar:   # softmax of a column, or row by row; a number added to each entry
+            opts += ["softmax", "bcast"]
+        if scalar:
+            opts += ["lse", "size"]
         if self.defs:
             opts += ["defref"]
         o = self.src.pick(opts)
@@ -472,6 +476,13 @@ class CellGen:
             return self.t_call(name, arg)
         if o == "pos":
             return self.pos(shape, d)
+        if o == "softmax":
+            name = self.src.pick(("softmax", "softmax", "log_softmax"))
+            return self.t_call(name, self.tame(shape, d))
+        if o == "bcast":
+            n = self.number()
+            return self.t_add(n, g(shape, d), self.src.pick(("+", "-"))) if self.src.flip(0.5) \
+                else self.t_add(g(shape, d), n, self.src.pick(("+", "-")))
         if o == "kron":
             r1, r2 = self.split(r)
             c1, c2 = self.split(c)
@@ -506,6 +517,15 @@ class CellGen:
             return self.t_call("det", self.inv((k, k), d))
         if o == "logdet":
             return self.t_call("logdet", self.spd((k, k), d))
+        if o == "lse":     # log-sum-exp of a column, or the sum of its values row by row
+            shp = self.random_shape(0.0)
+            lse = self.t_call("logsumexp", self.tame(shp, d))
+            return lse if shp[1].is_one else self.t_call("sum", lse)
+        if o == "size":    # a size where a number fits: g / n, n the size of a symbol so far
+            sizes = sorted({n for sym in self.symbols.values() for dim in sym.shape
+                            for n in dim.names})
+            n = Term(self.src.pick(sizes), ATOM) if sizes else self.number()
+            return self.t_div(g(SCALAR, d), n)
         if o == "sum":
             return self.t_call("sum", g(self.random_shape(0.0), d))
         if o == "sum_kron":

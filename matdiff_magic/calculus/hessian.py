@@ -207,13 +207,13 @@ class Hessian(Derivation):
             self._step(rule, ("trterm", t, x, form, y), form)
             return j
         self._step(self._rules([], f"tr({a}ᵀ d{x.name}) = vec({a})ᵀ vec d{x.name}"),
-                   ("covec_of", t, x, E.call("vec", t), dx))
+                   ("covec_of", t, x, E.call("vec", t), dx), E.call("vec", t))
         local, shown = None, E.call("vec", t)
         for rule, _, l_k, inner in trace:
             local = l_k if local is None else simplify(E.mul(local, l_k))
             now = E.mul(local, E.call("vec", inner))
             if now != shown:   # (I_1 ⊗ A) vec p = A p: the identity changes nothing seen
-                self._step(self._rules([rule]), ("covec_of", t, x, now, dx))
+                self._step(self._rules([rule]), ("covec_of", t, x, now, dx), now)
                 shown = now
         self._step(self._rules([], "a scalar is its own transpose" +
                                self._own_transpose()), ("trterm", t, x, form, y), form)
