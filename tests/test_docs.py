@@ -42,10 +42,11 @@ BUILD_TIMEOUT = 600
 # every page the toctree must hold: a missing one is a regression, not an empty crawl
 PAGES = ["index.html", "getting-started.html", "guide/index.html", "guide/language.html",
          "guide/layouts.html", "guide/structured.html", "guide/hessians.html",
-         "guide/ml.html", "guide/checking.html", "guide/latex.html", "guide/frontends.html",
+         "guide/spectral.html", "guide/equations.html", "guide/ml.html",
+         "guide/checking.html", "guide/latex.html", "guide/frontends.html",
          "guide/codegen.html", "guide/references.html", "tutorials/index.html",
          "api/index.html", "changelog.html", "contributing.html", "benchmarks.html"] + [
-    f"tutorials/{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("0*.ipynb"))]
+    f"tutorials/{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("[01]*.ipynb"))]
 
 
 def _missing(modules) -> str | None:
