@@ -202,3 +202,13 @@ def test_one_hot_values_are_checked(cell, value, words):
 def test_one_hot_takes_no_other_property():
     with pytest.raises(MatdiffError, match="'onehot' labels take no other property"):
         derive("Y : n x n onehot symmetric\ntr(Y)", wrt="Y")
+
+
+def test_a_size_before_a_parenthesis_is_a_number_not_a_function():
+    """1.5 / n (X - A) is 1.5 (X - A) / n (the soak found it read as a call of 'n')."""
+    d = derive("X, A : m x n\nH = 1.5 / n (X - A)\nsum(H)", wrt="X")
+    assert d.check().passed
+    values = {"X": RNG.standard_normal((3, 4)), "A": RNG.standard_normal((3, 4))}
+    np.testing.assert_allclose(d.evaluate(values), np.full((3, 4), 1.5 / 4))
+    with pytest.raises(MatdiffError, match="unknown function 'q'"):
+        derive("X : m x n\nq(X)", wrt="X")       # not a size of the cell: still a call

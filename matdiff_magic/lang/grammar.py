@@ -281,8 +281,9 @@ class Line:
             self.i += 1
             name = self.p.tex_name(t) if t.extra == "tex" else t.text
             if self.at("op", "(") and name not in self.p.env and name not in self.p.symbols \
-                    and name not in ("I", "ones") and not name.startswith("I_"):
-                return self.function(t)
+                    and name not in ("I", "ones") and not name.startswith("I_") and not (
+                        ops.spelled(name) is None and name in self.p.size_names()):
+                return self.function(t)      # (a size before '(' is a number: 1.5 / n (X - A))
             if name == "I":
                 u = self.p.unifier.fresh()
                 return E.Identity((u, u))
