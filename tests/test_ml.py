@@ -212,3 +212,11 @@ def test_a_size_before_a_parenthesis_is_a_number_not_a_function():
     np.testing.assert_allclose(d.evaluate(values), np.full((3, 4), 1.5 / 4))
     with pytest.raises(MatdiffError, match="unknown function 'q'"):
         derive("X : m x n\nq(X)", wrt="X")       # not a size of the cell: still a call
+
+
+def test_newton_map_comes_out_short():
+    """x - (x.^3 - b) ./ (3 x.^2): the numbers inside an entry-wise power fold out,
+    (3 A)^∘-2 = A^∘-2 / 9, and 3 diag(x^∘2 ⊘ (3 x^∘2)) = I cancels."""
+    d = derive("x, b : n\nx - (x.^3 - b) ./ (3 x.^2)", wrt="x")
+    assert str(d.result) == "2/3 diag((x.^3 - b) ∘ x.^-3)"
+    assert d.check().passed

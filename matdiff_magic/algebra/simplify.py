@@ -242,6 +242,11 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
             return r
     if isinstance(e, E.Power) and e.is_scalar:
         return scalar_power_rule(e)     # sqrt(a)² = a, |a|² = a²
+    if isinstance(e, E.HadPow) and e.p.denominator == 1:
+        c, rest = E.split_coef(e.arg)
+        if c != 1:                      # (c A)^∘k = cᵏ A^∘k for a number c
+            return E.scale(c ** int(e.p), had_power(rest, e.p) if rest.children or not
+                           rest.is_scalar else E.power(rest, int(e.p)))
     if isinstance(e, E.HadPow):
         b, p = had_base_exp(e)
         return had_power(b, p) if (b, p) != (e.arg, e.p) else e
