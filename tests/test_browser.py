@@ -137,6 +137,11 @@ def _start(kind: str, base: Path) -> dict:
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # the front end as it comes, without other packages' extensions (nbgrader's)
+    labconfig = base / "config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyter/nbgrader": True}}))
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(base / "config"),
                JUPYTER_DATA_DIR=str(base / "data"), JUPYTER_RUNTIME_DIR=str(base / "runtime"),
@@ -278,7 +283,8 @@ _CUT_JS = """() => {
       const pr = p.getBoundingClientRect();
       const inside = r.right <= pr.right + 1 && r.left >= pr.left - 1;
       if (ox === 'auto' || ox === 'scroll') {
-        if (!inside) {
+        if (r.left < pr.left - 1) cut = 'sticks out on the left of its scroller';
+        else if (!inside) {
           p.scrollLeft = 1e6;
           if (p.scrollLeft === 0) cut = 'does not scroll';
           p.scrollLeft = 0;
@@ -292,9 +298,9 @@ _CUT_JS = """() => {
     if (cut) out.push(cut + ': ' + name(el));
   }
   for (const area of areas) {   // and the output area inside the notebook's view
-    const nb = area.closest('.jp-Notebook, .jp-WindowedPanel-outer').getBoundingClientRect();
-    const a = area.getBoundingClientRect();
-    if (a.right > Math.min(nb.right, window.innerWidth) + 1) out.push('output area cut');
+    const nb = area.closest('.jp-WindowedPanel-outer, .jp-Notebook');
+    const right = Math.min(nb ? nb.getBoundingClientRect().right : Infinity, window.innerWidth);
+    if (area.getBoundingClientRect().right > right + 1) out.push('output area cut');
   }
   return out;
 }"""
@@ -306,7 +312,7 @@ def _assert_nothing_cut(page, kind: str, what: str, widths=WIDTHS, sidebars=(Fal
         page.set_viewport_size({"width": width, "height": 820})
         for open_ in sidebars:
             _sidebar(page, kind, open_)
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(150)
             # the notebook is windowed: visit every output so that it is laid out and typeset
             page.evaluate("() => { const w = window.jupyterapp.shell.currentWidget;"
                           " w.content.widgets.forEach(c => c.node.scrollIntoView()); }")
@@ -509,3 +515,64 @@ def test_front_end(kind, servers, chromium, tmp_path):
         _static_shown(page, kind, trusted=False)
     finally:
         page.close()
+
+
+def test_offline_export_reads_in_chromium(chromium, tmp_path):
+    """`jupyter nbconvert --to html --execute` with its defaults, the page opened with the
+    network cut off (so no MathJax and no widget script load): every step reads, as the
+    browser's own MathML, and no TeX source shows."""
+    from matdiff_magic import derive
+    cells = [("X, Y : m x n\nZ = X Y' X", {"wrt": "X"}),
+             (HESSIAN.split("\n", 1)[1], {"wrt": "w", "order": 2}),
+             (VECH.split("\n", 1)[1], {"wrt": "vech(Σ)"})]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": KERNEL_NAME,
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in (CELLS[0], SEED, HESSIAN, VECH)]
+    nbformat.write(nb, tmp_path / "export.ipynb")
+    run = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
+                          "--execute", "export.ipynb"], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    context = chromium.new_context(offline=True, viewport={"width": 820, "height": 820})
+    asked: list[str] = []
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        "file:") else (asked.append(route.request.url), route.abort())[-1])
+    page = context.new_page()
+    try:
+        page.goto((tmp_path / "export.html").as_uri(), wait_until="load", timeout=UI_TIMEOUT)
+        page.wait_for_timeout(1000)   # whatever would typeset has had its chance
+        assert asked, "the page asks for nothing from the network: not the offline case"
+        assert page.locator("mjx-container, .MathJax").count() == 0   # no MathJax here
+        text = page.inner_text("body")
+        for raw in ("$$", "\\operatorname", "\\(", "\\frac", "\\mathrm", "\\begin"):
+            assert raw not in text, raw
+        assert "Error displaying widget" not in text
+        statics = page.locator(".matdiff-static")
+        assert statics.count() == len(cells)
+        for k, (cell, kw) in enumerate(cells):
+            d = derive(cell, **kw)
+            static = statics.nth(k)
+            assert static.is_visible()
+            # every step: its rule, then its equation as MathML that the browser lays out
+            shown = static.evaluate("""s => Array.from(s.querySelectorAll(
+                '.matdiff-steps-static .matdiff-step-item')).map(item => {
+                  const eq = item.querySelector('.matdiff-eq math');
+                  const b = eq && Array.from(eq.children).map(c => c.getBoundingClientRect())
+                  .reduce((w, r) => w + r.width, 0);
+                  return [item.querySelector('.matdiff-rule-text').innerText.trim(),
+                          eq ? eq.textContent.trim() : '', b || 0,
+                          !!item.querySelector('code')]; })""")
+            assert len(shown) == len(d.steps), (len(shown), len(d.steps))
+            for step, (rule, math, width, unread) in zip(d.steps, shown):
+                assert rule and math and width > 10 and not unread, (step.rule, rule, math)
+            assert static.locator(".matdiff-result-box math").first.is_visible()
+        for width in WIDTHS:   # and no equation cut off: each fits or scrolls
+            page.set_viewport_size({"width": width, "height": 820})
+            page.wait_for_timeout(200)
+            cut = page.evaluate(_CUT_JS)
+            assert cut == [], (width, cut)
+        _offline = Path(os.environ.get("MATDIFF_OFFLINE_SHOT", tmp_path / "offline.png"))
+        page.screenshot(path=str(_offline), full_page=True)
+    finally:
+        context.close()

@@ -34,7 +34,7 @@ def test_every_formula_of_the_static_page_has_its_mathml():
         for eq in eqs:
             assert eq.count('<span class="matdiff-tex" style="display:none">$$') == 1
             assert eq.count('<math xmlns="http://www.w3.org/1998/Math/MathML" '
-                            'display="block">') == 1
+                            'display="block" style="display:inline math">') == 1
         for step in d.steps:   # the TeX stays, for MathJax
             assert f"$${html.escape(step.latex, quote=False)}$$" in page
         shown = _visible_text(page)
@@ -61,6 +61,10 @@ def test_mathml_escapes_text_and_reads_two_subscripts():
     nested = mathml("W_{1}_{kl}", False)
     assert nested.count("<msub>") == 2 and "<code>" not in nested
     assert mathml(r"\frac{", True).startswith("<code>")   # unreadable: the TeX as code
+    # rows of a gathered block, left-aligned; the d of a differential upright
+    rows = mathml(r"\begin{gathered}\mathrm{d}X \\ Y\end{gathered}", True)
+    assert rows.count("<mtr>") == 2 and 'style="text-align:left"' in rows
+    assert "<mtext>d</mtext>" in rows
 
 
 def test_derive_builds_no_mathml():

@@ -33,7 +33,10 @@ _KEEP = frozenset('<>&"')
 # and writes the words of \text{...} as they are (a < or & would be markup): escaped here
 _MTEXT = re.compile(r"<mtext>(.*?)</mtext>", re.S)
 _TEX_ESCAPE = re.compile(r"\\([&%$#_{}])")
-# X_{a}_{b} (two subscripts on one base) is not TeX; MathJax reports it: read {X_{a}}_{b}
+# the converter drops the upright style of one letter (the d of a differential, \mathrm{d})
+_UPRIGHT = re.compile(r"\\mathrm\{([A-Za-z])\}")
+# (\begin{gathered}'s line break it writes as one MathML Core does not show: an array has
+# rows). X_{a}_{b}, two subscripts on one base, is not TeX (MathJax says so): read {X_{a}}_{b}
 _DOUBLE_SUB = re.compile(r"([A-Za-z]|\\[A-Za-z]+)(_\{[^{}]*\})(?=_\{)")
 
 
@@ -42,11 +45,17 @@ def mathml(latex: str, display: bool) -> str:
     """The MathML of a TeX formula (``display``: a block), or its TeX as monospace text
     where the converter cannot read it."""
     from latex2mathml.converter import convert
-    for tex in (latex, _DOUBLE_SUB.sub(r"{\1\2}", latex)):
+    read = _UPRIGHT.sub(r"\\text{\1}", latex.replace("\\begin{gathered}", "\\begin{array}{l}")
+                        .replace("\\end{gathered}", "\\end{array}"))
+    for tex in (read, _DOUBLE_SUB.sub(r"{\1\2}", read)):
         try:
             out = convert(tex, display="block" if display else "inline")
         except Exception:  # the converter raises many kinds of error; the TeX stays
             continue
+        # MathML Core centres a block and its table cells: left-aligned (and so a block
+        # wider than its box overflows to the right, where its box scrolls)
+        out = out.replace('display="block">', 'display="block" style="display:inline math">')
+        out = out.replace('columnalign="left"', 'columnalign="left" style="text-align:left"')
         out = _MTEXT.sub(lambda m: "<mtext>" + html.escape(
             _TEX_ESCAPE.sub(r"\1", html.unescape(m[1])), quote=False) + "</mtext>", out)
         return _REF.sub(lambda m: m[0] if chr(int(m[1], 16)) in _KEEP else chr(int(m[1], 16)),
