@@ -18,8 +18,8 @@ on X Y' X, a `--claim` cell, the logistic Hessian, a vech cell and a `--picture`
 - the same notebook untrusted (its <style> dropped by the front end): the result box, the
   badge and the scrolling equations keep their inline styles, each formula shown once.
 
-``test_offline_export_reads_in_chromium`` opens the page of `jupyter nbconvert --to html
---execute` with the network cut off: every step reads as MathML, no TeX source shows.
+tests/test_export_offline.py opens the page of `jupyter nbconvert --to html --execute` in the
+same Chromium, with the network cut off.
 
 Saves a screenshot of JupyterLab (MATDIFF_SCREENSHOT=path keeps it; docs/screenshot.png in
 the README comes from here). Skipped, with the reason, only when no Chromium (or JupyterLab /
@@ -43,6 +43,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser_layout import CUT_JS as _CUT_JS
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -245,65 +246,6 @@ def _sidebar(page, kind: str, open_: bool) -> None:
         ["filebrowser" if kind == "lab" else "table-of-contents", open_])
     page.wait_for_function("([open]) => window.jupyterapp.shell.leftCollapsed === !open",
                            arg=[open_], timeout=STEP_TIMEOUT)
-
-
-# every visible equation (MathJax's mjx-math, or MathML, not MathJax's own hidden copy for
-# screen readers) and every row of a matdiff output: walking up to its output area, its box
-# inside every ancestor that clips; where it is wider than an ancestor that scrolls
-# sideways, that ancestor does scroll, and from there on the ancestor's box must be seen
-_CUT_JS = """() => {
-  const out = [], areas = new Set();
-  const shown = el => el.getClientRects().length > 0 && !el.closest('mjx-assistive-mml')
-                      && getComputedStyle(el).visibility !== 'hidden';
-  const box = el => {
-    if (el.tagName.toLowerCase() !== 'math') return el.getBoundingClientRect();
-    let l = Infinity, r = -Infinity;    // a block <math> is as wide as its line: its content
-    for (const k of el.children) { const b = k.getBoundingClientRect(); l = Math.min(l, b.left);
-                                   r = Math.max(r, b.right); }
-    return {left: l, right: r};
-  };
-  const name = el => {
-    const where = el.closest('.matdiff-eq, .matdiff-rule-text, .matdiff-view') || el;
-    return el.tagName.toLowerCase() + ' in ' + where.className + ' «'
-           + where.textContent.replace(/\\s+/g, ' ').slice(0, 50) + '»'; };
-  const parts = document.querySelectorAll(
-    '.matdiff-view mjx-math, .matdiff-view math, .matdiff-view .matdiff-badge-box,'
-    + ' .matdiff-view .matdiff-controls, .matdiff-view .matdiff-layout-row,'
-    + ' .matdiff-view .matdiff-title, .matdiff-view .matdiff-result-box,'
-    + ' .matdiff-view .matdiff-picture svg');
-  for (const el of parts) {
-    if (!shown(el)) continue;
-    const area = el.closest('.jp-OutputArea-output');
-    if (!area) continue;
-    areas.add(area);
-    // what must be seen: the element's box; past an ancestor that scrolls, that ancestor's
-    let r = box(el), cut = null;
-    for (let p = el.parentElement; p && !cut; p = p.parentElement) {
-      const ox = p === area ? 'hidden' : getComputedStyle(p).overflowX;
-      const pr = p.getBoundingClientRect();
-      const inside = r.right <= pr.right + 1 && r.left >= pr.left - 1;
-      if (ox === 'auto' || ox === 'scroll') {
-        if (r.left < pr.left - 1) cut = 'sticks out on the left of its scroller';
-        else if (!inside) {
-          p.scrollLeft = 1e6;
-          if (p.scrollLeft === 0) cut = 'does not scroll';
-          p.scrollLeft = 0;
-        }
-        r = pr;
-      } else if (ox !== 'visible' && !inside) {
-        cut = p === area ? 'outside its output' : 'clipped by ' + p.className;
-      }
-      if (p === area) break;
-    }
-    if (cut) out.push(cut + ': ' + name(el));
-  }
-  for (const area of areas) {   // and the output area inside the notebook's view
-    const nb = area.closest('.jp-WindowedPanel-outer, .jp-Notebook');
-    const right = Math.min(nb ? nb.getBoundingClientRect().right : Infinity, window.innerWidth);
-    if (area.getBoundingClientRect().right > right + 1) out.push('output area cut');
-  }
-  return out;
-}"""
 
 
 def _assert_nothing_cut(page, kind: str, what: str, widths=WIDTHS, sidebars=(False, True)):
@@ -516,63 +458,3 @@ def test_front_end(kind, servers, chromium, tmp_path):
     finally:
         page.close()
 
-
-def test_offline_export_reads_in_chromium(chromium, tmp_path):
-    """`jupyter nbconvert --to html --execute` with its defaults, the page opened with the
-    network cut off (so no MathJax and no widget script load): every step reads, as the
-    browser's own MathML, and no TeX source shows."""
-    from matdiff_magic import derive
-    cells = [("X, Y : m x n\nZ = X Y' X", {"wrt": "X"}),
-             (HESSIAN.split("\n", 1)[1], {"wrt": "w", "order": 2}),
-             (VECH.split("\n", 1)[1], {"wrt": "vech(Σ)"})]
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": KERNEL_NAME,
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in (CELLS[0], SEED, HESSIAN, VECH)]
-    nbformat.write(nb, tmp_path / "export.ipynb")
-    run = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
-                          "--execute", "export.ipynb"], capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    context = chromium.new_context(offline=True, viewport={"width": 820, "height": 820})
-    asked: list[str] = []
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-        "file:") else (asked.append(route.request.url), route.abort())[-1])
-    page = context.new_page()
-    try:
-        page.goto((tmp_path / "export.html").as_uri(), wait_until="load", timeout=UI_TIMEOUT)
-        page.wait_for_timeout(1000)   # whatever would typeset has had its chance
-        assert asked, "the page asks for nothing from the network: not the offline case"
-        assert page.locator("mjx-container, .MathJax").count() == 0   # no MathJax here
-        text = page.inner_text("body")
-        for raw in ("$$", "\\operatorname", "\\(", "\\frac", "\\mathrm", "\\begin"):
-            assert raw not in text, raw
-        assert "Error displaying widget" not in text
-        statics = page.locator(".matdiff-static")
-        assert statics.count() == len(cells)
-        for k, (cell, kw) in enumerate(cells):
-            d = derive(cell, **kw)
-            static = statics.nth(k)
-            assert static.is_visible()
-            # every step: its rule, then its equation as MathML that the browser lays out
-            shown = static.evaluate("""s => Array.from(s.querySelectorAll(
-                '.matdiff-steps-static .matdiff-step-item')).map(item => {
-                  const eq = item.querySelector('.matdiff-eq math');
-                  const b = eq && Array.from(eq.children).map(c => c.getBoundingClientRect())
-                  .reduce((w, r) => w + r.width, 0);
-                  return [item.querySelector('.matdiff-rule-text').innerText.trim(),
-                          eq ? eq.textContent.trim() : '', b || 0,
-                          !!item.querySelector('code')]; })""")
-            assert len(shown) == len(d.steps), (len(shown), len(d.steps))
-            for step, (rule, math, width, unread) in zip(d.steps, shown):
-                assert rule and math and width > 10 and not unread, (step.rule, rule, math)
-            assert static.locator(".matdiff-result-box math").first.is_visible()
-        for width in WIDTHS:   # and no equation cut off: each fits or scrolls
-            page.set_viewport_size({"width": width, "height": 820})
-            page.wait_for_timeout(200)
-            cut = page.evaluate(_CUT_JS)
-            assert cut == [], (width, cut)
-        _offline = Path(os.environ.get("MATDIFF_OFFLINE_SHOT", tmp_path / "offline.png"))
-        page.screenshot(path=str(_offline), full_page=True)
-    finally:
-        context.close()
