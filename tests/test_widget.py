@@ -15,7 +15,7 @@ import pytest
 from matdiff_magic import derive
 from matdiff_magic.notebook.widget import WIDGET_MIME, WIDGET_PLAIN, MatdiffDisplay, Stepper
 from matdiff_magic.render.badge import badge_html
-from matdiff_magic.render.html import rule_markup
+from matdiff_magic.render.html import EQ_STYLE, rule_markup
 
 JAC = "X, Y : m x n\nZ = X Y' X"
 GRAD = "A : p x m\nX : m x n\nB : n x p\ntr(A X B)"
@@ -106,8 +106,8 @@ def test_each_equation_is_display_math_with_its_rule_above(stepper, jac):
     stepper.index = 0
     for i, step in enumerate(jac.steps[:-2]):
         assert stepper.index == i
-        assert stepper.step_html.value == (f'<div class="matdiff-eq">$${esc(step.latex)}$$'
-                                           "</div>")
+        assert stepper.step_html.value == (f'<div class="matdiff-eq" style="{EQ_STYLE}">'
+                                           f"$${esc(step.latex)}$$</div>")
         assert rule_markup(step.rule) in stepper.rule_html.value
         stepper.next_button.click()
 
@@ -371,7 +371,7 @@ def test_widget_and_static_bundles_are_separate_outputs(jac):
     # the static view: answer first, highlighted, each rule above its equation
     assert html_.index("matdiff-result-box") < html_.index("the steps")
     for step in jac.steps:
-        assert html_.index(rule_markup(step.rule)) < html_.rindex(esc(step.latex))
+        assert html_.index(rule_markup(step.rule, mathml=True)) < html_.rindex(esc(step.latex))
     # and it hides itself next to a rendered stepper
     assert ":has(.matdiff-stepper) + .jp-OutputArea-child:has(.matdiff-static)" in html_
 

@@ -12,6 +12,9 @@ from typing import Any
 _PASS_STYLE = "background:#e6f4ea;color:#1e6b34;border:1px solid #34a853"
 _FAIL_STYLE = "background:#fce8e6;color:#a50e0e;border:1px solid #d93025"
 _BADGE_STYLE = "display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;"
+# inline, as the badges': the row wraps inside its box even without the stylesheet
+_BOX_STYLE = ("display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;max-width:100%;"
+              "line-height:1.4")
 
 
 def _dims_text(dims: Any) -> str:
@@ -48,7 +51,8 @@ def badge_html(check: Any, layout: str | None = None) -> str:
     mark = "✔" if ok else "✘"
     verdict = "checked" if ok else "check FAILED"
     summary = check_summary(check, layout)
-    return (f'<div class="matdiff-badge-box"><span class="matdiff-badge {cls}" '
+    return (f'<div class="matdiff-badge-box" style="{_BOX_STYLE}">'
+            f'<span class="matdiff-badge {cls}" '
             f'style="{_BADGE_STYLE}{_PASS_STYLE if ok else _FAIL_STYLE}">{mark} {verdict}'
             f'</span><span class="matdiff-badge-text">{html.escape(summary)}</span></div>')
 

@@ -4,8 +4,10 @@ The rule applied at a step is written *above* the equation it produces (as in th
 text); formulas inside a rule are typeset as inline math (``\\(...\\)``) when they are made
 of symbols this module knows, and otherwise shown upright, never as raw text in italics.
 Equations sit in a left-aligned container that scrolls sideways instead of being cut off,
-and the result is highlighted in a box with its size and a plain Unicode line (readable
-even where MathJax does not load, e.g. an exported page opened offline).
+and the result is highlighted in a box with its size and a plain Unicode line. The static
+views give every formula its MathML too (render.mathml), so that a page where MathJax does
+not load (an export opened offline) shows no TeX source; the parts whose look matters carry
+inline styles, for front ends that drop the stylesheet (an untrusted notebook).
 """
 
 from __future__ import annotations
@@ -15,31 +17,46 @@ import re
 import weakref
 
 from .. import ops
+from .mathml import MATH_CSS, math_html
 
 # the CSS of both views; the last rule hides the static output of a cell in front ends that
 # render the live stepper just before it (JupyterLab, Notebook 7, the classic notebook),
 # while an exported page, where the widget does not run, keeps showing it
-STYLE = """<style>
-.matdiff-view { max-width: 100%; }
-.matdiff-eq { overflow-x: auto; overflow-y: hidden; max-width: 100%; text-align: left;
-  padding: 2px 0; }
+# inline styles of the parts that must keep their look where a front end drops the <style>
+# (an untrusted notebook): equations scroll sideways, the result keeps its box
+EQ_STYLE = "overflow-x:auto;overflow-y:hidden;max-width:100%;text-align:left;padding:2px 0"
+RESULT_BOX_STYLE = ("border:2px solid #1a73e8;border-radius:4px;padding:2px 12px;margin:6px 0;"
+                    "max-width:100%;box-sizing:border-box;overflow-x:auto")
+RESULT_PLAIN_STYLE = ("font-family:monospace;color:#333;white-space:pre-wrap;"
+                      "overflow-wrap:anywhere;font-size:90%")
+RULE_STYLE = "color:#444;font-style:normal;margin-top:0.6em;overflow-x:auto;overflow-y:hidden"
+
+# the CSS of both views. The widget's HTMLMath boxes are flex items that would grow to the
+# width of their math (min-width: auto) and be cut by the stepper's box: they may shrink, so
+# that an equation scrolls inside its own box. The last rules hide, in front ends that
+# render the live stepper just before the static output of a cell (JupyterLab, Notebook 7,
+# the classic notebook), the static output; and where the widget cannot be shown (a
+# notebook reopened without its widget state: "Error displaying widget: model not found",
+# or "Loading widget..."), the widget's output, so the static output is shown alone. An
+# exported page, where the widget does not run, keeps showing the static output.
+STYLE = f"""<style>
+.matdiff-view {{ max-width: 100%; min-width: 0; }}
+.matdiff-stepper > .widget-html, .matdiff-stepper > .widget-htmlmath,
+.matdiff-stepper .widget-html-content, .matdiff-stepper .widget-htmlmath-content {{
+  min-width: 0; max-width: 100%; }}
+.matdiff-stepper .widget-html-content, .matdiff-stepper .widget-htmlmath-content {{
+  line-height: 1.4; overflow-x: auto; }}
 .matdiff-eq mjx-container[display="true"], .matdiff-eq .MathJax_Display,
-.matdiff-eq .MathJax_SVG_Display { text-align: left !important; margin: 0.3em 0 !important; }
-.matdiff-rule-text { color: #444; font-style: normal; margin-top: 0.6em; }
-.matdiff-rule-text .matdiff-stepno { font-weight: 600; }
-.matdiff-result-box { border: 2px solid #1a73e8; border-radius: 4px; padding: 2px 12px;
-  margin: 6px 0; max-width: 100%; box-sizing: border-box; }
-.matdiff-result-plain { font-family: monospace; color: #333; white-space: pre-wrap;
-  overflow-wrap: anywhere; font-size: 90%; }
-.matdiff-badge-box { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: baseline;
-  max-width: 100%; line-height: 1.4; }
-.matdiff-stepper .widget-html-content, .matdiff-stepper .widget-htmlmath-content {
-  line-height: 1.4; }
-.matdiff-badge-box .matdiff-badge-text { white-space: normal; overflow-wrap: anywhere; }
-.matdiff-steps-static ol { padding-left: 1.6em; }
-.matdiff-rule-pictures { display: flex; flex-wrap: wrap; gap: 12px; margin: 2px 0 6px; }
-.jp-OutputArea-child:has(.matdiff-stepper) + .jp-OutputArea-child:has(.matdiff-static),
-.output_area:has(.matdiff-stepper) + .output_area:has(.matdiff-static) { display: none; }
+.matdiff-eq .MathJax_SVG_Display {{ text-align: left !important; margin: 0.3em 0 !important; }}
+.matdiff-eq math[display="block"] {{ margin: 0.3em 0; }}
+.matdiff-rule-text .matdiff-stepno {{ font-weight: 600; }}
+.matdiff-badge-box .matdiff-badge-text {{ white-space: normal; overflow-wrap: anywhere; }}
+.matdiff-steps-static ol {{ padding-left: 1.6em; }}
+.matdiff-rule-pictures {{ display: flex; flex-wrap: wrap; gap: 12px; margin: 2px 0 6px; }}
+{MATH_CSS}.jp-OutputArea-child:has(.matdiff-stepper) + .jp-OutputArea-child:has(.matdiff-static),
+.output_area:has(.matdiff-stepper) + .output_area:has(.matdiff-static) {{ display: none; }}
+.jp-OutputArea-child:has(> .jp-OutputArea-output:is(.jupyter-widgets, :not([data-mime-type]))
+  ):not(:has(.matdiff-stepper)):has(+ .jp-OutputArea-child .matdiff-static) {{ display: none; }}
 </style>"""
 
 # Unicode of the rule formulas -> LaTeX; anything else keeps a clause as upright text
@@ -80,8 +97,9 @@ def _formula_latex(text: str) -> str | None:
     return "".join(out).strip()
 
 
-def _clause_html(clause: str) -> str:
-    """'prose: formula' -> the prose as text and the formula as inline math."""
+def _clause_html(clause: str, mathml: bool = False) -> str:
+    """'prose: formula' -> the prose as text and the formula as inline math (``mathml``:
+    with its MathML, see render.mathml)."""
     head, sep, tail = clause.rpartition(": ")
     if not sep:
         head, tail = "", clause
@@ -89,22 +107,28 @@ def _clause_html(clause: str) -> str:
     if tex is None:
         return html.escape(clause, quote=False)
     prose = html.escape(head + sep, quote=False)
+    if mathml:
+        return prose + math_html(tex, display=False)
     return f"{prose}\\({html.escape(tex, quote=False)}\\)"
 
 
-def rule_markup(rule: str) -> str:
-    """The rule of a step as HTML: prose upright, formulas as MathJax inline math."""
-    return "; ".join(_clause_html(c) for c in rule.split("; "))
+def rule_markup(rule: str, mathml: bool = False) -> str:
+    """The rule of a step as HTML: prose upright, formulas as MathJax inline math
+    (``mathml``: each with its MathML, for static pages)."""
+    return "; ".join(_clause_html(c, mathml) for c in rule.split("; "))
 
 
-def rule_html(rule: str, prefix: str = "") -> str:
+def rule_html(rule: str, prefix: str = "", mathml: bool = False) -> str:
     """The rule line written above an equation."""
-    return f'<div class="matdiff-rule-text">{prefix}{rule_markup(rule)}</div>'
+    return (f'<div class="matdiff-rule-text" style="{RULE_STYLE}">{prefix}'
+            f"{rule_markup(rule, mathml)}</div>")
 
 
-def equation_html(latex: str) -> str:
-    """Display math in a left-aligned container that scrolls instead of overflowing."""
-    return f'<div class="matdiff-eq">$${html.escape(latex, quote=False)}$$</div>'
+def equation_html(latex: str, mathml: bool = False) -> str:
+    """Display math in a left-aligned container that scrolls instead of overflowing;
+    ``mathml``: with its MathML beside the TeX, readable without MathJax (static pages)."""
+    body = math_html(latex, display=True) if mathml else f"$${html.escape(latex, quote=False)}$$"
+    return f'<div class="matdiff-eq" style="{EQ_STYLE}">{body}</div>'
 
 
 def result_plain(d) -> str:
@@ -134,29 +158,30 @@ def entrywise(d):
     return _INDEX_CACHE[d]
 
 
-def index_html(d) -> str:
+def index_html(d, mathml: bool = False) -> str:
     """The entry-wise form under the result, or nothing where there is none."""
     form = entrywise(d)
     if form is None:
         return ""
+    eq = equation_html(form.latex, mathml)
     if getattr(d, "index_step", False):   # the derivation's own last step, its rule above
-        return f'<div class="matdiff-index">{rule_html(d.steps[-1].rule)}' \
-               f"{equation_html(form.latex)}</div>"
-    return (f'<div class="matdiff-index"><div class="matdiff-rule-text">'
-            f"entry by entry (Kronecker deltas δ):</div>{equation_html(form.latex)}</div>")
+        return f'<div class="matdiff-index">{rule_html(d.steps[-1].rule, "", mathml)}{eq}</div>'
+    return (f'<div class="matdiff-index"><div class="matdiff-rule-text" style="{RULE_STYLE}">'
+            f"entry by entry (Kronecker deltas δ):</div>{eq}</div>")
 
 
-def result_box_html(d, prefix: str = "") -> str:
+def result_box_html(d, prefix: str = "", mathml: bool = False) -> str:
     """The last step in a highlighted box: its rule above, the equation, the plain line,
-    and the result entry by entry."""
+    and the result entry by entry (``mathml``: see :func:`equation_html`)."""
     last = getattr(d, "result_step", d.steps[-1])
-    return (f'<div class="matdiff-result-box">{rule_html(last.rule, prefix)}'
-            f"{named_html(d) or equation_html(last.latex)}"
-            f'<div class="matdiff-result-plain">{html.escape(result_plain(d), quote=False)}'
-            f"</div>{index_html(d)}</div>")
+    return (f'<div class="matdiff-result-box" style="{RESULT_BOX_STYLE}">'
+            f"{rule_html(last.rule, prefix, mathml)}"
+            f"{named_html(d, mathml) or equation_html(last.latex, mathml)}"
+            f'<div class="matdiff-result-plain" style="{RESULT_PLAIN_STYLE}">'
+            f"{html.escape(result_plain(d), quote=False)}</div>{index_html(d, mathml)}</div>")
 
 
-def named_html(d) -> str:
+def named_html(d, mathml: bool = False) -> str:
     """The result in named parts (``Xᵀ(S - Y) where S = softmax(XW)``), with the result in
     the cell's symbols one click away; nothing where it has no named parts."""
     from .named import named_lines
@@ -164,35 +189,36 @@ def named_html(d) -> str:
     if lines is None:
         return ""
     last = getattr(d, "result_step", d.steps[-1])
-    return (f"{equation_html(lines[1])}"
+    return (f"{equation_html(lines[1], mathml)}"
             '<details class="matdiff-substituted"><summary>in the cell\'s symbols</summary>'
-            f"{equation_html(last.latex)}</details>")
+            f"{equation_html(last.latex, mathml)}</details>")
 
 
-def step_html(step, d=None) -> str:
+def step_html(step, d=None, mathml: bool = False) -> str:
     """A step's equation; given its derivation ``d``, then small pictures of the
     commutation matrices and diag(vec A) factors the step shows (at the picture's values)."""
     if d is None:
-        return equation_html(step.latex)
+        return equation_html(step.latex, mathml)
     from .picture import step_pictures_html
-    return equation_html(step.latex) + step_pictures_html(d, step)
+    return equation_html(step.latex, mathml) + step_pictures_html(d, step)
 
 
-def steps_html(steps, start: int = 1, d=None) -> str:
+def steps_html(steps, start: int = 1, d=None, mathml: bool = False) -> str:
     """Numbered steps, each with its rule above its equation (and its pictures, given the
     derivation ``d``: see :func:`step_html`)."""
     return "".join(
         f'<div class="matdiff-step-item">'
-        f"{rule_html(s.rule, f'<span class=matdiff-stepno>step {k}</span> · ')}"
-        f"{step_html(s, d)}</div>" for k, s in enumerate(steps, start))
+        f"{rule_html(s.rule, f'<span class=matdiff-stepno>step {k}</span> · ', mathml)}"
+        f"{step_html(s, d, mathml)}</div>" for k, s in enumerate(steps, start))
 
 
 def derivation_html(d) -> str:
-    """A Derivation on its own: the problem, the result box, then every step."""
-    body = [STYLE, '<div class="matdiff matdiff-view">', equation_html(d.steps[0].latex),
-            result_box_html(d)]
+    """A Derivation on its own: the problem, the result box, then every step (static: each
+    formula with its MathML)."""
+    body = [STYLE, '<div class="matdiff matdiff-view">', equation_html(d.steps[0].latex, True),
+            result_box_html(d, mathml=True)]
     if len(d.steps) > 1:
-        body.append(f'<div class="matdiff-steps-static"><b>the steps</b>{steps_html(d.steps, 1, d)}'
-                    "</div>")
+        body.append('<div class="matdiff-steps-static"><b>the steps</b>'
+                    f"{steps_html(d.steps, 1, d, mathml=True)}</div>")
     body.append("</div>")
     return "".join(body)

@@ -119,12 +119,13 @@ class StaticDisplay:
 
     def html(self) -> str:
         """The static page: title, problem, the result in a box with its badges, then the
-        steps (each rule above its equation); deterministic."""
+        steps (each rule above its equation), every formula as TeX and MathML (readable
+        without MathJax, render.mathml); deterministic."""
         d = self.derivation
         out = [STYLE, '<div class="matdiff matdiff-static matdiff-view">', title_html(d)]
         if self.show_steps:
-            out.append(equation_html(d.steps[0].latex))
-        out.append(result_box_html(d))
+            out.append(equation_html(d.steps[0].latex, mathml=True))
+        out.append(result_box_html(d, mathml=True))
         if self.check is not None:
             out.append(badge_html(self.check, d.layout))
         if self.verdict is not None:
@@ -141,7 +142,7 @@ class StaticDisplay:
             out.append(f'<div class="matdiff-picture">{svg}</div>')
         if self.show_steps and len(d.steps) > 1:
             out.append(f'<div class="matdiff-steps-static"><b>the steps</b>'
-                       f"{steps_html(d.steps, 1, d)}</div>")
+                       f"{steps_html(d.steps, 1, d, mathml=True)}</div>")
         out.append("</div>")
         return "".join(out)
 
