@@ -40,3 +40,12 @@ def test_latex_steps_carry_the_rule_names():
         assert s.latex in latex
     assert "K_\\{n,p\\}" in latex                # braces of the rule text escaped
     assert latex.count("\\text{") >= len(d.steps)
+
+
+def test_rule_prose_sets_subscripts_as_subscripts():
+    """Rule text beside typeset equations: I_m, K_nn and ∂F_i/∂x_k as subscripts, an
+    operation's name (log_softmax) as written."""
+    from matdiff_magic.render.html import rule_markup
+    out = rule_markup("entry by entry: ∂F_i/∂x_k in the row of F_i; K_nn and log_softmax")
+    assert "∂F<sub>i</sub>/∂x<sub>k</sub>" in out and "K<sub>nn</sub>" in out
+    assert "log_softmax" in out and "_" not in out.replace("log_softmax", "")

@@ -97,6 +97,19 @@ def _formula_latex(text: str) -> str | None:
     return "".join(out).strip()
 
 
+_SUBSCRIPTED = re.compile(r"(?<![\w\\])([A-Za-zα-ωΑ-Ω∂𝟏]+)_([A-Za-z0-9]+)")
+
+
+def _prose_html(text: str) -> str:
+    """Prose of a rule as HTML, its symbols' subscripts set as subscripts (I_m, K_nn,
+    ∂F_ij/∂X_kl), never an operation's name (log_softmax)."""
+    def sub(m: re.Match) -> str:
+        if m.group(0) in _WORDS:
+            return m.group(0)
+        return f"{m.group(1)}<sub>{m.group(2)}</sub>"
+    return _SUBSCRIPTED.sub(sub, html.escape(text, quote=False))
+
+
 def _clause_html(clause: str, mathml: bool = False) -> str:
     """'prose: formula' -> the prose as text and the formula as inline math (``mathml``:
     with its MathML, see render.mathml)."""
@@ -105,8 +118,8 @@ def _clause_html(clause: str, mathml: bool = False) -> str:
         head, tail = "", clause
     tex = _formula_latex(tail.strip())
     if tex is None:
-        return html.escape(clause, quote=False)
-    prose = html.escape(head + sep, quote=False)
+        return _prose_html(clause)
+    prose = _prose_html(head + sep)
     if mathml:
         return prose + math_html(tex, display=False)
     return f"{prose}\\({html.escape(tex, quote=False)}\\)"
