@@ -260,6 +260,8 @@ def test_conventions_table_is_one_click_away(grad):
     table = s.conventions_html.value
     for name in ("mixed", "numerator", "denominator", "Minka", "matrixcalculus.org"):
         assert name in table
+    # its columns are spaced by inline styles (they hold in an untrusted notebook too)
+    assert table.count("padding: 3px 16px 3px 0") == 4 * 4
     s.conventions_button.value = False
     assert not visible(s.conventions_html)
 

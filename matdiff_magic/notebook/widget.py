@@ -32,13 +32,15 @@ WIDGET_PLAIN = ""
 def conventions_table() -> str:
     """A small HTML table: what each layout shows and who uses it (SPEC §2)."""
     from ..derivation import LAYOUT_FORMS, LAYOUT_USERS
+    cell = 'style="padding: 3px 16px 3px 0; text-align: left; vertical-align: top"'
     rows = "".join(
-        f"<tr><td><code>{name}</code>{' (default)' if name == 'mixed' else ''}</td>"
-        f"<td>{LAYOUT_FORMS[name][0]}</td><td>{LAYOUT_FORMS[name][1]}</td>"
-        f"<td>{html.escape(LAYOUT_USERS[name])}</td></tr>" for name in LAYOUT_FORMS)
-    return ('<table class="matdiff-conventions-table"><thead><tr><th>layout</th>'
-            "<th>scalar f</th><th>matrix F</th><th>who uses it</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
+        f"<tr><td {cell}><code>{name}</code>{' (default)' if name == 'mixed' else ''}</td>"
+        f"<td {cell}>{LAYOUT_FORMS[name][0]}</td><td {cell}>{LAYOUT_FORMS[name][1]}</td>"
+        f"<td {cell}>{html.escape(LAYOUT_USERS[name])}</td></tr>" for name in LAYOUT_FORMS)
+    head = "".join(f"<th {cell}>{h}</th>" for h in ("layout", "scalar f", "matrix F",
+                                                    "who uses it"))
+    return ('<table class="matdiff-conventions-table" style="border-collapse: collapse">'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
             "<div><small>G[i, j] = ∂f/∂X[i, j] is shaped like X; "
             "J = ∂vec F/∂(vec X)ᵀ, column-major vec.</small></div>")
 
