@@ -75,3 +75,13 @@ def test_derivation_html_is_the_same_story():
             html.escape(step.latex, quote=False))
     assert "<em>" not in page
     assert 'class="matdiff matdiff-view"' in page and "matdiff-static " not in page  # shown
+
+
+def test_the_result_box_keeps_the_entrywise_form_one_click_away():
+    """On a projector the box holds the rule, the result and its plain line; the entry-wise
+    form is behind a summary that opens it."""
+    from matdiff_magic.render.html import result_box_html
+    box = result_box_html(derive("X, Y : m x n\nZ = X Y' X", wrt="X"))
+    head, _, folded = box.partition('<details class="matdiff-index">')
+    assert folded and "<summary" in folded and "δ" in folded
+    assert "δ" not in head

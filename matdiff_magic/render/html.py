@@ -177,10 +177,13 @@ def index_html(d, mathml: bool = False) -> str:
     if form is None:
         return ""
     eq = equation_html(form.latex, mathml)
+    # one click away, so that the box stays short on a projector
+    head = '<details class="matdiff-index"><summary style="cursor: pointer">entry by entry' \
+        "</summary>"
     if getattr(d, "index_step", False):   # the derivation's own last step, its rule above
-        return f'<div class="matdiff-index">{rule_html(d.steps[-1].rule, "", mathml)}{eq}</div>'
-    return (f'<div class="matdiff-index"><div class="matdiff-rule-text" style="{RULE_STYLE}">'
-            f"entry by entry (Kronecker deltas δ):</div>{eq}</div>")
+        return f'{head}{rule_html(d.steps[-1].rule, "", mathml)}{eq}</details>'
+    return (f'{head}<div class="matdiff-rule-text" style="{RULE_STYLE}">'
+            f"entry by entry (Kronecker deltas δ):</div>{eq}</details>")
 
 
 def result_box_html(d, prefix: str = "", mathml: bool = False) -> str:
