@@ -7,6 +7,7 @@ import pytest
 from display_pairs import paired
 from IPython.utils.capture import capture_output
 
+from matdiff_magic import derive
 from matdiff_magic.cli import main
 from matdiff_magic.notebook.widget import MatdiffDisplay
 
@@ -148,3 +149,10 @@ def test_cli_claim_in_the_numerator_layout(capsys):
     assert main(args) == 1
     assert "numerator layout" in capsys.readouterr().out
     assert main([*args, "--layout", "numerator"]) == 0
+
+
+def test_a_claim_may_use_a_size_only_the_target_writes():
+    """1_m in the target makes m a size of the cell: the engine's own answer, which holds it,
+    is a claim like any other (found by the compare properties on generated cells)."""
+    d = derive("Q : 1 x q\nA : q x q positive\n1_m*Q / tr(A)", wrt="Q")
+    assert d.compare(str(d.result)).diagnosis == "correct"

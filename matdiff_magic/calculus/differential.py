@@ -206,7 +206,7 @@ def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr], memo: dict | None = No
     return out
 
 
-def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 12
+def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 16
                        ) -> list[tuple[str, E.Expr]] | None:
     """The differential taken one rule at a time, as on a blackboard: from d(F), each step
     applies one rule (wherever it applies first, leftmost outermost, and to every other

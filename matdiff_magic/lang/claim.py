@@ -24,6 +24,12 @@ class _ClaimParser(Parser):
         self.declared = set(cell.symbols)
         self.env = {name: e for name, e in cell.definitions}
 
+    def size_names(self) -> frozenset[str]:
+        """The cell's sizes: its symbols', and those only its target writes (1_m)."""
+        out = set(super().size_names())
+        _dim_names(self.cell.target, out)
+        return frozenset(out)
+
     def lookup(self, name: str, t: Tok, lineno: int) -> E.Expr:
         if name not in self.env and name not in self.symbols:
             known = ", ".join(list(self.cell.symbols) + [n for n, _ in self.cell.definitions])
@@ -44,6 +50,13 @@ class _ClaimParser(Parser):
                 break
             u.subst = saved
         super()._resolve(cell)
+
+
+def _dim_names(e: E.Expr, out: set[str]) -> None:
+    for d in e.shape:
+        out.update(name for name, _ in d.factors)
+    for c in e.children:
+        _dim_names(c, out)
 
 
 def parse_claim(text: str, d) -> E.Expr:
