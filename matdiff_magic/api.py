@@ -8,6 +8,7 @@ each: :class:`~.derivation.Derivation`, :class:`~.structure.StructuredDerivation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .algebra import expr as E
@@ -167,10 +168,20 @@ def derive(cell: str, wrt: str | Sequence[str] | None = None, layout: str = "mix
     except E.ShapeError as exc:   # the expansion budget, or a rule that does not apply
         what = ("the differential is too large to expand into terms" if "budget" in str(exc)
                 else f"cannot differentiate this expression: {exc}")
-        raise MatdiffError(what, parsed.target_line, 1, parsed.source) from None
+        raise MatdiffError(what, parsed.target_line, _call_column(parsed, str(exc)),
+                           parsed.source) from None
     if isinstance(wrt, str) and "," not in wrt or wrt is None:
         return out[0]
     return out
+
+
+def _call_column(cell, message: str) -> int:
+    """The column of the call a differential rule refused (the message opens with it,
+    eig(X)), on the target's line; else 1."""
+    m = re.match(r"([A-Za-z_]\w*)\(", message)
+    line = cell.source.split("\n")[cell.target_line - 1] if cell.source else ""
+    at = line.find(m.group(0)) if m else -1
+    return at + 1 if at >= 0 else 1
 
 
 def assert_derivative(cell: str, wrt: str, claim: str, layout: str = "mixed",

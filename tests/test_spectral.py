@@ -241,3 +241,14 @@ def test_hessian_of_lambda_max_is_the_textbook_one():
     e = rng(13).standard_normal((n, n))
     quad = e.reshape(-1, order="F") @ h.evaluate({"S": s}) @ e.reshape(-1, order="F")
     assert np.isclose(quad, 2 * v[:, -1] @ e @ r @ e @ v[:, -1])
+
+
+def test_eig_of_a_general_matrix_points_at_the_call():
+    """The caret stands under the eig(...) that needs a symmetric argument."""
+    with pytest.raises(MatdiffError) as exc:
+        derive("X : n x n\n2 + sum(eig(X) .* eig(X))", wrt="X")
+    assert exc.value.line == 2 and exc.value.col == 9
+    assert "Declare it symmetric ('X : n x n symmetric')" in exc.value.message
+    with pytest.raises(MatdiffError) as exc:
+        derive("X : n x n\nA = X + 1\neig(A)", wrt="X")
+    assert "Write it in a symmetric form" in exc.value.message

@@ -230,9 +230,11 @@ def _khatrirao(a, b):
 # --- differentials -----------------------------------------------------------------------------
 
 def _not_symmetric(name: str, a: E.Expr) -> E.ShapeError:
+    declare = (f"Declare it symmetric ('{a} : n x n symmetric')" if isinstance(a, E.Sym) else
+               "Write it in a symmetric form (A + Aᵀ, AᵀA, or symbols declared symmetric)")
     return E.ShapeError(
         f"{name}({a}) needs a symmetric argument: the eigenvalues of a general matrix may be "
-        f"complex. Declare it symmetric ('{a} : n x n symmetric'), or write lambda_max({a}) "
+        f"complex. {declare}, or write lambda_max({a}) "
         f"(the eigenvalue of largest real part), sum(eig({a})) = tr({a}) or "
         f"prod(eig({a})) = det({a})")
 
