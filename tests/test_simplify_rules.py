@@ -157,3 +157,12 @@ def test_no_fallback_on_the_reference_tables():
     for cell, wrt in REFERENCE:
         derive(cell, wrt=wrt)
     assert FALLBACKS[0] == before
+
+
+@pytest.mark.parametrize("cell", ["X : n x n\ninv(I + X) (I - X)", "X : n x n\n(I - X) inv(I + X)"])
+def test_the_cayley_transform_gives_the_resolvent_form(cell):
+    """(I - X)(I + X)⁻¹ = 2 (I + X)⁻¹ - I, then (2P - I) ⊗ Q + I ⊗ Q = 2 P ⊗ Q: the
+    derivative is -2 ((I + X)⁻ᵀ ⊗ (I + X)⁻¹), as the books print it."""
+    d = derive(cell, wrt="X")
+    assert str(d.result) == "-2 ((I_n + X')^-1 ⊗ (I_n + X)^-1)"
+    assert d.check().passed

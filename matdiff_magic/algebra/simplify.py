@@ -57,6 +57,9 @@ def _combine(a: E.Expr, b: E.Expr) -> E.Expr | None:
         return None
     if _inverse_pair(a, b):            # X X⁻¹ = I, Qᵀ Q = I, K_{r,c} K_{c,r} = I
         return E.identity(a.shape[0])
+    r = _resolvent(a, b)               # (cI - B) B⁻¹ = c B⁻¹ - I
+    if r is not None:
+        return r
     o = ones_product(a, b)             # 1ᵀ softmax(x) = 1, 1ᵀ(x - (1ᵀx/n) 1) = 0
     if o is not None:
         return o
@@ -114,6 +117,17 @@ def _clear_denominator(args: tuple[E.Expr, ...]) -> tuple[E.Expr, ...]:
     return args
 
 
+def _resolvent(a: E.Expr, b: E.Expr) -> E.Expr | None:
+    """A B⁻¹ = c B⁻¹ - I and B⁻¹ A = c B⁻¹ - I when A + B = c I (the Cayley transform's
+    (I - X)(I + X)⁻¹ = 2 (I + X)⁻¹ - I), a sum A and a number c."""
+    for s, inv in ((a, b), (b, a)):
+        if isinstance(s, E.Add) and isinstance(inv, E.Inverse) and s.shape == inv.shape:
+            c, rest = E.split_coef(E.add(s, inv.arg))
+            if isinstance(rest, E.Identity) and c != 0:
+                return E.add(E.scale(c, inv), E.neg(E.identity(s.shape[0])))
+    return None
+
+
 def _simplify_mul(e: E.Mul) -> E.Expr:
     # one left-to-right pass with a stack: linear in the number of factors
     out: list[E.Expr] = []
@@ -151,6 +165,31 @@ def _collect_hadamard(e: E.Add) -> E.Expr:
     return e
 
 
+def _collect_kron(e: E.Add) -> E.Expr:
+    """A ⊗ C + B ⊗ C = (A + B) ⊗ C, and A ⊗ B + A ⊗ C = A ⊗ (B + C), when the collected
+    sum is shorter: (2 P - I) ⊗ Q + I ⊗ Q = 2 P ⊗ Q."""
+    for side in (1, 0):
+        groups: dict[E.Expr, list[int]] = {}
+        for i, t in enumerate(e.args):
+            _, rest = E.split_coef(t)
+            if isinstance(rest, E.Kron) and len(rest.args) == 2:
+                groups.setdefault(rest.args[side], []).append(i)
+        for key, idx in groups.items():
+            if len(idx) < 2:
+                continue
+            parts = []
+            for i in idx:
+                c, rest = E.split_coef(e.args[i])
+                parts.append(E.scale(c, rest.args[1 - side]))
+            inner = E.add(*parts)
+            if E.notation_size(inner) >= sum(E.notation_size(p) for p in parts):
+                continue            # nothing cancels: keep the terms as they are
+            new = E.kron(inner, key) if side == 1 else E.kron(key, inner)
+            kept = [t for i, t in enumerate(e.args) if i not in idx]
+            return E.add(*kept, new) if kept else new
+    return e
+
+
 def _collect(e: E.Add) -> E.Expr:
     """Factor a common right (then left) chain factor out of a sum; then a common factor of
     Hadamard products."""
@@ -168,7 +207,8 @@ def _collect(e: E.Add) -> E.Expr:
             new = E.mul(inner, key) if side == -1 else E.mul(key, inner)
             others = [t for i, t in enumerate(e.args) if i not in idx]
             return E.add(*others, new) if others else new
-    return _collect_hadamard(e)
+    k = _collect_kron(e)
+    return k if k is not e else _collect_hadamard(e)
 
 
 def _chain(t: E.Expr) -> list[E.Expr]:
