@@ -5,7 +5,8 @@
 PATH is another checkout of the repository (``git worktree add /tmp/base <commit>``); the
 code of this checkout is the other side. Each round runs one worker process per side, in
 alternating order (so that a change in the machine's load falls on both), and each worker
-imports ``matdiff_magic`` from its own checkout and times, on the same cells:
+imports ``matdiff_magic`` from its own checkout and times, on the same cells (those of the
+base checkout's tests, which both sides derive):
 
 - ``derive``: derive() over the reference and textbook cells (tests/cases.py REFERENCE and
   tests/textbook.py TEXTBOOK, mixed layout), the median of ``repeat`` calls per cell;
@@ -39,8 +40,9 @@ def _cells(root: pathlib.Path) -> list[tuple[str, str]]:
     return list(REFERENCE) + [(t.cell, t.wrt) for t in TEXTBOOK]
 
 
-def worker(tree: str, repeat: int, wall: bool = False) -> dict:
-    """The figures of one side, from the code in ``tree``."""
+def worker(tree: str, repeat: int, wall: bool = False, cells_root: str | None = None) -> dict:
+    """The figures of one side, from the code in ``tree``, over the reference and textbook
+    cells of ``cells_root`` (the base's: cells that both sides derive)."""
     sys.path.insert(0, tree)
     import matdiff_magic
     assert pathlib.Path(matdiff_magic.__file__).resolve().is_relative_to(
@@ -52,20 +54,30 @@ def worker(tree: str, repeat: int, wall: bool = False) -> dict:
 
     def median_ms_(fn, n, setup=None):
         return median_ms(fn, n, setup, clock)
-    cells = _cells(HERE.parent)
+    cells = _cells(pathlib.Path(cells_root) if cells_root else HERE.parent)
     out: dict = {}
     out["derive"] = statistics.median(
         median_ms_(lambda c=c, w=w: derive(c, wrt=w), repeat) for c, w in cells)
 
     def show(d) -> int:
         return len(d.text()) + sum(len(step.latex) for step in d.steps) + len(d.html())
-    shown, render = [], []
+    import inspect
+
+    from matdiff_magic.render import html as _html
+    tex_only = "mathml" in inspect.signature(_html.derivation_html).parameters
+
+    def show_tex(d) -> int:   # the same without the MathML that static pages carry
+        page = _html.derivation_html(d, mathml=False) if tex_only else d.html()
+        return len(d.text()) + sum(len(step.latex) for step in d.steps) + len(page)
+    shown, shown_tex, render = [], [], []
     for c, w in cells:
         shown.append(median_ms_(lambda c=c, w=w: show(derive(c, wrt=w)), repeat))
+        shown_tex.append(median_ms_(lambda c=c, w=w: show_tex(derive(c, wrt=w)), repeat))
         ds = [derive(c, wrt=w) for _ in range(repeat + 1)]
         it = iter(ds)
         render.append(median_ms_(lambda it=it: show(next(it)), repeat))
     out["shown"] = statistics.median(shown)
+    out["shown_tex"] = statistics.median(shown_tex)
     out["render"] = statistics.median(render)
     import sympy as s
     from sympy.core.cache import clear_cache
@@ -90,9 +102,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--wall", action="store_true", help="wall time instead of CPU time")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--cells", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.repeat, args.wall)))
+        print(json.dumps(worker(args.worker, args.repeat, args.wall, args.cells)))
         return
     if not args.base:
         ap.error("--base PATH is required")
@@ -102,13 +115,15 @@ def main() -> None:
         order = list(sides) if r % 2 == 0 else list(sides)[::-1]
         for k in order:
             p = subprocess.run([sys.executable, __file__, "--worker", sides[k],
-                                "--repeat", str(args.repeat)] + ["--wall"] * args.wall,
+                                "--repeat", str(args.repeat), "--cells", sides["before"]]
+                               + ["--wall"] * args.wall,
                                capture_output=True, text=True, check=True)
             runs[k].append(json.loads(p.stdout))
             print(f"round {r + 1} {k}: {runs[k][-1]}", file=sys.stderr)
     labels = {"derive": "derive median over the cells (ms)",
               "sympy_ratio": "median ratio SymPy .diff / derive",
               "shown": "derive + text, LaTeX, HTML of every step (ms, median over cells)",
+              "shown_tex": "the same, the HTML without its MathML (ms, median over cells)",
               "render": "text, LaTeX, HTML alone, after derive (ms, median over cells)"}
     print("| figure | before | after | change |")
     print("|---|---:|---:|---:|")

@@ -228,13 +228,13 @@ def steps_html(steps, start: int = 1, d=None, mathml: bool = False) -> str:
         f"{step_html(s, d, mathml)}</div>" for k, s in enumerate(steps, start))
 
 
-def derivation_html(d) -> str:
+def derivation_html(d, mathml: bool = True) -> str:
     """A Derivation on its own: the problem, the result box, then every step (static: each
-    formula with its MathML)."""
-    body = [STYLE, '<div class="matdiff matdiff-view">', equation_html(d.steps[0].latex, True),
-            result_box_html(d, mathml=True)]
+    formula with its MathML, unless ``mathml`` is False)."""
+    body = [STYLE, '<div class="matdiff matdiff-view">',
+            equation_html(d.steps[0].latex, mathml), result_box_html(d, mathml=mathml)]
     if len(d.steps) > 1:
         body.append('<div class="matdiff-steps-static"><b>the steps</b>'
-                    f"{steps_html(d.steps, 1, d, mathml=True)}</div>")
+                    f"{steps_html(d.steps, 1, d, mathml=mathml)}</div>")
     body.append("</div>")
     return "".join(body)
