@@ -141,74 +141,75 @@ def _simplify_mul(e: E.Mul) -> E.Expr:
     return E.mul(*out)
 
 
-def _collect_hadamard(e: E.Add) -> E.Expr:
-    """A ∘ B - A ∘ C = A ∘ (B - C): a factor common to Hadamard products in a sum taken out
-    (the softmax's S ∘ (G - (S ∘ G) 1 1ᵀ))."""
+def _factor_out(e: E.Add, factors, without, build, shortens: bool = False) -> E.Expr | None:
+    """A factor common to two or more terms of the sum e taken out, or None: ``factors(t)``
+    lists the factors a term offers, ``without(t, f)`` is the term with f taken out, and
+    ``build(f, inner)`` puts f back around the sum of the rest (``shortens``: only when that
+    sum is shorter than its terms, something cancels)."""
     groups: dict[E.Expr, list[int]] = {}
     for i, t in enumerate(e.args):
-        _, rest = E.split_coef(t)
-        if isinstance(rest, E.Hadamard):
-            for f in dict.fromkeys(rest.args):
-                groups.setdefault(f, []).append(i)
+        for f in dict.fromkeys(factors(t)):
+            groups.setdefault(f, []).append(i)
     for key, idx in groups.items():
         if len(idx) < 2:
             continue
-        rests = []
-        for i in idx:
-            c, rest = E.split_coef(e.args[i])
-            others = list(rest.args)
-            others.remove(key)
-            rests.append(E.scale(c, E.hadamard(*others) if len(others) > 1 else others[0]))
-        new = E.hadamard(key, E.add(*rests))
+        parts = [without(e.args[i], key) for i in idx]
+        inner = E.add(*parts)
+        if shortens and E.notation_size(inner) >= sum(E.notation_size(p) for p in parts):
+            continue
+        new = build(key, inner)
         kept = [t for i, t in enumerate(e.args) if i not in idx]
         return E.add(*kept, new) if kept else new
-    return e
+    return None
 
 
-def _collect_kron(e: E.Add) -> E.Expr:
-    """A ⊗ C + B ⊗ C = (A + B) ⊗ C, and A ⊗ B + A ⊗ C = A ⊗ (B + C), when the collected
-    sum is shorter: (2 P - I) ⊗ Q + I ⊗ Q = 2 P ⊗ Q."""
-    for side in (1, 0):
-        groups: dict[E.Expr, list[int]] = {}
-        for i, t in enumerate(e.args):
-            _, rest = E.split_coef(t)
-            if isinstance(rest, E.Kron) and len(rest.args) == 2:
-                groups.setdefault(rest.args[side], []).append(i)
-        for key, idx in groups.items():
-            if len(idx) < 2:
-                continue
-            parts = []
-            for i in idx:
-                c, rest = E.split_coef(e.args[i])
-                parts.append(E.scale(c, rest.args[1 - side]))
-            inner = E.add(*parts)
-            if E.notation_size(inner) >= sum(E.notation_size(p) for p in parts):
-                continue            # nothing cancels: keep the terms as they are
-            new = E.kron(inner, key) if side == 1 else E.kron(key, inner)
-            kept = [t for i, t in enumerate(e.args) if i not in idx]
-            return E.add(*kept, new) if kept else new
-    return e
+def _chain_end(t: E.Expr, side: int) -> list[E.Expr]:
+    chain = _chain(t)
+    return [chain[side]] if len(chain) >= 2 else []
+
+
+def _kron_factor(t: E.Expr, side: int) -> list[E.Expr]:
+    _, rest = E.split_coef(t)
+    return [rest.args[side]] if isinstance(rest, E.Kron) and len(rest.args) == 2 else []
+
+
+def _kron_without(t: E.Expr, side: int) -> E.Expr:
+    c, rest = E.split_coef(t)
+    return E.scale(c, rest.args[1 - side])
+
+
+def _had_factors(t: E.Expr) -> tuple[E.Expr, ...]:
+    _, rest = E.split_coef(t)
+    return rest.args if isinstance(rest, E.Hadamard) else ()
+
+
+def _had_without(t: E.Expr, key: E.Expr) -> E.Expr:
+    c, rest = E.split_coef(t)
+    others = list(rest.args)
+    others.remove(key)
+    return E.scale(c, E.hadamard(*others) if len(others) > 1 else others[0])
 
 
 def _collect(e: E.Add) -> E.Expr:
-    """Factor a common right (then left) chain factor out of a sum; then a common factor of
-    Hadamard products."""
+    """Factor a common right (then left) chain factor out of a sum: A x + Aᵀ x = (A + Aᵀ) x;
+    then a Kronecker factor, when something cancels: (2 P - I) ⊗ Q + I ⊗ Q = 2 P ⊗ Q; then a
+    factor of Hadamard products: S ∘ G - S ∘ H = S ∘ (G - H)."""
     for side in (-1, 0):
-        groups: dict[E.Expr, list[int]] = {}
-        for i, t in enumerate(e.args):
-            chain = _chain(t)
-            if len(chain) >= 2:
-                groups.setdefault(chain[side], []).append(i)
-        for key, idx in groups.items():
-            if len(idx) < 2:
-                continue
-            rests = [_drop(e.args[i], side) for i in idx]
-            inner = E.add(*rests)
-            new = E.mul(inner, key) if side == -1 else E.mul(key, inner)
-            others = [t for i, t in enumerate(e.args) if i not in idx]
-            return E.add(*others, new) if others else new
-    k = _collect_kron(e)
-    return k if k is not e else _collect_hadamard(e)
+        out = _factor_out(
+            e, lambda t, s=side: _chain_end(t, s),
+            lambda t, f, s=side: _drop(t, s),
+            lambda f, inner, s=side: E.mul(inner, f) if s == -1 else E.mul(f, inner))
+        if out is not None:
+            return out
+    for side in (1, 0):
+        out = _factor_out(
+            e, lambda t, s=side: _kron_factor(t, s), lambda t, f, s=side: _kron_without(t, s),
+            lambda f, inner, s=side: E.kron(inner, f) if s == 1 else E.kron(f, inner),
+            shortens=True)
+        if out is not None:
+            return out
+    out = _factor_out(e, _had_factors, _had_without, lambda f, inner: E.hadamard(f, inner))
+    return e if out is None else out
 
 
 def _chain(t: E.Expr) -> list[E.Expr]:
