@@ -68,22 +68,13 @@ def _latex_name(name: str) -> str:
 # --- walking a tree ----------------------------------------------------------------------------
 
 def _subtrees(e: E.Expr, out: dict[E.Expr, int]) -> None:
-    out[e] = out.get(e, 0) + 1
-    if out[e] == 1:           # a repeated subtree's own parts are counted once per place
-        for c in e.children:
-            _subtrees(c, out)
-    else:
-        for c in e.children:
-            _count_again(c, out)
-
-
-def _count_again(e: E.Expr, out: dict[E.Expr, int]) -> None:
+    """How often each subtree of e occurs, every place counted."""
     out[e] = out.get(e, 0) + 1
     for c in e.children:
-        _count_again(c, out)
+        _subtrees(c, out)
 
 
-def _replace(e: E.Expr, target: E.Expr, sym: E.Sym) -> E.Expr:
+def _replace(e: E.Expr, target: E.Expr, sym: E.Expr) -> E.Expr:
     """e with every occurrence of target (and of its transpose) replaced by sym."""
     memo: dict[E.Expr, E.Expr] = {}
     flipped = tpush(target) if not target.is_scalar else None
@@ -104,11 +95,8 @@ def _replace(e: E.Expr, target: E.Expr, sym: E.Sym) -> E.Expr:
 
 
 def _replace_sym(e: E.Expr, name: str, part: E.Expr) -> E.Expr:
-    if isinstance(e, E.Sym) and e.name == name:
-        return part
-    if not e.children:
-        return e
-    return E.rebuild(e, tuple(_replace_sym(c, name, part) for c in e.children))
+    """e with the name put back as its part."""
+    return _replace(e, E.Sym(part.shape, name, frozenset()), part)
 
 
 def _contains(e: E.Expr, target: E.Expr) -> bool:
