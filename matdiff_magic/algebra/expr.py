@@ -55,6 +55,7 @@ from .nodes import (  # noqa: F401  (re-exported: the nodes and their helpers)
     dup,
     elim,
     has_d,
+    holds,
     identity,
     is_one,
     is_zero,

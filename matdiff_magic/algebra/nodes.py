@@ -390,6 +390,16 @@ def contains(e: Expr, pred) -> bool:
     return any(contains(c, pred) for c in e.children)
 
 
+def holds(e: Expr, key: str, pred: Callable[[Expr], bool]) -> bool:
+    """Whether e or one of its subtrees satisfies ``pred``, cached on each node under the
+    attribute ``key`` (one key per predicate: trees that share subtrees ask once per node)."""
+    v = e.__dict__.get(key)
+    if v is None:
+        v = pred(e) or any(holds(c, key, pred) for c in e.children)
+        object.__setattr__(e, key, v)
+    return v
+
+
 def has_d(e: Expr) -> bool:
     """Whether e holds a differential dX (cached on the node, like its hash)."""
     v = e.__dict__.get("_has_d")
@@ -400,7 +410,13 @@ def has_d(e: Expr) -> bool:
 
 
 def size(e: Expr) -> int:
-    return 1 + sum(size(c) for c in e.children)
+    """The nodes of e as a tree, shared subtrees counted each time (cached on the node, like
+    its hash: computed once per distinct subtree of a DAG)."""
+    v = e.__dict__.get("_size")
+    if v is None:
+        v = 1 + sum(size(c) for c in e.children)
+        object.__setattr__(e, "_size", v)
+    return v
 
 
 def _glyph(e: Expr) -> bool:

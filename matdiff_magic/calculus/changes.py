@@ -82,15 +82,17 @@ def unordered(e: E.Expr) -> str:
 def what_changed(before: E.Expr, after: E.Expr) -> str:
     """In words, the kinds of rewriting that turned ``before`` into ``after``."""
     said = []
-    (t_after, inv_after, kron_after), (t_before, inv_before, kron_before) = \
+    (t_after, inv_after, kron_after, comm_after), (t_before, inv_before, kron_before,
+                                                   comm_before) = \
         _kind_counts(after), _kind_counts(before)
     if t_after < t_before:
         said.append("transposes pushed to the leaves, (AB)ᵀ = BᵀAᵀ")
     if inv_after != inv_before:
         said.append("powers and inverses combined")
-    if kron_after < kron_before and _adjacent(before, E.Kron, E.Kron, {}):
+    if kron_after < kron_before and _adjacent(before, E.Kron, E.Kron):
         said.append("mixed-product rule, (A ⊗ B)(C ⊗ D) = AC ⊗ BD")
-    if _adjacent(before, E.Kron, E.Comm, {}) and not _adjacent(after, E.Kron, E.Comm, {}):
+    if kron_before and comm_before and _adjacent(before, E.Kron, E.Comm) and not (
+            kron_after and comm_after and _adjacent(after, E.Kron, E.Comm)):
         said.append("the commutation matrix moved across a Kronecker product, "
                     "(A ⊗ B) K = K (B ⊗ A)")
     if len(terms(after)) < len(terms(before)):
@@ -103,18 +105,23 @@ def what_changed(before: E.Expr, after: E.Expr) -> str:
     return ", ".join(said)
 
 
-def _adjacent(e: E.Expr, a: type, b: type, memo: dict) -> bool:
+def _adjacent(e: E.Expr, a: type, b: type) -> bool:
     """Whether a matrix product in e has a factor of kind a next to one of kind b (in either
     order): what the mixed-product rule (Kron, Kron) or the commutation rule (Kron, Comm)
-    needs before it can apply."""
-    k = id(e)
-    if k not in memo:
-        memo[k] = False
-        pairs = zip(e.args, e.args[1:]) if isinstance(e, E.Mul) else ()
-        memo[k] = any((isinstance(x, a) and isinstance(y, b)) or
-                      (isinstance(x, b) and isinstance(y, a)) for x, y in pairs) or \
-            any(_adjacent(c, a, b, memo) for c in e.children)
-    return memo[k]
+    needs before it can apply (cached on the node, per pair of kinds)."""
+    key = "_adjacent_" + a.__name__ + b.__name__
+    out = e.__dict__.get(key)
+    if out is None:
+        out = False
+        if isinstance(e, E.Mul):
+            for x, y in zip(e.args, e.args[1:]):
+                if (isinstance(x, a) and isinstance(y, b)) or \
+                        (isinstance(x, b) and isinstance(y, a)):
+                    out = True
+                    break
+        out = out or any(_adjacent(c, a, b) for c in e.children)
+        object.__setattr__(e, key, out)
+    return out
 
 
 def _factored(e: E.Expr) -> bool:
@@ -123,20 +130,21 @@ def _factored(e: E.Expr) -> bool:
     return isinstance(rest, E.Mul) and any(isinstance(f, E.Add) for f in rest.args)
 
 
-def _kind_counts(e: E.Expr) -> tuple[int, int, int]:
+def _kind_counts(e: E.Expr) -> tuple[int, int, int, int]:
     """How many nodes of e, as a tree, are a transpose of more than a leaf, an inverse or
-    power, a Kronecker product (cached on the node, like its hash: the forms compared share
-    their subtrees)."""
+    power, a Kronecker product, a commutation matrix (cached on the node, like its hash: the
+    forms compared share their subtrees)."""
     out = e.__dict__.get("_kind_counts")
     if out is None:
         t = int(isinstance(e, E.Transpose) and not isinstance(
             e.arg, (E.Sym, E.D, E.Identity, E.Ones, E.Comm)))
         inv = int(isinstance(e, (E.Inverse, E.Power, E.HadPow)))
         kron = int(isinstance(e, E.Kron))
+        comm = int(isinstance(e, E.Comm))
         for c in e.children:
-            ct, ci, ck = _kind_counts(c)
-            t, inv, kron = t + ct, inv + ci, kron + ck
-        out = (t, inv, kron)
+            ct, ci, ck, cc = _kind_counts(c)
+            t, inv, kron, comm = t + ct, inv + ci, kron + ck, comm + cc
+        out = (t, inv, kron, comm)
         object.__setattr__(e, "_kind_counts", out)
     return out
 

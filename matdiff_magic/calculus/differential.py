@@ -161,11 +161,7 @@ def _open(e: E.Expr, var: E.Sym, varying: dict | None = None) -> tuple[str, E.Ex
 
 def _has_pending(e: E.Expr) -> bool:
     """Whether e holds a pending d(·) (cached on the node: the steps share their subtrees)."""
-    v = e.__dict__.get("_has_pending")
-    if v is None:
-        v = is_pending(e) or any(_has_pending(c) for c in e.children)
-        object.__setattr__(e, "_has_pending", v)
-    return v
+    return E.holds(e, "_has_pending", is_pending)
 
 
 def _pending_nodes(e: E.Expr, out: list[E.Expr], seen: set[int] | None = None

@@ -12,7 +12,7 @@ from ..algebra import expr as E
 from ..algebra.simplify import simplify
 from ..dims import shape_pretty
 from ..errors import MatdiffError
-from ..lang.parse import Cell, _tree_size
+from ..lang.parse import Cell
 from ..memo import scope as memo_scope
 from .changes import UNNAMED, freezer, occurrences, terms, unordered, what_changed
 from .differential import differential, differential_steps, expand
@@ -81,6 +81,12 @@ class Method:
             except E.ShapeError as exc:
                 self._steps = None
                 raise self._error(f"cannot show the steps of this derivative: {exc}") from None
+            # what was printed while recording (the entry-wise form) is printed for the
+            # steps too: their printers' tables start from it
+            for key, table in self._tables.items():
+                if isinstance(key, tuple) and key[0] == "print":
+                    table.update(self._printed.get(key, {}))
+                    self._printed[key] = table
             self._tables = self._plan = None
         return self._steps
 
@@ -186,7 +192,7 @@ class Method:
         """The mixed-layout result; ``self._plan`` keeps what the steps need besides it."""
         f, x = self.target, self.wrt
         # the product rule gives about (occurrences of X) x (size of F) nodes: refuse early
-        occ, size = occurrences(f, x), _tree_size(f)
+        occ, size = occurrences(f, x), E.size(f)
         if occ * size > 4 * MAX_DIFF_NODES:
             raise self._error(f"the differential would be too large: {x.name} occurs {occ} "
                                f"times in an expression of {size} nodes; define intermediate "
@@ -197,9 +203,9 @@ class Method:
         if E.is_zero(df):
             return self._zero_result()
         freeze, thaw = self._frozen = freezer(df, f)
-        self._bound(_tree_size(df), "the differential")
+        self._bound(E.size(df), "the differential")
         expanded = expand(df, budget=[MAX_DIFF_NODES])
-        self._bound(_tree_size(expanded), "the expanded differential")
+        self._bound(E.size(expanded), "the expanded differential")
         if len(terms(expanded)) > MAX_TERMS:
             raise self._error(f"the differential has {len(terms(expanded))} terms (at most "
                               f"{MAX_TERMS}): define intermediate results or reduce the "

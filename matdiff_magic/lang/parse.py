@@ -28,13 +28,6 @@ MAX_CELL_CHARS = 20_000
 MAX_NODES = 5000
 
 
-def _tree_size(e: E.Expr, memo: dict | None = None) -> int:
-    """Nodes of e as a tree (shared subtrees counted each time), computed on the DAG."""
-    memo = {} if memo is None else memo
-    k = id(e)
-    if k not in memo:
-        memo[k] = 1 + sum(_tree_size(c, memo) for c in e.children)
-    return memo[k]
 # names that are not symbols: every operation (ops), I, ones, K and the word scalar
 
 @dataclass
@@ -227,7 +220,7 @@ class Parser:
                                                          if t.text != ")" else
                                                          ": unbalanced parenthesis"))
             self.used |= _names(e)
-            size = _tree_size(e)
+            size = E.size(e)
             if size > MAX_NODES:
                 raise MatdiffError(f"the expression is too large: {size} nodes once the "
                                    f"definitions are substituted (at most {MAX_NODES})",

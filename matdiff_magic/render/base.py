@@ -83,13 +83,25 @@ class Printer:
             p = MUL    # an integral ∫₀¹ ... ds: parenthesized under a transpose
         return self.paren(s) if p < level else s
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}   # node type -> the p_<Type> method this printer uses
+
+    _methods: dict = {}
+
     def p(self, e: E.Expr) -> str:
         memo = _MEMO.get()
-        if memo is None:
-            return getattr(self, "p_" + type(e).__name__)(e)
-        s = memo.get(e)
-        if s is None:
-            s = memo[e] = getattr(self, "p_" + type(e).__name__)(e)
+        if memo is not None:
+            s = memo.get(e)
+            if s is not None:
+                return s
+        method = self._methods.get(e.__class__)
+        if method is None:
+            method = self._methods[e.__class__] = getattr(type(self),
+                                                          "p_" + type(e).__name__)
+        s = method(self, e)
+        if memo is not None:
+            memo[e] = s
         return s
 
     def p_Add(self, e: E.Add) -> str:

@@ -12,6 +12,7 @@ inline styles, for front ends that drop the stylesheet (an untrusted notebook).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import weakref
@@ -110,9 +111,11 @@ def _prose_html(text: str) -> str:
     return _SUBSCRIPTED.sub(sub, html.escape(text, quote=False))
 
 
+@functools.lru_cache(maxsize=4096)
 def _clause_html(clause: str, mathml: bool = False) -> str:
     """'prose: formula' -> the prose as text and the formula as inline math (``mathml``:
-    with its MathML, see render.mathml)."""
+    with its MathML, see render.mathml). Cached: the rules are a small vocabulary of
+    identities, written again in every derivation that uses them."""
     head, sep, tail = clause.rpartition(": ")
     if not sep:
         head, tail = "", clause

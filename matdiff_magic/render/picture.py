@@ -145,19 +145,28 @@ def special_matrices(e: E.Expr | None) -> list[E.Expr]:
     seen: set[E.Expr] = set()
 
     def walk(x: E.Expr) -> None:
-        special = isinstance(x, E.Comm) or (isinstance(x, E.Call) and x.name == "diag"
-                                            and not E.has_d(x))
-        if special:
+        if _is_special(x):
             if x not in seen:
                 seen.add(x)
                 out.append(x)
             return
         for c in x.children:
-            walk(c)
+            if _holds_special(c):
+                walk(c)
 
-    if e is not None:
+    if e is not None and _holds_special(e):
         walk(e)
     return out
+
+
+def _is_special(x: E.Expr) -> bool:
+    return isinstance(x, E.Comm) or (isinstance(x, E.Call) and x.name == "diag"
+                                     and not E.has_d(x))
+
+
+def _holds_special(x: E.Expr) -> bool:
+    """Whether x holds a special matrix (cached on the node: the steps share subtrees)."""
+    return E.holds(x, "_holds_special", _is_special)
 
 
 def _dim_names(e: E.Expr) -> list[str]:
@@ -262,6 +271,11 @@ def step_pictures(d, step, seed: int = 0, dims: dict | None = None) -> list[str]
     shows (its ``expr``), one SVG each (or a note saying why there is none), at the values
     and sizes of the derivation's picture (``seed``, ``dims``); cached per derivation, so a
     matrix seen in several steps is drawn once."""
+    if getattr(step, "form", None) is not None and "K_" not in step.latex and \
+            "diag" not in step.latex:
+        # a step as data prints its expression in its LaTeX, where a commutation matrix is
+        # K_{…} and a diagonal matrix diag(…): none here
+        return []
     found = special_matrices(getattr(step, "expr", None))
     if not found:
         return []

@@ -10,6 +10,7 @@ identities in their own letters, renamed where the cell uses the same letter.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -273,10 +274,16 @@ def binding(identity: str, used: frozenset[str] | set[str]) -> dict[str, str]:
     return {c: spare[i] for i, c in enumerate(clash) if i < len(spare)}
 
 
-def fresh_letters(identity: str, used: set[str]) -> str:
+def fresh_letters(identity: str, used: set[str] | frozenset[str]) -> str:
     """The identity written in the letters ``binding`` gives it. Only the identity's
     letters are rebound: a run of capitals that are all identity letters (AXB, dX), never a
     word that holds others (MATLAB, Murray)."""
+    return _fresh_letters(identity, frozenset(used))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fresh_letters(identity: str, used: frozenset[str]) -> str:
+    # cached: a cell's letters and the rule tables' identities are few
     mapping = binding(identity, used)
     if not mapping:
         return identity
