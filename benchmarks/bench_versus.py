@@ -18,6 +18,15 @@ base checkout's tests, which both sides derive):
 Times are the CPU time of the worker process (``time.process_time``), which the other
 processes of a shared machine disturb far less than the wall time (``--wall``). Prints, per
 side, the median over the rounds of each figure (its range in brackets), and the change.
+
+    python benchmarks/bench_versus.py --base PATH --same-process [--repeat 5]
+
+is the steadier comparison of the display: both versions imported into one process (copies
+of the two packages under other names, in a temporary folder) and timed cell by cell in
+alternation, so that a change in the machine's load falls on both alike. Per cell and side,
+the least CPU time of ``repeat`` calls of derive, of derive + recording the steps, and of
+derive + everything a display reads; printed: the medians over the cells, the sums, and the
+median over the cells of the per-cell ratio after / before.
 """
 
 from __future__ import annotations
@@ -95,6 +104,63 @@ def worker(tree: str, repeat: int, wall: bool = False, cells_root: str | None = 
     return out
 
 
+def same_process(base: str, repeat: int) -> None:
+    """Both checkouts in this process, cell by cell in alternation (see the docstring)."""
+    import importlib
+    import inspect
+    import shutil
+    import tempfile
+    root = pathlib.Path(tempfile.mkdtemp(prefix="bench_versus_"))
+    sides = {}
+    try:
+        for name, tree in (("before_pkg", base), ("after_pkg", str(HERE.parent))):
+            shutil.copytree(pathlib.Path(tree) / "matdiff_magic", root / name)
+        sys.path.insert(0, str(root))
+        for name in ("before_pkg", "after_pkg"):
+            pkg = importlib.import_module(name)
+            page = importlib.import_module(name + ".render.html").derivation_html
+            tex_only = "mathml" in inspect.signature(page).parameters
+
+            def show(d, page=page, tex_only=tex_only) -> int:
+                html = page(d, mathml=False) if tex_only else d.html()
+                return len(d.text()) + sum(len(step.latex) for step in d.steps) + len(html)
+            sides[name] = (pkg.derive, show)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)   # the modules are imported by now
+    clock = time.process_time
+    figures = ("derive", "recorded", "shown")
+    best: dict = {k: {f: [] for f in figures} for k in sides}
+    for cell, wrt in _cells(pathlib.Path(base)):
+        least = {k: [float("inf")] * 3 for k in sides}
+        for derive, show in sides.values():   # warm-up
+            show(derive(cell, wrt=wrt))
+        for r in range(repeat):
+            for k in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
+                derive, show = sides[k]
+                t0 = clock()
+                d = derive(cell, wrt=wrt)
+                t1 = clock()
+                len(d.steps)   # records them
+                t2 = clock()
+                show(d)
+                t3 = clock()
+                least[k] = [min(a, b) for a, b in zip(least[k], (t1 - t0, t2 - t0, t3 - t0))]
+        for k in sides:
+            for f, v in zip(figures, least[k]):
+                best[k][f].append(v * 1e3)
+    labels = {"derive": "derive (ms)", "recorded": "derive + recording the steps (ms)",
+              "shown": "derive + text, LaTeX, HTML of every step (ms)"}
+    print("| figure | before: median | after: median | change | sum, change | "
+          "per-cell ratio, median |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for f in figures:
+        b, a = best["before_pkg"][f], best["after_pkg"][f]
+        mb, ma = statistics.median(b), statistics.median(a)
+        ratio = statistics.median(x / y for x, y in zip(a, b))
+        print(f"| {labels[f]} | {mb:.3g} | {ma:.3g} | {100 * (ma - mb) / mb:+.1f} % | "
+              f"{100 * (sum(a) - sum(b)) / sum(b):+.1f} % | {ratio:.3f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", help="the other checkout (the code before)")
@@ -103,7 +169,14 @@ def main() -> None:
     ap.add_argument("--wall", action="store_true", help="wall time instead of CPU time")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--cells", help=argparse.SUPPRESS)
+    ap.add_argument("--same-process", action="store_true",
+                    help="both versions in one process, cell by cell (the display figures)")
     args = ap.parse_args()
+    if args.same_process:
+        if not args.base:
+            ap.error("--base PATH is required")
+        same_process(str(pathlib.Path(args.base).resolve()), args.repeat)
+        return
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeat, args.wall, args.cells)))
         return

@@ -202,18 +202,20 @@ def _substitute(e: E.Expr, mapping: dict[E.Expr, E.Expr], memo: dict | None = No
     return out
 
 
-def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 16
+def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 16,
+                       varying: dict[E.Expr, bool] | None = None
                        ) -> list[tuple[str, E.Expr]] | None:
     """The differential taken one rule at a time, as on a blackboard: from d(F), each step
     applies one rule (wherever it applies first, leftmost outermost, and to every other
     pending d(·) it fits), until no d(·) is left. Returns (rule, expression) pairs whose last
     expression is ``differential(f, var)``'s, or None past ``max_steps`` steps (the caller
-    then shows the rules in one step)."""
+    then shows the rules in one step). ``varying``: which subtrees hold the variable, as
+    ``differential`` found them (the same table serves both)."""
     if f == var:
         return [(f"the differential of {var.name} is d{var.name}", E.D(f.shape, f))]
     cur = pending(f)
     steps: list[tuple[str, E.Expr]] = []
-    varying: dict[E.Expr, bool] = {}
+    varying = {} if varying is None else varying
     opens: dict[E.Expr, tuple[str, E.Expr]] = {}   # a d(·) that waits is opened once
 
     def opened(n: E.Expr) -> tuple[str, E.Expr]:
@@ -232,8 +234,11 @@ def differential_steps(f: E.Expr, var: E.Sym, max_steps: int = 16
         steps.append((rule, cur))
 
 
-def differential(f: E.Expr, var: E.Sym) -> tuple[E.Expr, list[str]]:
-    d = _Diff(var)
+def differential(f: E.Expr, var: E.Sym, varying: dict[E.Expr, bool] | None = None
+                 ) -> tuple[E.Expr, list[str]]:
+    """dF, and the rules used in order of first use (``varying``: a table that receives
+    which subtrees hold the variable, for ``differential_steps`` to reuse)."""
+    d = _Diff(var, varying)
     df = d(f)
     if not d.rules:
         d.use(f"the differential of {var.name} is d{var.name}")

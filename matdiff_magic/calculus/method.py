@@ -197,8 +197,8 @@ class Method:
             raise self._error(f"the differential would be too large: {x.name} occurs {occ} "
                                f"times in an expression of {size} nodes; define intermediate "
                                "results or reduce the expression")
-        df, rules = differential(f, x)
         plan = self._plan
+        df, rules = differential(f, x, plan.setdefault("varying", {}))
         plan.update(df=df, rules=rules)
         if E.is_zero(df):
             return self._zero_result()
@@ -273,7 +273,7 @@ class Method:
         freeze, thaw = self._frozen
         shown_df = thaw(simplify(freeze(df), collect=False))
         try:
-            stepwise = differential_steps(f, x)
+            stepwise = differential_steps(f, x, varying=plan.get("varying"))
         except (E.ShapeError, MatdiffError, KeyError, IndexError):
             stepwise = None
         if stepwise:   # one rule a step, as on a blackboard

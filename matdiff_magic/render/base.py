@@ -10,25 +10,31 @@ from .. import ops
 from ..algebra import expr as E
 
 ADD, KRON, HAD, MUL, NEG, POST, ATOM = range(1, 8)
+_ONE = Fraction(1)
+
+
+_LEVELS = {E.Add: ADD, E.Kron: KRON, E.Hadamard: HAD, E.Transpose: POST, E.Inverse: POST,
+           E.Power: POST, E.HadPow: POST}   # the node kinds whose level is their kind's
+
+
+def negative(e: E.Expr) -> bool:
+    """Whether e is a number or a product with a negative coefficient (prints with a minus)."""
+    if isinstance(e, E.Mul):
+        e = e.args[0]
+    return isinstance(e, E.Num) and e.value.numerator < 0
 
 
 def prec(e: E.Expr) -> int:
-    if isinstance(e, E.Add):
-        return ADD
-    if isinstance(e, E.Kron):
-        return KRON
-    if isinstance(e, E.Hadamard):
-        return HAD
+    level = _LEVELS.get(e.__class__)
+    if level is not None:
+        return level
     if isinstance(e, E.Mul):
-        c, _ = E.split_coef(e)
-        return NEG if c < 0 else MUL
+        return NEG if negative(e) else MUL
     if isinstance(e, E.Num):
         v = e.value
-        return MUL if v.denominator != 1 else (NEG if v < 0 else ATOM)
+        return MUL if v.denominator != 1 else (NEG if v.numerator < 0 else ATOM)
     if isinstance(e, E.Zero):
         return ATOM if e.is_scalar else MUL
-    if isinstance(e, (E.Transpose, E.Inverse, E.Power, E.HadPow)):
-        return POST
     return ATOM
 
 
@@ -107,8 +113,7 @@ class Printer:
     def p_Add(self, e: E.Add) -> str:
         out = self.p(e.args[0])
         for t in e.args[1:]:
-            c, _ = E.split_coef(t)
-            if c < 0:
+            if negative(t):
                 minus = E.neg(t)
                 out += " - " + (self.paren(self.p(minus)) if prec(minus) <= ADD
                                 else self.p(minus))
@@ -134,24 +139,30 @@ class Printer:
         return None
 
     def p_Mul(self, e: E.Mul) -> str:
-        c, rest = E.split_coef(e)
-        factors = rest.args if isinstance(rest, E.Mul) else (rest,)
+        factors = e.args   # the coefficient c, a number, comes first where there is one
+        c = _ONE
+        if isinstance(factors[0], E.Num):
+            c, factors = factors[0].value, factors[1:]
+            if len(factors) == 1 and isinstance(factors[0], E.Mul):
+                factors = factors[0].args   # 2 (x' y): a scalar product kept whole
         # scalar factors with a negative exponent come last (expr.scalar_key) and print as a
         # denominator: 2 A x / (x' x)
-        den = [f for f in factors if _denominator(f)]
-        top = [f for f in factors if not _denominator(f)]
+        den, top = [], []
+        for f in factors:
+            (den if _denominator(f) else top).append(f)
         if den and not top and c.denominator != 1:
             den, top = [], list(factors)
         body = self.join([self.at(f, NEG) for f in top], top) if top else ""
         if len(top) == 2 and isinstance(top[0], E.Ones) and isinstance(top[1], E.Transpose) \
                 and isinstance(top[1].arg, E.Ones):
             body = self.ones_matrix(E.mul(*top)) or body
-        if c == 1:
+        unit = c.denominator == 1 and abs(c.numerator) == 1
+        if unit and c.numerator == 1:
             head = body or "1"
-        elif c == -1:
+        elif unit:
             head = "-" + (body or "1")
         else:
-            sign = "-" if c < 0 else ""
+            sign = "-" if c.numerator < 0 else ""
             head = sign + self.number(abs(c)) + (" " + body if body else "")
         if not den:
             return head

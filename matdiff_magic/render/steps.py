@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from ..algebra import expr as E
 from ..dims import ONE, shape_pretty, shape_tex
+from .base import negative
 from .latex import to_latex
 from .text import to_unicode
 
@@ -30,9 +31,9 @@ def paren(tex: bool, e: E.Expr, sup: bool = False) -> str:
     s = show(tex, e)
     if not tex:
         return f"({s})" if isinstance(e, (E.Add, E.Kron)) or (
-            isinstance(e, E.Mul) and E.split_coef(e)[0] < 0) else s
+            isinstance(e, E.Mul) and negative(e)) else s
     if isinstance(e, (E.Add, E.Kron, E.Hadamard)) or (isinstance(e, E.Mul) and (
-            sup or E.split_coef(e)[0] < 0)):
+            sup or negative(e))):
         return f"\\left({s}\\right)"
     return s
 
