@@ -106,27 +106,32 @@ def worker(tree: str, repeat: int, wall: bool = False, cells_root: str | None = 
 
 def same_process(base: str, repeat: int) -> None:
     """Both checkouts in this process, cell by cell in alternation (see the docstring)."""
-    import importlib
-    import inspect
     import shutil
     import tempfile
     root = pathlib.Path(tempfile.mkdtemp(prefix="bench_versus_"))
-    sides = {}
-    try:
-        for name, tree in (("before_pkg", base), ("after_pkg", str(HERE.parent))):
-            shutil.copytree(pathlib.Path(tree) / "matdiff_magic", root / name)
-        sys.path.insert(0, str(root))
-        for name in ("before_pkg", "after_pkg"):
-            pkg = importlib.import_module(name)
-            page = importlib.import_module(name + ".render.html").derivation_html
-            tex_only = "mathml" in inspect.signature(page).parameters
-
-            def show(d, page=page, tex_only=tex_only) -> int:
-                html = page(d, mathml=False) if tex_only else d.html()
-                return len(d.text()) + sum(len(step.latex) for step in d.steps) + len(html)
-            sides[name] = (pkg.derive, show)
+    try:   # the copies stay while the code runs: it imports some modules when first needed
+        _same_process(root, base, repeat)
     finally:
-        shutil.rmtree(root, ignore_errors=True)   # the modules are imported by now
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _same_process(root: pathlib.Path, base: str, repeat: int) -> None:
+    import importlib
+    import inspect
+    import shutil
+    sides = {}
+    for name, tree in (("before_pkg", base), ("after_pkg", str(HERE.parent))):
+        shutil.copytree(pathlib.Path(tree) / "matdiff_magic", root / name)
+    sys.path.insert(0, str(root))
+    for name in ("before_pkg", "after_pkg"):
+        pkg = importlib.import_module(name)
+        page = importlib.import_module(name + ".render.html").derivation_html
+        tex_only = "mathml" in inspect.signature(page).parameters
+
+        def show(d, page=page, tex_only=tex_only) -> int:
+            html = page(d, mathml=False) if tex_only else d.html()
+            return len(d.text()) + sum(len(step.latex) for step in d.steps) + len(html)
+        sides[name] = (pkg.derive, show)
     clock = time.process_time
     figures = ("derive", "recorded", "shown")
     best: dict = {k: {f: [] for f in figures} for k in sides}

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
 
 @dataclass(frozen=True, order=True)
 class Dim:
@@ -98,6 +100,10 @@ class Dim:
 
     def compact(self) -> str:
         """Textbook subscript form: 'mn', 'm^2', '3n'."""
+        return self._compact
+
+    @cached_property
+    def _compact(self) -> str:
         s = "" if self.coef == 1 and self.factors else str(self.coef)
         for name, k in self.factors:
             s += name if k == 1 else f"{name}^{k}"
@@ -105,10 +111,13 @@ class Dim:
 
     def pretty(self) -> str:
         """Unicode: 'mn', 'n²'."""
-        sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+        return self._pretty
+
+    @cached_property
+    def _pretty(self) -> str:
         s = "" if self.coef == 1 and self.factors else str(self.coef)
         for name, k in self.factors:
-            s += name if k == 1 else name + str(k).translate(sup)
+            s += name if k == 1 else name + str(k).translate(_SUPERSCRIPT)
         return s
 
     def subscript(self) -> str:

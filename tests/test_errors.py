@@ -216,6 +216,27 @@ def test_invisible_characters(ch, name):
     assert (err.line, err.col) == (2, 2)
 
 
+def test_every_ascii_control_character_is_refused_where_it_stands():
+    """The ASCII fast path of the check refuses exactly the characters the Unicode rule does
+    (controls, tab and carriage return excepted), at their column."""
+    import unicodedata
+    for code in range(128):
+        ch = chr(code)
+        if ch == "\n":
+            continue
+        refused = unicodedata.category(ch) == "Cc" and ch not in "\t\r"
+        cell = f"X : m x n\nX{ch}+ X"
+        if refused:
+            err = error_of(cell, wrt="X")
+            assert "invisible or control character" in err.message, code
+            assert (err.line, err.col) == (2, 2), code
+        else:
+            try:
+                derive(cell, wrt="X")
+            except MatdiffError as exc:
+                assert "invisible or control" not in exc.message, code
+
+
 # --- wrt and layout ----------------------------------------------------------------------------
 
 def test_wrt_unknown_name():

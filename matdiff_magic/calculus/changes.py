@@ -105,21 +105,30 @@ def what_changed(before: E.Expr, after: E.Expr) -> str:
     return ", ".join(said)
 
 
+_ADJACENT_KEYS: dict[tuple[type, type], str] = {}   # the node attribute of each pair of kinds
+
+
 def _adjacent(e: E.Expr, a: type, b: type) -> bool:
     """Whether a matrix product in e has a factor of kind a next to one of kind b (in either
     order): what the mixed-product rule (Kron, Kron) or the commutation rule (Kron, Comm)
     needs before it can apply (cached on the node, per pair of kinds)."""
-    key = "_adjacent_" + a.__name__ + b.__name__
+    key = _ADJACENT_KEYS.get((a, b))
+    if key is None:
+        key = _ADJACENT_KEYS[a, b] = "_adjacent_" + a.__name__ + b.__name__
     out = e.__dict__.get(key)
     if out is None:
         out = False
-        if isinstance(e, E.Mul):
+        if E.Kron in (a, b) and _kind_counts(e)[2] == 0:
+            pass   # no Kronecker product below: the count, cached, says so at once
+        elif isinstance(e, E.Mul):
             for x, y in zip(e.args, e.args[1:]):
                 if (isinstance(x, a) and isinstance(y, b)) or \
                         (isinstance(x, b) and isinstance(y, a)):
                     out = True
                     break
-        out = out or any(_adjacent(c, a, b) for c in e.children)
+            out = out or any(_adjacent(c, a, b) for c in e.children)
+        else:
+            out = any(_adjacent(c, a, b) for c in e.children)
         object.__setattr__(e, key, out)
     return out
 

@@ -282,13 +282,13 @@ class Method:
                         len(stepwise) == 1 else "take the differential, one rule at a time: ")
                 self._eq(self._rules([rule], head), dn, e)
             last = stepwise[-1][1]
-            said = what_changed(last, shown_df)
-            if shown_df != last and not said and unordered(shown_df) == unordered(last):
-                said = "reorder, A ∘ B = B ∘ A and A + B = B + A"
-            elif shown_df != last and not said:
-                said = "signs and scalar factors to the front, tr(cA) = c tr(A)"
-                UNNAMED[0] += 1
             if shown_df != last:
+                said = what_changed(last, shown_df)
+                if not said and unordered(shown_df) == unordered(last):
+                    said = "reorder, A ∘ B = B ∘ A and A + B = B + A"
+                elif not said:
+                    said = "signs and scalar factors to the front, tr(cA) = c tr(A)"
+                    UNNAMED[0] += 1
                 self._eq("simplify: " + said, dn, shown_df)
         else:
             self._eq(self._rules(plan["rules"], "take the differential: "), dn, shown_df)

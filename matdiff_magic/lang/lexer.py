@@ -16,6 +16,9 @@ NAME = re.compile(r"[A-Za-z" + _GREEK + r"][A-Za-z0-9" + _GREEK + r"]*(?:_[A-Za-
 # '2.' is not a number here: in 'X^2.*Y' the dot belongs to the operator '.*'
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?")
 _TEX_SUB = re.compile(r"_\{\s*([A-Za-z0-9]+)\s*\}")
+_WORD = re.compile(r"[A-Za-z]+")
+_ONES_SUB = re.compile(r"1_([A-Za-z0-9]+)")
+_DOT_DIGIT = re.compile(r"\.\d")
 _OPS = [".*", "./", ".^", ".T", "+", "-", "*", "/", "@", "^", "'", "ᵀ", "(", ")", ",",
         ":", "=", "{", "}", "⊗", "⊕", "∘", "⊙", "×", "′"]
 
@@ -51,7 +54,7 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
                 tex_line = is_latex_line(line)
             after_operand = bool(toks) and (toks[-1].kind in ("name", "num", "sub") or (
                 toks[-1].kind == "op" and toks[-1].text in (")", "'", ".T", "ᵀ")))
-            word = re.compile(r"[A-Za-z]+").match(line, i + 1)
+            word = _WORD.match(line, i + 1)
             if not tex_line and after_operand and not (word and line[word.end():word.end() + 1]
                                                        == "{"):
                 # a plain line: A \ B is a solve (MATLAB, Julia), never spacing; '\b' right
@@ -73,7 +76,7 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             toks.append(Tok("sub", line[i], i + 1, line[i + 3:j - 1], i + 4))
             i = j
             continue
-        m = re.compile(r"1_([A-Za-z0-9]+)").match(line, i)
+        m = _ONES_SUB.match(line, i)
         if m:
             toks.append(Tok("sub", "1", i + 1, m.group(1), i + 3))
             i = m.end()
@@ -83,7 +86,7 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             text = m.group(0)
             if len(text) > 400:
                 raise err("number too long", i + 1)
-            if re.match(r"\.\d", line[m.end():m.end() + 2]):
+            if _DOT_DIGIT.match(line, m.end()):
                 raise err(f"malformed number '{text}{line[m.end():m.end() + 2]}...'", i + 1)
             toks.append(Tok("num", text, i + 1))
             i = m.end()

@@ -30,6 +30,28 @@ MAX_NODES = 5000
 
 # names that are not symbols: every operation (ops), I, ones, K and the word scalar
 
+# a word of a declaration's shape: 3 before an x, x before a number, a size (m, 3, m*n, n^2)
+_ATOM = r"(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^[0-9]+)?"
+_SHAPE_WORD = re.compile(r"[0-9]+(?=[ \t]*[x×])|[x×](?=[ \t]*[0-9])|" + _ATOM +
+                         r"(?:[ \t]*\*[ \t]*" + _ATOM + r")*|\S")
+# the ASCII control characters, tab and carriage return excepted
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _invisible(line: str) -> int | None:
+    """The index of the first invisible or control character of ``line`` (a format,
+    control, private-use or unassigned character, or a line or paragraph separator; tab and
+    carriage return are allowed), or None."""
+    if line.isascii():   # the usual line: one search instead of a look at every character
+        m = _ASCII_CONTROL.search(line)
+        return m.start() if m else None
+    for j, ch in enumerate(line):
+        if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") \
+                and ch not in "\t\r":
+            return j
+    return None
+
+
 @dataclass
 class Cell:
     source: str
@@ -118,11 +140,7 @@ class Parser:
         hash_at = spec.find("#")
         if hash_at >= 0:
             spec = spec[:hash_at]
-        atom = r"(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^[0-9]+)?"
-        words = [(m.group(0), colon + 2 + m.start()) for m in re.finditer(
-            r"[0-9]+(?=[ \t]*[x×])|[x×](?=[ \t]*[0-9])|" + atom +
-            r"(?:[ \t]*\*[ \t]*" + atom + r")*|\S",
-            spec)]
+        words = [(m.group(0), colon + 2 + m.start()) for m in _SHAPE_WORD.finditer(spec)]
         if not words:
             raise err("a declaration needs a shape after ':' (e.g. 'm x n', 'n' or 'scalar')",
                       len(line) + 1)
@@ -177,11 +195,10 @@ class Parser:
         target: tuple[int, E.Expr, str | None] | None = None
         for lineno, raw in enumerate(lines, 1):
             line = raw.rstrip("\r")
-            for j, ch in enumerate(line):
-                if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") \
-                        and ch not in "\t\r":
-                    raise MatdiffError(f"invisible or control character {describe(ch)}",
-                                       lineno, j + 1, src)
+            j = _invisible(line)
+            if j is not None:
+                raise MatdiffError(f"invisible or control character {describe(line[j])}",
+                                   lineno, j + 1, src)
             code = line.split("#", 1)[0]
             if not code.strip():
                 continue

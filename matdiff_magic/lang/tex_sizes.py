@@ -44,6 +44,7 @@ _NUMBER = re.compile(r"[0-9]+")
 _FONT = re.compile(r"\\(?:mathit|mathrm|text|textit|mathsf)\s*\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}")
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
+_DIM_PART = re.compile(r"([A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^([0-9]+))?")
 
 
 class SizeError(Exception):
@@ -66,7 +67,7 @@ def parse_dim(text: str, err) -> Dim:
         if tri_base(p) is not None:   # n(n+1)/2, the length of vech
             out = out * Dim.of(p)
             continue
-        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\^([0-9]+))?", p)
+        m = _DIM_PART.fullmatch(p)
         if not m:
             raise err(f"bad dimension '{p}': use a name or a positive integer")
         base, k = m.group(1), int(m.group(2) or 1)

@@ -69,7 +69,7 @@ class Printer:
         # within a derivation every subexpression is printed once (memo.py): a printed form
         # is a function of the expression's value, its shape included (I_m, 1_n, 0 compare
         # with their shapes). Not while a cell is parsed: its sizes are still being unified.
-        memo = M.table(("print", type(self).__name__))
+        memo = M.table(self._memo_key)
         if memo is not None and E._UNIFIER.get() is not None:
             memo = None
         token = _MEMO.set(memo)
@@ -92,8 +92,10 @@ class Printer:
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls._methods = {}   # node type -> the p_<Type> method this printer uses
+        cls._memo_key = ("print", cls.__name__)   # its memo table's name (memo.py)
 
     _methods: dict = {}
+    _memo_key = ("print", "Printer")
 
     def p(self, e: E.Expr) -> str:
         memo = _MEMO.get()

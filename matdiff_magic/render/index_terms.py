@@ -324,6 +324,8 @@ def _distribute(e: E.Expr) -> list[E.Expr]:
     """A term whose product has sums among its factors, multiplied out."""
     coef, rest = E.split_coef(e)
     parts = list(rest.args) if isinstance(rest, E.Mul) else [rest]
+    if not any(isinstance(p, E.Add) for p in parts):
+        return [e]   # nothing to multiply out
     out: list[list[E.Expr]] = [[]]
     for p in parts:
         options = list(p.args) if isinstance(p, E.Add) else [p]

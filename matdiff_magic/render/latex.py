@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from fractions import Fraction
@@ -10,10 +11,13 @@ from .. import ops
 from ..algebra import expr as E
 from .base import ATOM, MUL, POST, Printer, bare_prefix
 
+_DIGITS_AFTER = re.compile(r"([A-Za-z]+?)(\d+)")   # W1: W with the subscript 1
 
+
+@functools.lru_cache(maxsize=4096)
 def _name(name: str) -> str:
     base, _, sub = name.partition("_")
-    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", base)
+    m = _DIGITS_AFTER.fullmatch(base)
     if m and not sub:
         base, sub = m.group(1), m.group(2)
     if len(base) == 1 and not base.isascii():

@@ -12,6 +12,7 @@ named form is made when it is first shown, from the result and the cell's defini
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from ..algebra import expr as E
@@ -226,9 +227,21 @@ def _sizes(cell) -> set[str]:
     return out
 
 
+_LINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # per derivation
+
+
 def named_lines(d) -> tuple[str, str] | None:
     """The result step's equation with the result in named parts, in Unicode and in LaTeX
-    (``∂f/∂W = Xᵀ(S - Y)  where S = softmax(XW)``), or None when it has none."""
+    (``∂f/∂W = Xᵀ(S - Y)  where S = softmax(XW)``), or None when it has none (cached: the
+    text, the static HTML and its result box all show it)."""
+    try:
+        return _LINES[d]
+    except KeyError:
+        out = _LINES[d] = _named_lines(d)
+        return out
+
+
+def _named_lines(d) -> tuple[str, str] | None:
     form = d.named()
     if form is None:
         return None
