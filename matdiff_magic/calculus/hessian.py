@@ -265,6 +265,19 @@ class Hessian(Derivation):
         return h
 
     # --- public --------------------------------------------------------------------------------
+    def named(self):
+        """The result in named parts (see :meth:`Derivation.named`); where the properties
+        of the point change the Hessian (S symmetric: uᵀ = vᵀ, (λI - S)^# = (λI - S)⁺), the
+        Hessian at the point, in named parts (``.at_point`` is True)."""
+        try:
+            return self._named_form
+        except AttributeError:
+            from ..render.named import named_form
+            at = self.at_point is not self.result and self.at_point != self.result
+            form = named_form(self.at_point if at else self.result, self.cell)
+            self._named_form = dataclasses.replace(form, at_point=True) if form and at else form
+            return self._named_form
+
     def __repr__(self) -> str:
         kind = "mixed second derivative" if self.mixed else "Hessian"
         w = self.wrt.name + (f", {self.wrt2.name}" if self.mixed else "")

@@ -311,7 +311,8 @@ def _entries(f: _F) -> list[Op]:
                         f"tr L_{name}(X, E) = tr({name}′(X) E)", adjoint),
            value=frechet, code=f"{helper}({{0}}, {{1}})", code_group="matfun",
            sympy=no_sympy(f"the Fréchet derivative of {name}"), no_sympy=True,
-           domain=f.domain),
+           domain=f.domain, letter="L",
+           says=lambda e: (f"the Fréchet derivative of {name} at", e.children[0])),
         Op(jac, "internal", lambda x: E.Call((x.shape[0] * x.shape[0],) * 2, x, jac),
            internal=True, unicode=f.uni_j, latex=f.tex_j, loose=name != "sqrtm",
            d=Rule(f"d vec L_{name}(X, E) = vec L⁽²⁾_{name}(X; dX, E) (second derivatives: not "
@@ -319,7 +320,8 @@ def _entries(f: _F) -> list[Op]:
            value=lambda a: jac_apply(a, _np().eye(a.shape[0] ** 2)),
            apply=jac_apply, code=f"_jac_{name}({{0}})", code_apply=f"_jac_{name}({{0}}, {{V}})",
            code_group="matfun", sympy=no_sympy(f"the Jacobian of {name}"), no_sympy=True,
-           domain=f.domain),
+           domain=f.domain, letter="J",
+           says=lambda e: ("the Jacobian ∂vec f(X)/∂(vec X)ᵀ of", E.call(name, e.arg))),
         Op(lw, "internal", lambda x: E.Call(x.shape, x, lw), internal=True,
            unicode=f"F_{name}", latex=f"F_{{\\mathrm{{{name}}}}}",
            d=Rule(f"dF_{name} = (divided differences of f′ at the eigenvalues) (second "
@@ -328,7 +330,9 @@ def _entries(f: _F) -> list[Op]:
            code=f"_loewner({{0}}, np.{'sqrt' if name == 'sqrtm' else f.scalar_name}, "
                 f"{_CODE_DERIV[f.scalar_name]})",
            code_group="matfun", sympy=no_sympy("a Loewner matrix"), no_sympy=True,
-           domain=f.domain),
+           domain=f.domain, letter="F",
+           says=lambda e: (f"the Loewner matrix of {f.scalar_name} at the eigenvalues of",
+                           e.arg)),
     ]
 
 
@@ -461,5 +465,6 @@ register(
        d=Rule("dV = V (G ∘ (Vᵀ dS V)): second derivatives through a matrix function are not "
               "supported", _unsupported),
        value=_eigbasis, code="_eigbasis({0})", code_group="matfun",
-       sympy=_no_eigenvectors, no_sympy=True),
+       sympy=_no_eigenvectors, no_sympy=True, letter="V",
+       says=lambda e: ("the unit eigenvectors, as columns, of", e.arg)),
 )
