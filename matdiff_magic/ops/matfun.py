@@ -320,7 +320,7 @@ def _entries(f: _F) -> list[Op]:
            value=lambda a: jac_apply(a, _np().eye(a.shape[0] ** 2)),
            apply=jac_apply, code=f"_jac_{name}({{0}})", code_apply=f"_jac_{name}({{0}}, {{V}})",
            code_group="matfun", sympy=no_sympy(f"the Jacobian of {name}"), no_sympy=True,
-           domain=f.domain, letter="J",
+           domain=f.domain, letter="J", k_symmetric=True,
            says=lambda e: ("the Jacobian ∂vec f(X)/∂(vec X)ᵀ of", E.call(name, e.arg))),
         Op(lw, "internal", lambda x: E.Call(x.shape, x, lw), internal=True,
            unicode=f"F_{name}", latex=f"F_{{\\mathrm{{{name}}}}}",

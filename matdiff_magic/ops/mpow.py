@@ -168,6 +168,6 @@ register(
        d=Rule("d J = ... (second derivatives: not supported yet)", _unsupported),
        value=lambda x, k: _jac_apply(x, k, _np().eye(x.shape[0] ** 2)), apply=_jac_apply,
        code="_mpow_jacobian({0}, {1})", code_apply="_mpow_jacobian({0}, {1}, {V})",
-       code_group="mpow", sympy=_no_sympy, no_sympy=True, letter="J",
+       code_group="mpow", sympy=_no_sympy, no_sympy=True, letter="J", k_symmetric=True,
        says=lambda e: ("the Jacobian ∂vec Xᵏ/∂(vec X)ᵀ", None)),
 )

@@ -97,6 +97,9 @@ class Op:
     # in words, (e) -> (words, expr or None): ("the unit eigenvector of", λ_max(S))
     letter: str = ""
     says: Callable | None = None
+    # the Jacobian J of a primary matrix function: J(X)ᵀ = J(Xᵀ) = K J(X) K, so K J is
+    # symmetric and Jᵀ K = K J (the simplifier moves K to the left)
+    k_symmetric: bool = False
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
