@@ -117,11 +117,13 @@ class _F:
     (for the Loewner matrix), the value, the Fréchet derivative, the printed forms."""
 
     def __init__(self, name, scalar, scalar_name, value, frechet, deriv, domain=None,
-                 rule="", uni_l=None, tex_l=None, uni_j=None, tex_j=None, jac_text=""):
+                 rule="", uni_l=None, tex_l=None, uni_j=None, tex_j=None, jac_text="",
+                 entries=""):
         self.name, self.scalar, self.scalar_name = name, scalar, scalar_name
         self.value, self.frechet, self.deriv, self.domain = value, frechet, deriv, domain
         self.rule, self.uni_l, self.tex_l = rule, uni_l, tex_l
         self.uni_j, self.tex_j, self.jac_text = uni_j, tex_j, jac_text
+        self.entries = entries
 
 
 def _half_inverse_sqrtm(x):   # sqrtm′(X) in tr: ½ sqrtm(X)⁻¹
@@ -135,32 +137,44 @@ def _functions() -> list[_F]:
            lambda x: E.call("expm", x),
            rule="d e^X = ∫₀¹ e^{sX} dX e^{(1-s)X} ds",
            uni_l=_EXP_L[0], tex_l=_EXP_L[1], uni_j=_EXP_J[0], tex_j=_EXP_J[1],
-           jac_text="vec ∫₀¹ e^{sX} E e^{(1-s)X} ds = (∫₀¹ e^{(1-s)Xᵀ} ⊗ e^{sX} ds) vec E"),
+           jac_text="vec ∫₀¹ e^{sX} E e^{(1-s)X} ds = (∫₀¹ e^{(1-s)Xᵀ} ⊗ e^{sX} ds) vec E",
+           entries="its entries are ∂(e^X)_ij/∂X_kl = ∫₀¹ (e^{sX})_ik (e^{(1-s)X})_lj ds, an "
+                   "integral over s, not a finite sum of products of entries"),
         _F("logm", lambda w: np().log(w), "log", _logm, _block(_logm),
            lambda x: E.inverse(x), domain="spectrum-right",
            rule="d log X = ∫₀¹ (s(X - I) + I)⁻¹ dX (s(X - I) + I)⁻¹ ds (no eigenvalue of X on "
                 "the closed negative real axis)",
            uni_l=_LOG_L[0], tex_l=_LOG_L[1], uni_j=_LOG_J[0], tex_j=_LOG_J[1],
            jac_text="vec ∫₀¹ (s(X - I) + I)⁻¹ E (s(X - I) + I)⁻¹ ds = "
-                    "(∫₀¹ (s(X - I) + I)⁻ᵀ ⊗ (s(X - I) + I)⁻¹ ds) vec E"),
+                    "(∫₀¹ (s(X - I) + I)⁻ᵀ ⊗ (s(X - I) + I)⁻¹ ds) vec E",
+           entries="its entries are ∂(log X)_ij/∂X_kl = ∫₀¹ (M_s⁻¹)_ik (M_s⁻¹)_lj ds with "
+                   "M_s = s(X - I) + I, an integral over s, not a finite sum of products of "
+                   "entries"),
         _F("sqrtm", lambda w: np().sqrt(w), "sqrt", _sqrtm, None, _half_inverse_sqrtm,
            domain="spectrum-right",
            rule="d sqrtm(X) = dZ with R dZ + dZ R = dX, R = sqrtm(X) (Sylvester; no "
                 "eigenvalue of X on the closed negative real axis)",
            uni_l=_SQRT_L[0], tex_l=_SQRT_L[1], uni_j=_sqrt_j()[0], tex_j=_sqrt_j()[1],
-           jac_text="R Z + Z R = E: vec Z = (I ⊗ R + Rᵀ ⊗ I)⁻¹ vec E (R = sqrtm(X))"),
+           jac_text="R Z + Z R = E: vec Z = (I ⊗ R + Rᵀ ⊗ I)⁻¹ vec E (R = sqrtm(X))",
+           entries="its entries are those of the inverse of the Kronecker sum I ⊗ R + Rᵀ ⊗ I "
+                   "(R = sqrtm(X)), the solution of a Sylvester equation, which has no "
+                   "closed entry-wise form"),
         _F("sinm", lambda w: np().sin(w), "sin", lambda a: _sla().sinm(a),
            _block(lambda a: _sla().sinm(a)), lambda x: E.call("cosm", x),
            rule="d sin X = ∫₀¹ (cos(sX) dX cos((1-s)X) - sin(sX) dX sin((1-s)X)) ds",
            uni_l=_SIN_L[0], tex_l=_SIN_L[1], uni_j=_SIN_J[0], tex_j=_SIN_J[1],
            jac_text="vec L_sin(X, E) = (∫₀¹ (cos((1-s)X)ᵀ ⊗ cos(sX) - sin((1-s)X)ᵀ ⊗ sin(sX)) "
-                    "ds) vec E"),
+                    "ds) vec E",
+           entries="its entries are ∂(sin X)_ij/∂X_kl = ∫₀¹ (cos(sX)_ik cos((1-s)X)_lj - "
+                   "sin(sX)_ik sin((1-s)X)_lj) ds, an integral over s"),
         _F("cosm", lambda w: np().cos(w), "cos", lambda a: _sla().cosm(a),
            _block(lambda a: _sla().cosm(a)), lambda x: E.neg(E.call("sinm", x)),
            rule="d cos X = -∫₀¹ (sin(sX) dX cos((1-s)X) + cos(sX) dX sin((1-s)X)) ds",
            uni_l=_COS_L[0], tex_l=_COS_L[1], uni_j=_COS_J[0], tex_j=_COS_J[1],
            jac_text="vec L_cos(X, E) = -(∫₀¹ (cos((1-s)X)ᵀ ⊗ sin(sX) + sin((1-s)X)ᵀ ⊗ cos(sX)) "
-                    "ds) vec E"),
+                    "ds) vec E",
+           entries="its entries are ∂(cos X)_ij/∂X_kl = -∫₀¹ (sin(sX)_ik cos((1-s)X)_lj + "
+                   "cos(sX)_ik sin((1-s)X)_lj) ds, an integral over s"),
     ]
 
 
@@ -321,6 +335,9 @@ def _entries(f: _F) -> list[Op]:
            apply=jac_apply, code=f"_jac_{name}({{0}})", code_apply=f"_jac_{name}({{0}}, {{V}})",
            code_group="matfun", sympy=no_sympy(f"the Jacobian of {name}"), no_sympy=True,
            domain=f.domain, letter="J", k_symmetric=True,
+           no_entries=f"{f.entries}; for an argument declared symmetric, Daleckii–Krein "
+                      "gives the entry-wise form ∂f(S)_ij/∂S_kl = Σ_rs V_ir V_kr F_rs V_ls "
+                      "V_js",
            says=lambda e: ("the Jacobian ∂vec f(X)/∂(vec X)ᵀ of", E.call(name, e.arg))),
         Op(lw, "internal", lambda x: E.Call(x.shape, x, lw), internal=True,
            unicode=f"F_{name}", latex=f"F_{{\\mathrm{{{name}}}}}",

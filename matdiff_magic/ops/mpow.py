@@ -169,5 +169,7 @@ register(
        value=lambda x, k: _jac_apply(x, k, _np().eye(x.shape[0] ** 2)), apply=_jac_apply,
        code="_mpow_jacobian({0}, {1})", code_apply="_mpow_jacobian({0}, {1}, {V})",
        code_group="mpow", sympy=_no_sympy, no_sympy=True, letter="J", k_symmetric=True,
+       no_entries="∂(Xᵏ)_ij/∂X_kl = Σ_{t=0}^{k-1} (Xᵗ)_ik (X^{k-1-t})_lj, a sum whose "
+                  "length is the symbol k",
        says=lambda e: ("the Jacobian ∂vec Xᵏ/∂(vec X)ᵀ", None)),
 )

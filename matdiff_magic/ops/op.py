@@ -100,6 +100,8 @@ class Op:
     # the Jacobian J of a primary matrix function: J(X)ᵀ = J(Xᵀ) = K J(X) K, so K J is
     # symmetric and Jᵀ K = K J (the simplifier moves K to the left)
     k_symmetric: bool = False
+    # why its entries have no entry-wise form (an integral over s), for the index form
+    no_entries: str = ""
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
