@@ -106,7 +106,10 @@ def _sqrtm(x):
 
 
 def _logm(x):
-    r = _sla().logm(x)
+    import warnings
+    with warnings.catch_warnings():   # "may be inaccurate" at an error estimate of 1e-13
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = _sla().logm(x)
     return _real(r[0] if isinstance(r, tuple) else r)
 
 
