@@ -7,9 +7,10 @@
 Case i is generated from ``random.Random(f"{seed}:{i}")`` by tests/strategies.py (the same
 generator the hypothesis property tests use), or, for one case in five, by ``SpectralGen``
 below (eigenvalues, eigenvectors, singular values, norms and matrix functions inside their
-domains), so any case can be replayed on its own with ``--only i``. Each case is judged by tests/oracle.py: pass, excluded (numerically
-ill-conditioned at the random point: counted and reported by reason), or fail (printed with
-its cell). The summary gives the counts, the slowest case and the peak memory (ru_maxrss).
+domains), so any case can be replayed on its own with ``--only i``. Each case is judged by
+tests/oracle.py: pass, excluded (numerically ill-conditioned at the random point: counted and
+reported by reason), or fail (printed with its cell). The summary gives the counts, the
+slowest case and the peak memory (ru_maxrss).
 """
 
 from __future__ import annotations

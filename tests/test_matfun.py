@@ -229,3 +229,22 @@ def test_cli_and_magic(capsys, ip):
     assert "\\tfrac{1}{2} \\operatorname{sqrtm}" in capsys.readouterr().out
     ip.run_cell("%%matdiff --wrt X --out dd\nX : n x n\ntr(expm(X))")
     assert str(ip.user_ns["dd"].result) == "expm(X)'"
+
+
+def test_a_printed_frechet_derivative_reads_back_and_is_linear_in_its_direction():
+    # the result of tr(expm(X) A) holds L_exp(Xᵀ, Aᵀ); written back in a cell (SciPy's name)
+    # it is linear in its direction: d L(X, E) = L(X, dE); through X it needs the second
+    # Fréchet derivative, refused with a caret
+    d = derive("X : n x n\nA : n x n\ntr(expm(X) A)", wrt="X")
+    assert str(d.result) == "expm_frechet(X', A')"
+    e = derive("X : n x n\nE : n x n\nA : n x n\ntr(A' expm_frechet(X, E))", wrt="E")
+    assert str(e.result) == "expm_frechet(X', A)"
+    g = rng(16)
+    x, a, w = general(g, 4) / 2, general(g, 4), general(g, 4)
+    np.testing.assert_allclose(np.sum(e.evaluate({"X": x, "E": w, "A": a}) * w),
+                               np.sum(a * sla.expm_frechet(x, w, compute_expm=False)),
+                               rtol=1e-10)
+    assert e.check(seed=1).passed
+    with pytest.raises(MatdiffError, match="second Fréchet derivative") as err:
+        derive("X : n x n\nE : n x n\ntr(expm_frechet(X, E))", wrt="X")
+    assert "^" in str(err.value)

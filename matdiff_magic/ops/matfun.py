@@ -293,7 +293,11 @@ def _entries(f: _F) -> list[Op]:
         return E.call(fre, x if sym else E.transpose(x), w)
 
     def d_frechet(e, args, dargs):
-        raise E.ShapeError(f"second derivatives through {name} are not supported yet")
+        # L_f(X, E) is linear in E: d L_f(X, E) = L_f(X, dE) where X does not vary
+        if e.name == fre and E.is_zero(dargs[0]):
+            return E.call(fre, args[0], dargs[1])
+        raise E.ShapeError(f"second derivatives through {name} (the second Fréchet "
+                           "derivative) are not supported yet")
 
     def uni_l(pr, t):
         if symmetric(t.arg):
@@ -321,8 +325,8 @@ def _entries(f: _F) -> list[Op]:
            sympy=no_sympy(name), no_sympy=True, domain=f.domain),
         Op(fre, "internal", lambda x, e: E.Call(x.shape, x, fre, (e,)),
            args=("expr", "expr"), internal=True, unicode=uni_l, latex=tex_l, loose=True,
-           d=Rule(f"d L_{name}(X, E) = L⁽²⁾_{name}(X; dX, E), the second Fréchet derivative "
-                  "(not supported yet)", d_frechet),
+           d=Rule(f"d L_{name}(X, E) = L_{name}(X, dE) + L⁽²⁾_{name}(X; dX, E), L⁽²⁾ the "
+                  "second Fréchet derivative (not supported yet: X constant)", d_frechet),
            vec=Rule(f.jac_text, vec_build, lambda x, e: DK_VEC if symmetric(x) else None),
            adjoint=Rule(f"tr(Wᵀ L_{name}(X, E)) = tr(L_{name}(Xᵀ, W)ᵀ E); "
                         f"tr L_{name}(X, E) = tr({name}′(X) E)", adjoint),

@@ -131,7 +131,8 @@ def _d_leigvec(top: bool):
 
 def _unsupported(what: str):
     def d(e, args, dargs):
-        raise E.ShapeError(f"second derivatives through {what} are not supported yet")
+        raise E.ShapeError(f"the derivative of {what} is not supported yet (a second "
+                           "derivative that needs it, or the value written in a cell)")
     return d
 
 
