@@ -155,6 +155,9 @@ def test_the_hessian_of_lambda_max_at_a_symmetric_point_is_in_v_and_the_pseudo_i
     d = derive("S : n x n symmetric\nlambda_max(S)", wrt="S", order=2)
     form = d.named()
     assert form.at_point
+    last = d.steps[-1]
+    assert "u = v" in last.rule and "d²λ = 2 vᵀ dS (λI - S)⁺ dS v" in last.rule
+    assert last.text.startswith("H = K_nn ((λ_max(S) I - S)⁺ ⊗ v_max(S) v_max(S)ᵀ")
     assert form.unicode == ("K_nn (R ⊗ vvᵀ + vvᵀ ⊗ R)  where v = v_max(S) (the unit eigenvector"
                             " of λ_max(S)), R = (λ_max(S) I - S)⁺ (the pseudo-inverse)")
     s = symmetric(rng(70), 4)

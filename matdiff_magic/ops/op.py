@@ -102,6 +102,8 @@ class Op:
     k_symmetric: bool = False
     # why its entries have no entry-wise form (an integral over s), for the index form
     no_entries: str = ""
+    # what a Hessian's last step says when the properties of the point fold it away
+    at_point: str = ""
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise

@@ -320,6 +320,9 @@ def _entries(top: bool) -> list[Op]:
            d=Rule(du, _d_leigvec(top)),
            value=_left(top), code=f"_eigvec_lr({{0}}, {t}, True)", code_group=_GROUP,
            sympy=_no_sympy("an eigenvector"), no_sympy=True, domain=f"real-{s}",
+           at_point="a symmetric S has one eigenvector on both sides, u = v, and "
+                    "(λI - S)^# = (λI - S)⁺: H = K ((λI - S)⁺ ⊗ v vᵀ + v vᵀ ⊗ (λI - S)⁺), "
+                    "from d²λ = 2 vᵀ dS (λI - S)⁺ dS v (Magnus & Neudecker ch. 8)",
            letter="u", says=lambda e: ("the left eigenvector, scaled to uᵀv = 1, of",
                                        E.call(f"lambda_{s}", e.arg))),
         Op(f"eigres_{s}", "internal", _square(f"eigres_{s}", _same_shape), internal=True,
