@@ -146,6 +146,46 @@ def test_jvp_never_forms_the_jacobian():
             np.testing.assert_allclose(r @ got + got @ r, v, atol=1e-8)
 
 
+@pytest.mark.parametrize("fn, h", [("expm", "K_{n,n} expm_jacobian(X)"),
+                                   ("sinm", "K_{n,n} cosm_jacobian(X)"),
+                                   ("cosm", "-K_{n,n} sinm_jacobian(X)")])
+def test_hessian_of_a_trace_is_the_frechet_operator_composed_with_k(fn, h):
+    # d² tr f(X) = tr(L_{f′}(X, dX) dX): H = K J_{f′}(X), symmetric since J(X)ᵀ = K J(X) K
+    # (Higham, Functions of Matrices, ch. 3)
+    d = derive(f"X : n x n\ntr({fn}(X))", wrt="X", order=2)
+    assert str(d.result) == h
+    assert any("Bᵀ = B" in s.rule for s in d.steps)
+    assert d.check(seed=2, dims={"n": 4}).passed
+    g = rng(14)
+    x, v = general(g, 5) / 3, general(g, 5)
+    hv = d.hvp({"X": x}, v)
+    if fn == "expm":
+        np.testing.assert_allclose(hv, sla.expm_frechet(x, v, compute_expm=False).T,
+                                   rtol=1e-10, atol=1e-12)
+    hm = d.evaluate({"X": x})
+    np.testing.assert_allclose(hm, hm.T, atol=1e-10)
+    np.testing.assert_allclose(hv.reshape(-1, order="F"), hm @ v.reshape(-1, order="F"),
+                               rtol=1e-9, atol=1e-11)
+
+
+def test_hvp_of_the_trace_of_expm_applies_one_frechet_derivative():
+    k = 40   # the Hessian would be 1600 x 1600: 20 MB
+    d = derive("X : n x n\ntr(expm(X))", wrt="X", order=2)
+    g = rng(15)
+    x, v = general(g, k) / np.sqrt(k), general(g, k)
+    d.hvp({"X": x}, v)   # warm up
+    tracemalloc.start()
+    got = d.hvp({"X": x}, v)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, peak
+    np.testing.assert_allclose(got, sla.expm_frechet(x, v, compute_expm=False).T, rtol=1e-10,
+                               atol=1e-12)
+    ns: dict = {}
+    exec(d.numpy_source(), ns)   # the engine's generated code
+    np.testing.assert_allclose(ns["hvp"](x, v), got, rtol=1e-10, atol=1e-12)
+
+
 def test_negative_eigenvalues_are_named():
     d = derive("X : n x n\nlogm(X)", wrt="X")
     with pytest.raises(MatdiffError, match="closed negative real axis at these values: "
@@ -189,3 +229,22 @@ def test_cli_and_magic(capsys, ip):
     assert "\\tfrac{1}{2} \\operatorname{sqrtm}" in capsys.readouterr().out
     ip.run_cell("%%matdiff --wrt X --out dd\nX : n x n\ntr(expm(X))")
     assert str(ip.user_ns["dd"].result) == "expm(X)'"
+
+
+def test_a_printed_frechet_derivative_reads_back_and_is_linear_in_its_direction():
+    # the result of tr(expm(X) A) holds L_exp(Xᵀ, Aᵀ); written back in a cell (SciPy's name)
+    # it is linear in its direction: d L(X, E) = L(X, dE); through X it needs the second
+    # Fréchet derivative, refused with a caret
+    d = derive("X : n x n\nA : n x n\ntr(expm(X) A)", wrt="X")
+    assert str(d.result) == "expm_frechet(X', A')"
+    e = derive("X : n x n\nE : n x n\nA : n x n\ntr(A' expm_frechet(X, E))", wrt="E")
+    assert str(e.result) == "expm_frechet(X', A)"
+    g = rng(16)
+    x, a, w = general(g, 4) / 2, general(g, 4), general(g, 4)
+    np.testing.assert_allclose(np.sum(e.evaluate({"X": x, "E": w, "A": a}) * w),
+                               np.sum(a * sla.expm_frechet(x, w, compute_expm=False)),
+                               rtol=1e-10)
+    assert e.check(seed=1).passed
+    with pytest.raises(MatdiffError, match="second Fréchet derivative") as err:
+        derive("X : n x n\nE : n x n\ntr(expm_frechet(X, E))", wrt="X")
+    assert "^" in str(err.value)

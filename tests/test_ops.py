@@ -68,6 +68,11 @@ ROWS = {
     "eig": "A : n x n symmetric\neig(A)",
     "lambda_max": "A : n x n symmetric\nlambda_max(A)",
     "lambda_min": "A : n x n symmetric\nlambda_min(A)",
+    # the unit (right) eigenvector and the left one with uᵀv = 1, of a general matrix
+    "eigvec_max": "A : n x n\neigvec_max(A)",
+    "eigvec_min": "A : n x n\neigvec_min(A)",
+    "leigvec_max": "A : n x n\nleigvec_max(A)",
+    "leigvec_min": "A : n x n\nleigvec_min(A)",
     "prod": "A : m x n\nprod(A)",
     "expm": "A : n x n\nexpm(A)",
     "logm": "A : n x n\nlogm(A)",
@@ -92,11 +97,8 @@ ROWS = {
 }
 # internal entries (built by the engine for a derivative, never written): the node, of A
 INTERNAL = {
-    "eigvec_max": "A : n x n symmetric", "eigvec_min": "A : n x n symmetric",
     "eigres_max": "A : n x n symmetric", "eigres_min": "A : n x n symmetric",
     "eigvecs": "A : n x n symmetric",
-    "leigvec_max": "A : n x n", "leigvec_min": "A : n x n",
-    "reigvec_max": "A : n x n", "reigvec_min": "A : n x n",
     "eigbasis": "A : n x n symmetric",
     **{f"{f}_{part}": "A : n x n" for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
        for part in ("frechet", "jacobian")},
@@ -306,6 +308,22 @@ def test_identities_the_simplifier_reads(name):
         np.testing.assert_allclose(at(E.call(name, E.neg(a)), x), sign * at(e, x), rtol=1e-12)
     if op.of_transpose:
         np.testing.assert_allclose(at(E.call(name, E.transpose(a)), x), at(e, x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n in INTERNAL if ops.get(n).arity == 1])
+def test_internal_entries_print_in_the_cell_language(name):
+    """A result holding an internal entry prints in words the parser reads back: under the
+    entry's own name (the same node), or written out in the cell language (the same value:
+    σᵣ = ‖X‖₂ / cond(X), (λI - S)⁺ = (λI - S + v vᵀ)⁻¹ - v vᵀ)."""
+    cell, a, e = _cell(name)
+    back = parse_expr(to_text(e), cell.symbols)
+    if ops.get(name).readable:
+        assert back == e and ops.spelled(name) is ops.get(name)
+    else:
+        assert name not in to_text(e)
+    x = _point(name, a)
+    np.testing.assert_allclose(value(back, Env({"A": x}, SIZES)),
+                               value(e, Env({"A": x}, SIZES)), rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", [n for n in WRITTEN if ops.get(n).aliases or

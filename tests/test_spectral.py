@@ -20,6 +20,8 @@ from spectral_cases import (
 
 from matdiff_magic import MatdiffError, derive
 from matdiff_magic.cli import main
+from matdiff_magic.lang.parse import parse_expr
+from matdiff_magic.render import to_unicode
 
 m, n, p = 3, 4, 5
 
@@ -103,7 +105,9 @@ def test_check_jvp_and_generated_code(case):
 def test_lambda_min_is_v_v_transposed():
     d = derive("S : n x n symmetric\nlambda_min(S)", wrt="S")
     assert str(d.result) == "eigvec_min(S) eigvec_min(S)'"
-    assert d.latex() == "v_{\\min}\\left(S\\right) v_{\\min}\\left(S\\right)^{\\top}"
+    assert d.latex() == ("\\operatorname{eigvec\\_min}\\left(S\\right) "
+                         "\\operatorname{eigvec\\_min}\\left(S\\right)^{\\top}")
+    assert parse_expr(d.latex(), d.cell.symbols) == d.result
     rules = [s.rule for s in d.steps]
     assert any("dλ = vᵀ dS v" in r and "simple" in r for r in rules)
 
@@ -111,7 +115,7 @@ def test_lambda_min_is_v_v_transposed():
 def test_general_lambda_max_is_u_v_over_u_v():
     # u vᵀ / (uᵀv), written u vᵀ with the normalization uᵀv = 1 that the step states
     d = derive("X : n x n\nlambda_max(X)", wrt="X")
-    assert str(d.result) == "leigvec_max(X) reigvec_max(X)'"
+    assert str(d.result) == "leigvec_max(X) eigvec_max(X)'"
     assert "∂f/∂X = u_max(X) v_max(X)ᵀ" in d.text()
     assert any("Magnus 1985" in s.rule and "uᵀv = 1" in s.rule for s in d.steps)
     x = real_top(rng(2), n)
@@ -233,8 +237,13 @@ def test_hessians_against_finite_differences_of_the_gradient(cell, wrt, point):
 def test_hessian_of_lambda_max_is_the_textbook_one():
     # d²λ = 2 uᵀ dX R dX v with R = (λI - X)^# (Magnus & Neudecker ch. 8, second order)
     h = derive("S : n x n symmetric\nlambda_max(S)", wrt="S", order=2)
-    assert str(h.result) == ("K_{n,n} (eigres_max(S)' ⊗ reigvec_max(S) leigvec_max(S)' + "
-                             "leigvec_max(S) reigvec_max(S)' ⊗ eigres_max(S))")
+    r_text = ("((lambda_max(S) I_n - S + eigvec_max(S) leigvec_max(S)')^-1 - eigvec_max(S) "
+              "leigvec_max(S)')")
+    assert str(h.result) == (f"K_{{n,n}} ({r_text}' ⊗ eigvec_max(S) leigvec_max(S)' + "
+                             f"leigvec_max(S) eigvec_max(S)' ⊗ {r_text})")
+    # at the point, u = v and (λI - S)^# = (λI - S)⁺: the symmetric form of the references
+    assert to_unicode(h.at_point) == ("K_nn ((λ_max(S) I - S)⁺ ⊗ v_max(S) v_max(S)ᵀ + "
+                                      "v_max(S) v_max(S)ᵀ ⊗ (λ_max(S) I - S)⁺)")
     s = symmetric(rng(12), n)
     w, v = np.linalg.eigh(s)
     r = sum(np.outer(v[:, j], v[:, j]) / (w[-1] - w[j]) for j in range(n - 1))

@@ -23,8 +23,9 @@ import numpy as np
 import pytest
 from spectral_cases import general, real_top, rng, spd, symmetric
 
-from matdiff_magic import derive
+from matdiff_magic import derive, ops
 from matdiff_magic.algebra import expr as E
+from matdiff_magic.lang.parse import parse_expr
 from matdiff_magic.numeric.values import make_env, value
 
 
@@ -45,8 +46,8 @@ ENTRIES = [
      lambda s: E.mul(_c("eigvec_min", s), _t(_c("eigvec_min", s))),
      lambda g: dict(S=symmetric(g, 5)), "MN85 Theorem 1; MN ch. 8: ∂λ/∂S = v vᵀ"),
     ("lambda-max-general", "X : n x n\nlambda_max(X)", "X",
-     lambda x: E.mul(_c("leigvec_max", x), _t(_c("reigvec_max", x)),
-                     E.power(E.mul(_t(_c("leigvec_max", x)), _c("reigvec_max", x)), -1)),
+     lambda x: E.mul(_c("leigvec_max", x), _t(_c("eigvec_max", x)),
+                     E.power(E.mul(_t(_c("leigvec_max", x)), _c("eigvec_max", x)), -1)),
      lambda g: dict(X=real_top(g, 4)), "MN85 Theorem 2: dλ = uᵀ dX v / (uᵀv)"),
     ("sum-eig", "X : n x n\nsum(eig(X))", "X", lambda x: E.identity(x.shape[0]),
      lambda g: dict(X=general(g, 4)), "MC: ∂ Σλᵢ/∂X = ∂ tr X/∂X = I"),
@@ -86,3 +87,83 @@ def test_result_is_the_book_and_no_larger(entry):
         env = make_env(d.cell.symbols, v)
         np.testing.assert_allclose(d.evaluate(v), value(want, env), rtol=1e-9, atol=1e-12)
     assert E.notation_size(d.result) <= E.notation_size(want), (str(d.result), str(want))
+
+
+# the cells of the entries above, and second derivatives where the second differential is
+# standard (Magnus & Neudecker ch. 8; Higham ch. 3)
+PRINTED = [(e[1], e[2], 1) for e in ENTRIES] + [
+    ("S : n x n symmetric\nlambda_max(S)", "S", 2),
+    ("S : n x n symmetric\nlambda_min(S)", "S", 2),
+    ("X : n x n\nlambda_max(X)", "X", 2),
+    ("X : n x n\ntr(expm(X))", "X", 2),
+    ("S : n x n symmetric\neig(S)", "S", 1),
+    ("X : q x m\nsvd(X)", "X", 1),
+    ("X : q x m\ncond(X)", "X", 1),
+    ("S : n x n symmetric\nexpm(S)", "S", 1),
+    ("X : n x n\nexpm(X)", "X", 1),
+    ("S : n x n spd\nsqrtm(S)", "S", 1),
+]
+# entries printed in the cell language as other spellings, never under their own name
+_WRITTEN_OUT = [n for n, op in ops.REGISTRY.items() if op.internal and callable(op.text)
+                and n != "mpow"]
+
+
+def _values(d, seed: int) -> dict:
+    g = rng(60 + seed)
+    sizes = {"n": 4, "q": 5, "m": 3}
+    out = {}
+    for name, s in d.cell.symbols.items():
+        r, c = (sizes.get(str(k), 1) for k in s.shape)
+        if "spd" in s.props:
+            out[name] = spd(g, r)
+        elif "symmetric" in s.props:
+            out[name] = symmetric(g, r)
+        else:
+            out[name] = real_top(g, r) if r == c and "lambda" in d.source else \
+                general(g, r, c) / 2
+    return out
+
+
+@pytest.mark.parametrize("cell, wrt, order", PRINTED, ids=[f"{c.splitlines()[-1]}-{o}"
+                                                          for c, _, o in PRINTED])
+def test_printed_results_parse_back_or_are_named_in_words(cell, wrt, order):
+    """d.result prints in the cell language: it parses back to a result of the same value;
+    the steps and the text name no entry of the engine; a part named in the answer says
+    what it is in words (v = v_max(S) (the unit eigenvector of λ_max(S)))."""
+    d = derive(cell, wrt=wrt, order=order)
+    back = parse_expr(str(d.result), d.cell.symbols)
+    for seed in range(2):
+        v = _values(d, seed)
+        env = make_env(d.cell.symbols, v)
+        np.testing.assert_allclose(value(back, env), d.evaluate(v), rtol=1e-8, atol=1e-10)
+    shown = [d.text(), d.latex(), str(d.result)] + [s.text for s in d.steps] + \
+        [s.latex for s in d.steps]
+    for text in shown:
+        for name in _WRITTEN_OUT:
+            assert name not in text, (name, text)
+        assert "reigvec" not in text
+    form = d.named()
+    for _, part in (form.parts if form is not None else ()):
+        if isinstance(part, E.Call) and (ops.get(part.name).internal or
+                                         ops.get(part.name).kind == "spectral"):
+            assert ops.get(part.name).says is not None, part.name
+            assert "(the " in form.unicode
+
+
+def test_the_hessian_of_lambda_max_at_a_symmetric_point_is_in_v_and_the_pseudo_inverse():
+    # Magnus & Neudecker ch. 8: d²λ = 2 vᵀ dS (λI - S)⁺ dS v
+    d = derive("S : n x n symmetric\nlambda_max(S)", wrt="S", order=2)
+    form = d.named()
+    assert form.at_point
+    last = d.steps[-1]
+    assert "u = v" in last.rule and "d²λ = 2 vᵀ dS (λI - S)⁺ dS v" in last.rule
+    assert last.text.startswith("H = K_nn ((λ_max(S) I - S)⁺ ⊗ v_max(S) v_max(S)ᵀ")
+    assert form.unicode == ("K_nn (R ⊗ vvᵀ + vvᵀ ⊗ R)  where v = v_max(S) (the unit eigenvector"
+                            " of λ_max(S)), R = (λ_max(S) I - S)⁺ (the pseudo-inverse)")
+    s = symmetric(rng(70), 4)
+    w, vv = np.linalg.eigh(s)
+    r = np.linalg.pinv(w[-1] * np.eye(4) - s)
+    e = rng(71).standard_normal((4, 4))
+    h = d.evaluate({"S": s})
+    quad = e.reshape(-1, order="F") @ h @ e.reshape(-1, order="F")
+    assert np.isclose(quad, 2 * vv[:, -1] @ e @ r @ e @ vv[:, -1])

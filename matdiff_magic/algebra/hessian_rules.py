@@ -5,6 +5,8 @@ puts sums in a fixed order, so that B and Bᵀ are compared structurally:
 
 * (C ⊗ D) K_{q,n} = K_{p,m} (D ⊗ C)       for C (p x q), D (m x n): commutation matrices
   move to the left of a Kronecker product (and of a sum of them);
+* J(X)ᵀ K_{n,n} = K_{n,n} J(X) for the Jacobian J of a primary matrix function (expm, X^k):
+  J(X)ᵀ = J(Xᵀ) = K J(X) K;
 * (P ⊗ Q) vec M = vec(Q M Pᵀ) and (vec M)ᵀ (P ⊗ Q) = vec(Qᵀ M P)ᵀ: the vec trick backwards;
   vec(xᵀ) = x for a column vector x;
 * A ⊗ B + A ⊗ C = A ⊗ (B + C),  A ⊗ C + B ⊗ C = (A + B) ⊗ C;
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .. import ops
 from ..render.text import to_text
 from . import expr as E
 from .simplify import simplify
@@ -50,12 +53,21 @@ def _kmove_chain(args: list[E.Expr]) -> list[E.Expr] | None:
             if m.shape[0] == q.shape[0] and m.shape[1] == p.shape[0]:
                 new = E.transpose(E.call("vec", E.mul(E.transpose(q), m, p)))
                 return args[:i] + [new] + args[i + 2:]
+        if isinstance(b, E.Comm) and _k_symmetric(a) and b.r == b.c == a.arg.arg.shape[0]:
+            return args[:i] + [b, a.arg] + args[i + 2:]     # J(X)ᵀ K = K J(X)
         if isinstance(a, E.Add) and isinstance(b, E.Comm):   # (Σ Cᵢ ⊗ Dᵢ) K = Σ (Cᵢ ⊗ Dᵢ) K
             moved = [kmove(E.mul(t, b)) for t in a.args]
             if all(isinstance(E.split_coef(t)[1], E.Mul) and
                    isinstance(E.split_coef(t)[1].args[0], E.Comm) for t in moved):
                 return args[:i] + [E.add(*moved)] + args[i + 2:]
     return None
+
+
+def _k_symmetric(e: E.Expr) -> bool:
+    """Whether e is J(X)ᵀ for the Jacobian J of a primary matrix function of X (n x n):
+    J(X)ᵀ = J(Xᵀ) = K_{n,n} J(X) K_{n,n}, so J(X)ᵀ K_{n,n} = K_{n,n} J(X)."""
+    return (isinstance(e, E.Transpose) and isinstance(e.arg, E.Call)
+            and ops.get(e.arg.name).k_symmetric)
 
 
 def _is_vec(e: E.Expr) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from fractions import Fraction
 
+from .. import ops
 from ..algebra import expr as E
 from ..algebra.hessian_rules import canonical, tidy_gradient
 from ..algebra.simplify import simplify
@@ -58,6 +59,16 @@ def plain_cell(cell: Cell, names: list[str]) -> tuple[Cell, dict[E.Sym, E.Sym]]:
     defs = [(d, substitute(e, old, memo)) for d, e in cell.definitions]
     return dataclasses.replace(cell, symbols=symbols, definitions=defs,
                                target=substitute(cell.target, old, memo)), old
+
+
+def _calls(e: E.Expr, out: set | None = None) -> set[str]:
+    """The names of the calls in e."""
+    out = set() if out is None else out
+    if isinstance(e, E.Call):
+        out.add(e.name)
+    for c in e.children:
+        _calls(c, out)
+    return out
 
 
 class Hessian(Derivation):
@@ -260,11 +271,28 @@ class Hessian(Derivation):
         h = canonical(substitute(self.result, back))
         if h != canonical(self.result):
             names = ", ".join(f"{o.name} {' '.join(sorted(o.props))}" for o in back.values())
+            gone = _calls(self.result) - _calls(h)   # entries the properties fold away
+            notes = "".join(f"; {ops.get(n).at_point}" for n in sorted(gone)
+                            if ops.get(n).at_point)
             self._step(f"at the point ({names}) the properties apply, e.g. Xᵀ = X for a "
-                       "symmetric X; the result above holds at every point", ("at_point", h), h)
+                       f"symmetric X{notes}; the result above holds at every point",
+                       ("at_point", h), h)
         return h
 
     # --- public --------------------------------------------------------------------------------
+    def named(self):
+        """The result in named parts (see :meth:`Derivation.named`); where the properties
+        of the point change the Hessian (S symmetric: uᵀ = vᵀ, (λI - S)^# = (λI - S)⁺), the
+        Hessian at the point, in named parts (``.at_point`` is True)."""
+        try:
+            return self._named_form
+        except AttributeError:
+            from ..render.named import named_form
+            at = self.at_point is not self.result and self.at_point != self.result
+            form = named_form(self.at_point if at else self.result, self.cell)
+            self._named_form = dataclasses.replace(form, at_point=True) if form and at else form
+            return self._named_form
+
     def __repr__(self) -> str:
         kind = "mixed second derivative" if self.mixed else "Hessian"
         w = self.wrt.name + (f", {self.wrt2.name}" if self.mixed else "")

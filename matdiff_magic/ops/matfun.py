@@ -106,7 +106,10 @@ def _sqrtm(x):
 
 
 def _logm(x):
-    r = _sla().logm(x)
+    import warnings
+    with warnings.catch_warnings():   # "may be inaccurate" at an error estimate of 1e-13
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = _sla().logm(x)
     return _real(r[0] if isinstance(r, tuple) else r)
 
 
@@ -117,11 +120,13 @@ class _F:
     (for the Loewner matrix), the value, the Fréchet derivative, the printed forms."""
 
     def __init__(self, name, scalar, scalar_name, value, frechet, deriv, domain=None,
-                 rule="", uni_l=None, tex_l=None, uni_j=None, tex_j=None, jac_text=""):
+                 rule="", uni_l=None, tex_l=None, uni_j=None, tex_j=None, jac_text="",
+                 entries=""):
         self.name, self.scalar, self.scalar_name = name, scalar, scalar_name
         self.value, self.frechet, self.deriv, self.domain = value, frechet, deriv, domain
         self.rule, self.uni_l, self.tex_l = rule, uni_l, tex_l
         self.uni_j, self.tex_j, self.jac_text = uni_j, tex_j, jac_text
+        self.entries = entries
 
 
 def _half_inverse_sqrtm(x):   # sqrtm′(X) in tr: ½ sqrtm(X)⁻¹
@@ -135,32 +140,44 @@ def _functions() -> list[_F]:
            lambda x: E.call("expm", x),
            rule="d e^X = ∫₀¹ e^{sX} dX e^{(1-s)X} ds",
            uni_l=_EXP_L[0], tex_l=_EXP_L[1], uni_j=_EXP_J[0], tex_j=_EXP_J[1],
-           jac_text="vec ∫₀¹ e^{sX} E e^{(1-s)X} ds = (∫₀¹ e^{(1-s)Xᵀ} ⊗ e^{sX} ds) vec E"),
+           jac_text="vec ∫₀¹ e^{sX} E e^{(1-s)X} ds = (∫₀¹ e^{(1-s)Xᵀ} ⊗ e^{sX} ds) vec E",
+           entries="its entries are ∂(e^X)_ij/∂X_kl = ∫₀¹ (e^{sX})_ik (e^{(1-s)X})_lj ds, an "
+                   "integral over s, not a finite sum of products of entries"),
         _F("logm", lambda w: np().log(w), "log", _logm, _block(_logm),
            lambda x: E.inverse(x), domain="spectrum-right",
            rule="d log X = ∫₀¹ (s(X - I) + I)⁻¹ dX (s(X - I) + I)⁻¹ ds (no eigenvalue of X on "
                 "the closed negative real axis)",
            uni_l=_LOG_L[0], tex_l=_LOG_L[1], uni_j=_LOG_J[0], tex_j=_LOG_J[1],
            jac_text="vec ∫₀¹ (s(X - I) + I)⁻¹ E (s(X - I) + I)⁻¹ ds = "
-                    "(∫₀¹ (s(X - I) + I)⁻ᵀ ⊗ (s(X - I) + I)⁻¹ ds) vec E"),
+                    "(∫₀¹ (s(X - I) + I)⁻ᵀ ⊗ (s(X - I) + I)⁻¹ ds) vec E",
+           entries="its entries are ∂(log X)_ij/∂X_kl = ∫₀¹ (M_s⁻¹)_ik (M_s⁻¹)_lj ds with "
+                   "M_s = s(X - I) + I, an integral over s, not a finite sum of products of "
+                   "entries"),
         _F("sqrtm", lambda w: np().sqrt(w), "sqrt", _sqrtm, None, _half_inverse_sqrtm,
            domain="spectrum-right",
            rule="d sqrtm(X) = dZ with R dZ + dZ R = dX, R = sqrtm(X) (Sylvester; no "
                 "eigenvalue of X on the closed negative real axis)",
            uni_l=_SQRT_L[0], tex_l=_SQRT_L[1], uni_j=_sqrt_j()[0], tex_j=_sqrt_j()[1],
-           jac_text="R Z + Z R = E: vec Z = (I ⊗ R + Rᵀ ⊗ I)⁻¹ vec E (R = sqrtm(X))"),
+           jac_text="R Z + Z R = E: vec Z = (I ⊗ R + Rᵀ ⊗ I)⁻¹ vec E (R = sqrtm(X))",
+           entries="its entries are those of the inverse of the Kronecker sum I ⊗ R + Rᵀ ⊗ I "
+                   "(R = sqrtm(X)), the solution of a Sylvester equation, which has no "
+                   "closed entry-wise form"),
         _F("sinm", lambda w: np().sin(w), "sin", lambda a: _sla().sinm(a),
            _block(lambda a: _sla().sinm(a)), lambda x: E.call("cosm", x),
            rule="d sin X = ∫₀¹ (cos(sX) dX cos((1-s)X) - sin(sX) dX sin((1-s)X)) ds",
            uni_l=_SIN_L[0], tex_l=_SIN_L[1], uni_j=_SIN_J[0], tex_j=_SIN_J[1],
            jac_text="vec L_sin(X, E) = (∫₀¹ (cos((1-s)X)ᵀ ⊗ cos(sX) - sin((1-s)X)ᵀ ⊗ sin(sX)) "
-                    "ds) vec E"),
+                    "ds) vec E",
+           entries="its entries are ∂(sin X)_ij/∂X_kl = ∫₀¹ (cos(sX)_ik cos((1-s)X)_lj - "
+                   "sin(sX)_ik sin((1-s)X)_lj) ds, an integral over s"),
         _F("cosm", lambda w: np().cos(w), "cos", lambda a: _sla().cosm(a),
            _block(lambda a: _sla().cosm(a)), lambda x: E.neg(E.call("sinm", x)),
            rule="d cos X = -∫₀¹ (sin(sX) dX cos((1-s)X) + cos(sX) dX sin((1-s)X)) ds",
            uni_l=_COS_L[0], tex_l=_COS_L[1], uni_j=_COS_J[0], tex_j=_COS_J[1],
            jac_text="vec L_cos(X, E) = -(∫₀¹ (cos((1-s)X)ᵀ ⊗ sin(sX) + sin((1-s)X)ᵀ ⊗ cos(sX)) "
-                    "ds) vec E"),
+                    "ds) vec E",
+           entries="its entries are ∂(cos X)_ij/∂X_kl = -∫₀¹ (sin(sX)_ik cos((1-s)X)_lj + "
+                   "cos(sX)_ik sin((1-s)X)_lj) ds, an integral over s"),
     ]
 
 
@@ -276,7 +293,11 @@ def _entries(f: _F) -> list[Op]:
         return E.call(fre, x if sym else E.transpose(x), w)
 
     def d_frechet(e, args, dargs):
-        raise E.ShapeError(f"second derivatives through {name} are not supported yet")
+        # L_f(X, E) is linear in E: d L_f(X, E) = L_f(X, dE) where X does not vary
+        if e.name == fre and E.is_zero(dargs[0]):
+            return E.call(fre, args[0], dargs[1])
+        raise E.ShapeError(f"second derivatives through {name} (the second Fréchet "
+                           "derivative) are not supported yet")
 
     def uni_l(pr, t):
         if symmetric(t.arg):
@@ -304,14 +325,15 @@ def _entries(f: _F) -> list[Op]:
            sympy=no_sympy(name), no_sympy=True, domain=f.domain),
         Op(fre, "internal", lambda x, e: E.Call(x.shape, x, fre, (e,)),
            args=("expr", "expr"), internal=True, unicode=uni_l, latex=tex_l, loose=True,
-           d=Rule(f"d L_{name}(X, E) = L⁽²⁾_{name}(X; dX, E), the second Fréchet derivative "
-                  "(not supported yet)", d_frechet),
+           d=Rule(f"d L_{name}(X, E) = L_{name}(X, dE) + L⁽²⁾_{name}(X; dX, E), L⁽²⁾ the "
+                  "second Fréchet derivative (not supported yet: X constant)", d_frechet),
            vec=Rule(f.jac_text, vec_build, lambda x, e: DK_VEC if symmetric(x) else None),
            adjoint=Rule(f"tr(Wᵀ L_{name}(X, E)) = tr(L_{name}(Xᵀ, W)ᵀ E); "
                         f"tr L_{name}(X, E) = tr({name}′(X) E)", adjoint),
            value=frechet, code=f"{helper}({{0}}, {{1}})", code_group="matfun",
            sympy=no_sympy(f"the Fréchet derivative of {name}"), no_sympy=True,
-           domain=f.domain),
+           domain=f.domain, letter="L",
+           says=lambda e: (f"the Fréchet derivative of {name} at", e.children[0])),
         Op(jac, "internal", lambda x: E.Call((x.shape[0] * x.shape[0],) * 2, x, jac),
            internal=True, unicode=f.uni_j, latex=f.tex_j, loose=name != "sqrtm",
            d=Rule(f"d vec L_{name}(X, E) = vec L⁽²⁾_{name}(X; dX, E) (second derivatives: not "
@@ -319,7 +341,11 @@ def _entries(f: _F) -> list[Op]:
            value=lambda a: jac_apply(a, _np().eye(a.shape[0] ** 2)),
            apply=jac_apply, code=f"_jac_{name}({{0}})", code_apply=f"_jac_{name}({{0}}, {{V}})",
            code_group="matfun", sympy=no_sympy(f"the Jacobian of {name}"), no_sympy=True,
-           domain=f.domain),
+           domain=f.domain, letter="J", k_symmetric=True,
+           no_entries=f"{f.entries}; for an argument declared symmetric, Daleckii–Krein "
+                      "gives the entry-wise form ∂f(S)_ij/∂S_kl = Σ_rs V_ir V_kr F_rs V_ls "
+                      "V_js",
+           says=lambda e: ("the Jacobian ∂vec f(X)/∂(vec X)ᵀ of", E.call(name, e.arg))),
         Op(lw, "internal", lambda x: E.Call(x.shape, x, lw), internal=True,
            unicode=f"F_{name}", latex=f"F_{{\\mathrm{{{name}}}}}",
            d=Rule(f"dF_{name} = (divided differences of f′ at the eigenvalues) (second "
@@ -328,7 +354,9 @@ def _entries(f: _F) -> list[Op]:
            code=f"_loewner({{0}}, np.{'sqrt' if name == 'sqrtm' else f.scalar_name}, "
                 f"{_CODE_DERIV[f.scalar_name]})",
            code_group="matfun", sympy=no_sympy("a Loewner matrix"), no_sympy=True,
-           domain=f.domain),
+           domain=f.domain, letter="F",
+           says=lambda e: (f"the Loewner matrix of {f.scalar_name} at the eigenvalues of",
+                           e.arg)),
     ]
 
 
@@ -461,5 +489,6 @@ register(
        d=Rule("dV = V (G ∘ (Vᵀ dS V)): second derivatives through a matrix function are not "
               "supported", _unsupported),
        value=_eigbasis, code="_eigbasis({0})", code_group="matfun",
-       sympy=_no_eigenvectors, no_sympy=True),
+       sympy=_no_eigenvectors, no_sympy=True, letter="V",
+       says=lambda e: ("the unit eigenvectors, as columns, of", e.arg)),
 )

@@ -160,12 +160,16 @@ register(
        adjoint=Rule("tr(Wᵀ Σⱼ Xʲ E X^{k-1-j}) = tr((Σⱼ (Xᵀ)ʲ W (Xᵀ)^{k-1-j})ᵀ E); "
                     "tr Σⱼ Xʲ E X^{k-1-j} = k tr(X^{k-1} E)", _adjoint),
        value=_frechet, code="_mpow_frechet({0}, {1}, {2})", code_group="mpow",
-       sympy=_no_sympy, no_sympy=True),
+       sympy=_no_sympy, no_sympy=True, letter="L",
+       says=lambda e: ("the Fréchet derivative of Xᵏ", None)),
     Op("mpow_jacobian", "internal",
        lambda x, k: E.Call((x.shape[0] * x.shape[0],) * 2, x, "mpow_jacobian", (k,)),
        args=("expr", "expr"), internal=True, unicode=_jac_uni, latex=_jac_tex, loose=True,
        d=Rule("d J = ... (second derivatives: not supported yet)", _unsupported),
        value=lambda x, k: _jac_apply(x, k, _np().eye(x.shape[0] ** 2)), apply=_jac_apply,
        code="_mpow_jacobian({0}, {1})", code_apply="_mpow_jacobian({0}, {1}, {V})",
-       code_group="mpow", sympy=_no_sympy, no_sympy=True),
+       code_group="mpow", sympy=_no_sympy, no_sympy=True, letter="J", k_symmetric=True,
+       no_entries="∂(Xᵏ)_ij/∂X_kl = Σ_{t=0}^{k-1} (Xᵗ)_ik (X^{k-1-t})_lj, a sum whose "
+                  "length is the symbol k",
+       says=lambda e: ("the Jacobian ∂vec Xᵏ/∂(vec X)ᵀ", None)),
 )

@@ -13,7 +13,8 @@ from ..algebra import expr as E
 from ..dims import ONE, SCALAR, smaller
 from ..errors import MatdiffError
 from .op import Op, OutsideDomain, Rule, register
-from .spectral import _named, _sub, _unsupported
+from .spectral import _named, _unsupported
+from .spectral_values import _sub
 
 
 def _np():
@@ -210,10 +211,32 @@ def _indicator(x, top, absolute):
 _G = "norms"
 
 
+def _written(form):
+    """The cell-language form of an entry the language writes otherwise: σᵣ = ‖X‖₂ / cond(X)."""
+    def text(pr, e):
+        out = form(e.arg)
+        return pr.p(out) if isinstance(out, E.Call) else pr.paren(pr.p(out))
+    return text
+
+
+_SPELLED = {
+    "sigma_min": lambda x: E.mul(E.call("opnorm", x), E.power(E.call("cond", x), -1)),
+}
+_SAYS = {
+    "svd_U": "the left singular vectors of", "svd_V": "the right singular vectors of",
+    "svd_Us": "the left singular vectors of", "svd_Vs": "the right singular vectors of",
+    "svd_u1": "the first left singular vector of", "svd_v1": "the first right singular vector of",
+    "svd_ur": "the last left singular vector of", "svd_vr": "the last right singular vector of",
+    "sigma_min": "the smallest singular value of",
+}
+
+
 def _internal(name: str, rows_of, printed, value, code: str, what: str, simple=True) -> Op:
     uni, tex = _named(*printed)
+    words = _SAYS[name]
     return Op(name, "internal", lambda x: E.Call(rows_of(x), x, name), internal=True,
-              unicode=uni, latex=tex,
+              unicode=uni, latex=tex, text=_written(_SPELLED[name]) if name in _SPELLED else "",
+              letter=printed[0][0], says=lambda e: (words, e.arg),
               d=Rule("d of a singular vector = ... (second derivatives through singular "
                      "values are not supported)", _unsupported("singular vectors")),
               value=value, code=code, code_group=_G, sympy=_no_sympy(what), no_sympy=True)
@@ -228,7 +251,8 @@ def _sv(name: str, which: str, cols, printed, code: str, simple, full_rank=False
 def _ind(name: str, printed, top: bool, absolute: bool, what: str) -> Op:
     uni, tex = _named(*printed)
     return Op(name, "internal", lambda x: E.Call(x.shape, x, name), internal=True,
-              unicode=uni, latex=tex,
+              unicode=uni, latex=tex, letter="k",
+              says=lambda e: (f"e_k, k where {what} is attained in", e.arg),
               d=Rule("d e_k = 0 (the maximiser does not move, away from ties)",
                      lambda e, args, dargs: E.zero(e.shape)),
               value=_indicator(top, absolute, what),

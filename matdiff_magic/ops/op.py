@@ -93,6 +93,17 @@ class Op:
     domain: str | None = None     # what the sampler must respect: one of DOMAINS
     sides: Callable | None = None     # NumPy: the side of a kink or pole each entry is on
     pole: Callable | None = None      # NumPy: the distance of each entry to a pole
+    # answers in named parts: the letter a part gets (v for an eigenvector) and what it is,
+    # in words, (e) -> (words, expr or None): ("the unit eigenvector of", λ_max(S))
+    letter: str = ""
+    says: Callable | None = None
+    # the Jacobian J of a primary matrix function: J(X)ᵀ = J(Xᵀ) = K J(X) K, so K J is
+    # symmetric and Jᵀ K = K J (the simplifier moves K to the left)
+    k_symmetric: bool = False
+    # why its entries have no entry-wise form (an integral over s), for the index form
+    no_entries: str = ""
+    # what a Hessian's last step says when the properties of the point fold it away
+    at_point: str = ""
 
     def differential(self, e: E.Expr, args: tuple, dargs: tuple) -> E.Expr:
         """d e from the arguments and their differentials: f'(A) ∘ dA for an element-wise
@@ -110,6 +121,13 @@ class Op:
         """Whether a cell can write it as name(...)."""
         return not self.internal and self.kind != "notation"
 
+    @property
+    def readable(self) -> bool:
+        """An internal entry printed under its own name in the cell language (a Fréchet
+        derivative, a Jacobian, singular vectors): the parser reads that name back, so a
+        printed result parses; its own differential may be refused."""
+        return self.internal and not self.text
+
 
 REGISTRY: dict[str, Op] = {}
 _SPELLINGS: dict[str, str] = {}
@@ -124,7 +142,7 @@ def register(*ops: Op) -> None:
         if op.name in REGISTRY:
             raise ValueError(f"{op.name} is registered twice")
         REGISTRY[op.name] = op
-        if op.cell:
+        if op.cell or op.readable:
             for s in (op.name, *op.aliases):
                 _SPELLINGS[s] = op.name
         E.CALL_RULES[op.name] = op.build

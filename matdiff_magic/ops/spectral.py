@@ -11,7 +11,16 @@ from __future__ import annotations
 from ..algebra import expr as E
 from ..dims import ONE, SCALAR
 from ..errors import MatdiffError
-from .op import Op, OutsideDomain, Rule, register
+from .op import Op, Rule, register
+from .spectral_values import (
+    _eig_value,
+    _eigvec,
+    _eigvecs,
+    _khatrirao,
+    _lambda_value,
+    _left,
+    _resolvent,
+)
 
 _SYMMETRIC = frozenset({"symmetric", "spd", "diagonal"})
 
@@ -60,173 +69,6 @@ def _square(name: str, rows_of):
     return build
 
 
-# --- values ------------------------------------------------------------------------------------
-
-def _sub(i: int) -> str:
-    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(c)] for c in str(i))
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
-
-
-def _gap_tol(w) -> float:
-    np = _np()
-    return 1e-8 * max(1.0, float(np.max(np.abs(w))) if w.size else 1.0)
-
-
-def _simple(w, k: int, what: str) -> None:
-    """The eigenvalue w[k] (ascending order) is simple, or OutsideDomain naming the tie."""
-    tol = _gap_tol(w)
-    for j in (k - 1, k + 1):
-        if 0 <= j < len(w) and abs(w[j] - w[k]) <= tol:
-            a, b = sorted((j, k))
-            raise OutsideDomain(f"is not defined: {what} is not simple at these values: "
-                                f"λ{_sub(a + 1)} = λ{_sub(b + 1)} = {_fmt(w[k])} (the "
-                                "derivative needs a simple eigenvalue)")
-
-
-def _all_simple(w) -> None:
-    for k in range(len(w) - 1):
-        _simple(w, k, "an eigenvalue")
-
-
-def _finite(a) -> None:
-    if not _np().all(_np().isfinite(a)):
-        raise OutsideDomain("is not defined: the matrix has non-finite entries")
-
-
-def _sign(v):
-    """Each column with its largest entry (in absolute value) positive: a fixed choice."""
-    np = _np()
-    idx = np.argmax(np.abs(v), axis=0)
-    s = np.sign(v[idx, np.arange(v.shape[1])])
-    s[s == 0] = 1.0
-    return v * s
-
-
-def _eigh(a):
-    np = _np()
-    _finite(a)
-    w, v = np.linalg.eigh((a + a.T) / 2)
-    return w, _sign(v)
-
-
-def _is_symmetric(a) -> bool:
-    np = _np()
-    return bool(np.allclose(a, a.T, rtol=0, atol=1e-12 * max(1.0, float(np.max(np.abs(a))))))
-
-
-def _eig_value(a):
-    np = _np()
-    _finite(a)
-    if not _is_symmetric(a):
-        w = np.linalg.eigvals(a)
-        if np.max(np.abs(w.imag)) > 1e-10 * max(1.0, float(np.max(np.abs(w)))):
-            raise OutsideDomain("is not real at these values: the matrix is not symmetric "
-                                "and has complex eigenvalues")
-        return np.sort(w.real).reshape(-1, 1)
-    return np.linalg.eigvalsh((a + a.T) / 2).reshape(-1, 1)
-
-
-def _extreme(a, top: bool):
-    """(index, eigenvalues) of the eigenvalue of largest (top) or smallest real part."""
-    np = _np()
-    _finite(a)
-    w = np.linalg.eigvals(a)
-    order = np.argsort(w.real, kind="stable")
-    w = w[order]
-    k = len(w) - 1 if top else 0
-    return k, w
-
-
-def _lambda_value(top: bool):
-    what = "λ_max" if top else "λ_min"
-
-    def value(a):
-        np = _np()
-        if _is_symmetric(a):
-            w = np.linalg.eigvalsh((a + a.T) / 2)
-            return np.array([[w[-1] if top else w[0]]])
-        k, w = _extreme(a, top)
-        if abs(w[k].imag) > 1e-10 * max(1.0, abs(w[k])):
-            raise OutsideDomain(f"is not real at these values: {what} is one of the complex "
-                                f"pair {_fmt(w[k].real)} ± {_fmt(abs(w[k].imag))}i")
-        return np.array([[w[k].real]])
-    return value
-
-
-def _eigvec(top: bool):
-    what = "λ_max" if top else "λ_min"
-
-    def value(a):
-        w, v = _eigh(a)
-        k = len(w) - 1 if top else 0
-        _simple(w, k, what)
-        return v[:, [k]].copy()
-    return value
-
-
-def _eigvecs(a):
-    w, v = _eigh(a)
-    _all_simple(w)
-    return v
-
-
-def _resolvent(top: bool):
-    """(λI - X)^#, the group inverse of λI - X for the simple real extreme eigenvalue λ:
-    (λI - X + P)⁻¹ - P with P = v uᵀ (uᵀv = 1) its spectral projector; for a symmetric X the
-    pseudo-inverse V diag(1/(λ - λⱼ), 0 at λ) Vᵀ."""
-    def value(a):
-        np = _np()
-        lam, u, v = _lam_uv(a, top)
-        p = v @ u.T
-        return np.linalg.inv(lam * np.eye(len(a)) - a + p) - p
-    return value
-
-
-def _lam_uv(a, top: bool):
-    """The real simple eigenvalue of largest (smallest) real part of a square matrix and its
-    left (u) and right (v) eigenvectors, v of unit length and uᵀv = 1."""
-    what = "λ_max" if top else "λ_min"
-    np = _np()
-    k, w = _extreme(a, top)
-    lam = w[k]
-    tol = _gap_tol(w)
-    if abs(lam.imag) > 1e-10 * max(1.0, abs(lam)):
-        raise OutsideDomain(f"is not defined: {what} is not real at these values: "
-                            f"{_fmt(lam.real)} ± {_fmt(abs(lam.imag))}i")
-    for j in range(len(w)):
-        if j != k and abs(w[j] - lam) <= tol:
-            raise OutsideDomain(f"is not defined: {what} is not simple at these values:"
-                                f" λ{_sub(min(j, k) + 1)} = λ{_sub(max(j, k) + 1)} = "
-                                f"{_fmt(lam.real)} (the derivative needs a simple "
-                                "eigenvalue)")
-    vals, vecs = np.linalg.eig(a)
-    v = vecs[:, np.argmin(np.abs(vals - lam))].real
-    valsl, vecsl = np.linalg.eig(a.T)
-    u = vecsl[:, np.argmin(np.abs(valsl - lam))].real
-    v = _sign((v / np.linalg.norm(v)).reshape(-1, 1))
-    u = (u / np.linalg.norm(u)).reshape(-1, 1)
-    if abs((u.T @ v).item()) < 1e-12:
-        raise OutsideDomain(f"is not defined: {what} is defective at these values (uᵀv = 0)")
-    return lam.real, u / (u.T @ v).item(), v     # v unit, uᵀv = 1
-
-
-def _left_right(top: bool, left: bool):
-    def value(a):
-        lam, u, v = _lam_uv(a, top)
-        return u if left else v
-    return value
-
-
-def _khatrirao(a, b):
-    np = _np()
-    p, n = a.shape
-    q = b.shape[0]
-    return np.einsum("ij,kj->ikj", a, b).reshape(p * q, n)
-
-
 # --- differentials -----------------------------------------------------------------------------
 
 def _not_symmetric(name: str, a: E.Expr) -> E.ShapeError:
@@ -253,12 +95,11 @@ def _d_lambda(top: bool):
 
     def d(e, args, dargs):
         (x,), (dx,) = args, dargs
+        v = E.call(f"eigvec_{suffix}", x)
         if symmetric(x):          # dλ = vᵀ dS v
-            v = E.call(f"eigvec_{suffix}", x)
             return E.mul(E.transpose(v), dx, v)
         # dλ = uᵀ dX v / (uᵀv) = uᵀ dX v with uᵀv = 1
-        u, v = E.call(f"leigvec_{suffix}", x), E.call(f"reigvec_{suffix}", x)
-        return E.mul(E.transpose(u), dx, v)
+        return E.mul(E.transpose(E.call(f"leigvec_{suffix}", x)), dx, v)
     return d
 
 
@@ -266,29 +107,32 @@ def _d_eigvec(top: bool):
     suffix = "max" if top else "min"
 
     def d(e, args, dargs):
-        # dv = (λI - S)⁺ dS v (S symmetric, λ simple, v unit)
-        (s,), (ds,) = args, dargs
-        return E.mul(E.call(f"eigres_{suffix}", s), ds, e)
+        # dv = R dX v - v (vᵀ R dX v), R = (λI - X)^# (v stays a unit vector); for a
+        # symmetric S, vᵀR = 0 and dv = (λI - S)⁺ dS v
+        (x,), (dx,) = args, dargs
+        rdv = E.mul(E.call(f"eigres_{suffix}", x), dx, e)
+        if symmetric(x):
+            return rdv
+        return E.add(rdv, E.neg(E.mul(e, E.mul(E.transpose(e), rdv))))
     return d
 
 
-def _d_lr(top: bool, left: bool):
+def _d_leigvec(top: bool):
     suffix = "max" if top else "min"
 
     def d(e, args, dargs):
-        # dv = (λI - X)^# dX v, du = (λI - X)^#ᵀ dXᵀ u (each up to a multiple of itself,
-        # which cancels in d²λ)
+        # du = Rᵀ dXᵀ u + u (vᵀ R dX v), R = (λI - X)^# (uᵀv stays 1)
         (x,), (dx,) = args, dargs
-        r = E.call(f"eigres_{suffix}", x)
-        if left:
-            return E.mul(E.transpose(r), E.transpose(dx), e)
-        return E.mul(r, dx, e)
+        r, v = E.call(f"eigres_{suffix}", x), E.call(f"eigvec_{suffix}", x)
+        return E.add(E.mul(E.transpose(r), E.transpose(dx), e),
+                     E.mul(e, E.mul(E.transpose(v), r, dx, v)))
     return d
 
 
 def _unsupported(what: str):
     def d(e, args, dargs):
-        raise E.ShapeError(f"second derivatives through {what} are not supported yet")
+        raise E.ShapeError(f"the derivative of {what} is not supported yet (a second "
+                           "derivative that needs it, or the value written in a cell)")
     return d
 
 
@@ -346,6 +190,8 @@ def _lambda(A, top):
 
 
 def _eigvec(S, top):
+    if not np.allclose(S, S.T, rtol=0, atol=1e-12 * max(1.0, np.max(np.abs(S)))):
+        return _eigvec_lr(S, top, False)
     w, V = _eigh_sorted(S)
     return V[:, [-1 if top else 0]]
 
@@ -385,12 +231,13 @@ def _no_sympy(what: str):
 
 
 def _internal(name: str, rows_of, printed: tuple, d: Rule, value, code: str,
-              what: str, domain: str | None = None) -> Op:
-    """An entry the engine builds for a derivative (an eigenvector), never written."""
+              what: str, domain: str | None = None, says=None) -> Op:
+    """An entry the engine builds for a derivative (the eigenvectors), printed under its
+    name."""
     uni, tex = _named(*printed)
     return Op(name, "internal", _square(name, rows_of), internal=True, unicode=uni, latex=tex,
               d=d, value=value, code=code, code_group=_GROUP, sympy=_no_sympy(what),
-              no_sympy=True, domain=domain)
+              no_sympy=True, domain=domain, letter=printed[0][0], says=says)
 
 
 def _column(e: E.Expr):
@@ -401,6 +248,43 @@ def _same_shape(e: E.Expr):
     return e.shape
 
 
+def _resolvent_forms(top: bool):
+    """R = (λI - X)^#, the group inverse; (λI - S)⁺ for a symmetric S. The cell language
+    writes it out, (λI - X + v uᵀ)⁻¹ - v uᵀ, so that a printed result parses back."""
+    s = "max" if top else "min"
+
+    def parts(x):
+        lam, v, u = (E.call(f"lambda_{s}", x), E.call(f"eigvec_{s}", x),
+                     E.call(f"leigvec_{s}", x))
+        return lam, E.mul(v, E.transpose(u))
+
+    def text(pr, e):
+        x = e.arg
+        lam, p = parts(x)
+        inner = E.add(E.mul(lam, E.identity(x.shape[0])), E.neg(x), p)
+        return pr.paren(pr.p(E.add(E.inverse(inner), E.neg(p))))
+
+    def uni(pr, e):
+        mark = "⁺" if symmetric(e.arg) else "^#"
+        return f"(λ_{s}({pr.p(e.arg)}) I - {pr.p(e.arg)}){mark}"
+
+    def latex(pr, e):
+        mark = "+" if symmetric(e.arg) else "\\#"
+        x = pr.p(e.arg)
+        return (f"\\left(\\lambda_{{\\{s}}}\\left({x}\\right) I - {x}\\right)^{{{mark}}}")
+    return text, uni, latex
+
+
+def _leigvec_build(s: str):
+    square = _square(f"leigvec_{s}", _column)
+
+    def build(x: E.Expr) -> E.Expr:
+        if symmetric(x):          # a symmetric matrix: the left eigenvector is the right one
+            return E.call(f"eigvec_{s}", x)
+        return square(x)
+    return build
+
+
 def _entries(top: bool) -> list[Op]:
     s = "max" if top else "min"
     t = "True" if top else "False"
@@ -409,11 +293,13 @@ def _entries(top: bool) -> list[Op]:
     general = (f"dλ = uᵀ dX v / (uᵀv) (λ = λ_{s}(X) real and simple, u and v its left and "
                "right eigenvectors, Magnus 1985; here v is a unit vector and uᵀv = 1, so "
                "∂λ/∂X = u vᵀ)")
-    note = " (up to a multiple of itself, which cancels in d²λ; Magnus 1985)"
-    left = Rule("du = (λI - X)^#ᵀ dXᵀ u, (λI - X)^# the group inverse" + note,
-                _d_lr(top, True))
-    right = Rule("dv = (λI - X)^# dX v, (λI - X)^# the group inverse" + note,
-                 _d_lr(top, False))
+    dv_sym = (f"dv = (λI - S)⁺ dS v (S symmetric, λ = λ_{s}(S) simple, v its unit "
+              "eigenvector; Magnus 1985)")
+    dv = (f"dv = R dX v - v vᵀ R dX v (v the unit right eigenvector of λ = λ_{s}(X), "
+          "R = (λI - X)^# the group inverse; Magnus 1985)")
+    du = (f"du = Rᵀ dXᵀ u + u vᵀ R dX v (u the left eigenvector of λ = λ_{s}(X) with uᵀv = 1, "
+          "R = (λI - X)^# the group inverse; Magnus 1985)")
+    r_text, r_uni, r_tex = _resolvent_forms(top)
     return [
         Op(f"lambda_{s}", "spectral", _square(f"lambda_{s}", lambda e: SCALAR),
            latex=f"\\lambda_{{\\{s}}}", unicode=f"λ_{s}",
@@ -421,19 +307,34 @@ def _entries(top: bool) -> list[Op]:
            value=_lambda_value(top), code=f"_lambda({{0}}, {t})",
            code_helper=_CODE, code_group=_GROUP, sympy=_no_sympy(f"λ_{s}"), no_sympy=True,
            domain=f"real-{s}"),
-        _internal(f"eigvec_{s}", _column, (f"v_{s}", f"v_{{\\{s}}}"),
-                  Rule("dv = (λI - S)⁺ dS v (S symmetric, λ simple, v unit)", _d_eigvec(top)),
-                  _eigvec(top), f"_eigvec({{0}}, {t})", "an eigenvector"),
-        _internal(f"eigres_{s}", _same_shape, (f"R_{s}", f"R_{{\\{s}}}"),
-                  Rule("dR = d(λI - X)^# (third derivatives of an eigenvalue are not "
-                       "supported)", _unsupported("a resolvent")),
-                  _resolvent(top), f"_eigres({{0}}, {t})", "a resolvent", f"real-{s}"),
-        _internal(f"leigvec_{s}", _column, (f"u_{s}", f"u_{{\\{s}}}"), left,
-                  _left_right(top, True), f"_eigvec_lr({{0}}, {t}, True)", "an eigenvector",
-                  f"real-{s}"),
-        _internal(f"reigvec_{s}", _column, (f"v_{s}", f"v_{{\\{s}}}"), right,
-                  _left_right(top, False), f"_eigvec_lr({{0}}, {t}, False)", "an eigenvector",
-                  f"real-{s}"),
+        Op(f"eigvec_{s}", "spectral", _square(f"eigvec_{s}", _column),
+           unicode=f"v_{s}", latex=f"\\operatorname{{eigvec\\_{s}}}",
+           d=Rule(dv_sym, _d_eigvec(top), lambda x: None if symmetric(x) else dv),
+           value=_eigvec(top), code=f"_eigvec({{0}}, {t})", code_group=_GROUP,
+           sympy=_no_sympy("an eigenvector"), no_sympy=True, domain=f"real-{s}",
+           letter="v", says=lambda e: ("the unit eigenvector of" if symmetric(e.arg) else
+                                       "the unit right eigenvector of",
+                                       E.call(f"lambda_{s}", e.arg))),
+        Op(f"leigvec_{s}", "spectral", _leigvec_build(s),
+           unicode=f"u_{s}", latex=f"\\operatorname{{leigvec\\_{s}}}",
+           d=Rule(du, _d_leigvec(top)),
+           value=_left(top), code=f"_eigvec_lr({{0}}, {t}, True)", code_group=_GROUP,
+           sympy=_no_sympy("an eigenvector"), no_sympy=True, domain=f"real-{s}",
+           at_point="a symmetric S has one eigenvector on both sides, u = v, and "
+                    "(λI - S)^# = (λI - S)⁺: H = K ((λI - S)⁺ ⊗ v vᵀ + v vᵀ ⊗ (λI - S)⁺), "
+                    "from d²λ = 2 vᵀ dS (λI - S)⁺ dS v (Magnus & Neudecker ch. 8)",
+           letter="u", says=lambda e: ("the left eigenvector, scaled to uᵀv = 1, of",
+                                       E.call(f"lambda_{s}", e.arg))),
+        Op(f"eigres_{s}", "internal", _square(f"eigres_{s}", _same_shape), internal=True,
+           text=r_text, unicode=r_uni, latex=r_tex,
+           d=Rule("dR = d(λI - X)^# (third derivatives of an eigenvalue are not supported)",
+                  _unsupported("a resolvent")),
+           value=_resolvent(top), code=f"_eigres({{0}}, {t})", code_group=_GROUP,
+           sympy=_no_sympy("a resolvent"), no_sympy=True, domain=f"real-{s}",
+           letter="R", says=lambda e: ("the pseudo-inverse" if symmetric(e.arg) else
+                                       "the group inverse", None),
+           transposed=lambda xt: (E.call(f"eigres_{s}", xt) if symmetric(xt) else
+                                  E.transpose(E.call(f"eigres_{s}", E.transpose(xt))))),
     ]
 
 
@@ -449,7 +350,9 @@ register(
     _internal("eigvecs", _same_shape, ("V", "V"),
               Rule("dV = V (F ∘ (Vᵀ dS V)), Fᵢⱼ = 1/(λⱼ - λᵢ) (second derivatives of eig(S) "
                    "are not supported)", _unsupported("the eigenvectors")),
-              _eigvecs, "_eigh_sorted({0})[1]", "the eigenvectors"),
+              _eigvecs, "_eigh_sorted({0})[1]", "the eigenvectors",
+              says=lambda e: ("the unit eigenvectors as columns, in the order of",
+                              E.call("eig", e.arg))),
     Op("khatrirao", "product", _build_khatrirao, args=("expr", "expr"),
        latex="\\operatorname{khatrirao}",
        d=Rule("d(A ⊙ B) = (dA ⊗ B + A ⊗ dB)(I ⊙ I), since A ⊙ B = (A ⊗ B)(I ⊙ I) (⊙ here "

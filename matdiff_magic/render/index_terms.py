@@ -10,6 +10,8 @@ a four-index array over such index pairs:
 - I_N, with the split of its neighbours: δ_ik δ_jl;
 - the commutation matrix K_{r,c} (K vec A = vec Aᵀ): K[(i, j), (k, l)] = δ_il δ_jk;
 - diag(vec A): A_ij δ_ik δ_jl; vec A: A_ij; (vec B)ᵀ: B_kl;
+- the Khatri–Rao product (column-wise Kronecker) A ⊙ B: (A ⊙ B)[(i, j), c] = B_ic A_jc, so
+  the Jacobian khatrirao(V, V)ᵀ of eig(S) gives ∂λ_c/∂S_kl = V_kc V_lc;
 - a product of these sums over the inner index pair; a sum or a scalar multiple is a sum
   or a multiple of the entry-wise forms; deltas on a summed index are carried out.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .. import ops
 from ..algebra import expr as E
 from ..errors import MatdiffError
 from .text import to_unicode
@@ -195,6 +198,14 @@ def _splits(e: E.Expr) -> tuple[Split | None, Split | None]:
         return (b.shape[0], a.shape[0]), (b.shape[1], a.shape[1])
     if isinstance(e, E.Comm):
         return (e.c, e.r), (e.r, e.c)
+    if _khatrirao(e):   # (A ⊙ B)[(i, j), c] = B_ic A_jc
+        a, b = e.children
+        return (b.shape[0], a.shape[0]), (a.shape[1], E.ONE)
+    if isinstance(e, E.Transpose) and _khatrirao(e.arg):
+        a, b = e.arg.children
+        return (a.shape[1], E.ONE), (b.shape[0], a.shape[0])
+    if isinstance(e, E.Call) and ops.get(e.name).no_entries:
+        raise fail(f"{to_unicode(e)}: {ops.get(e.name).no_entries}")
     if isinstance(e, E.Call) and e.name == "diag" and isinstance(e.arg, E.Call) \
             and e.arg.name == "vec":
         s = e.arg.arg.shape
@@ -220,6 +231,15 @@ def _splits(e: E.Expr) -> tuple[Split | None, Split | None]:
 FLAT = "flat"
 
 
+def _khatrirao(e: E.Expr) -> bool:
+    return isinstance(e, E.Call) and e.name == "khatrirao"
+
+
+def _single(a, b):
+    """The one index of a pair with a size-1 side."""
+    return a if b is None else b
+
+
 def _special(e: E.Expr) -> bool:
     """A factor built of Kronecker structure that is not handled entry-wise."""
     return isinstance(e, (E.Kron, E.Comm, E.Dup, E.Elim)) or (
@@ -237,6 +257,14 @@ def _factor(e: E.Expr, rows: tuple, cols: tuple) -> list:
         return [_entry(b, i, k), _entry(a, j, l)]
     if isinstance(e, E.Comm):
         return _delta(i, l) + _delta(j, k)
+    if _khatrirao(e):                # (A ⊙ B)[(i, j), c] = B_ic A_jc
+        a, b = e.children
+        c = _single(k, l)
+        return [_entry(b, i, c), _entry(a, j, c)]
+    if isinstance(e, E.Transpose) and _khatrirao(e.arg):
+        a, b = e.arg.children
+        c = _single(i, j)
+        return [_entry(b, k, c), _entry(a, l, c)]
     if isinstance(e, E.Call) and e.name == "diag" and isinstance(e.arg, E.Call) \
             and e.arg.name == "vec":
         return [_entry(e.arg.arg, i, j)] + _delta(i, k) + _delta(j, l)

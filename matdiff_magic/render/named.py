@@ -15,6 +15,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+from .. import ops
 from ..algebra import expr as E
 from ..algebra.canonical import tpush
 from .latex import to_latex
@@ -32,6 +33,7 @@ class NamedForm:
     body: E.Expr
     parts: tuple[tuple[str, E.Expr], ...]
     given: frozenset[str]
+    at_point: bool = False     # a Hessian at the point, with the variable's properties used
 
     def where(self, printer) -> str:
         return ", ".join(f"{n} = {printer(p)}" for n, p in self.parts)
@@ -43,12 +45,16 @@ class NamedForm:
 
     @property
     def unicode(self) -> str:
-        return f"{to_unicode(self.body)}  where {self.where(to_unicode)}"
+        return f"{to_unicode(self.body)}  where " + ", ".join(
+            f"{n} = {to_unicode(p)}{_said(p, to_unicode, ' ({} {})', ' ({})')}"
+            for n, p in self.parts)
 
     @property
     def latex(self) -> str:
         return (f"{to_latex(self.body)} \\quad\\text{{where }} "
-                + ",\\ ".join(f"{_latex_name(n)} = {to_latex(p)}" for n, p in self.parts))
+                + ",\\ ".join(f"{_latex_name(n)} = {to_latex(p)}"
+                                f"{_said(p, to_latex, _TEX_SAID, _TEX_SAID_ALONE)}"
+                                for n, p in self.parts))
 
     def substituted(self) -> E.Expr:
         """The body with every name replaced by its part: the result again (as a tree that
@@ -60,6 +66,18 @@ class NamedForm:
 
     def __str__(self) -> str:
         return self.unicode
+
+
+_TEX_SAID = "\\ \\text{{({} }}{}\\text{{)}}"
+_TEX_SAID_ALONE = "\\ \\text{{({})}}"
+
+
+def _said(part: E.Expr, printer, form: str, alone: str) -> str:
+    """What a part is, in words, where its entry says (the unit eigenvector of λ_max(S))."""
+    if not isinstance(part, E.Call) or ops.get(part.name).says is None:
+        return ""
+    words, of = ops.get(part.name).says(part)
+    return form.format(words, printer(of)) if of is not None else alone.format(words)
 
 
 def _latex_name(name: str) -> str:
@@ -128,6 +146,8 @@ def _local_name(e: E.Expr, taken: set[str]) -> str:
     c (a number); never a name of the cell."""
     matrix = not (E.is_one(e.shape[0]) or E.is_one(e.shape[1]))
     wanted: list[str] = []
+    if isinstance(e, E.Call) and ops.get(e.name).letter:
+        wanted.append(ops.get(e.name).letter)
     if isinstance(e, E.Call) and e.name[0].isalpha():
         wanted.append(e.name[0].upper() if matrix else e.name[0])
     if e.is_scalar:
@@ -247,4 +267,7 @@ def _named_lines(d) -> tuple[str, str] | None:
         return None
     last = getattr(d, "result_step", d.steps[-1])
     lhs, lhs_tex = last.text.split(" = ", 1)[0], last.latex.split(" = ", 1)[0]
+    if form.at_point:
+        return (f"{lhs} = {form.unicode}; at the point",
+                f"{lhs_tex} = {form.latex} \\quad\\text{{at the point}}")
     return f"{lhs} = {form.unicode}", f"{lhs_tex} = {form.latex}"
