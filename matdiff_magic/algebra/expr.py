@@ -190,7 +190,7 @@ def mul(*factors: Expr) -> Expr:
     chain: list[Expr] = []
     for f in flat:
         if isinstance(f, Num):
-            coef *= f.value
+            coef = f.value if coef is F1 else coef * f.value   # (1 times v is v)
         elif f.is_scalar:
             scalars.append(f)
         else:

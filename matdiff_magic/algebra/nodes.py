@@ -326,8 +326,23 @@ PROPERTIES = ("symmetric", "spd", "invertible", "diagonal", "orthogonal", "posit
 
 # --- leaves and their constructors -------------------------------------------------------------
 
+_INTS: dict[int, Num] = {}   # the integer numbers made so far, each one node
+
+
 def num(v: int | Fraction) -> Num:
-    return Num(SCALAR, Fraction(v))
+    """The number v as a node. An integer's node is made once: numbers are immutable and
+    equal by value, and the one node keeps its hash (a Fraction's is slow to compute) and
+    the other measures cached on it."""
+    k = v if v.__class__ is int else (
+        v.numerator if v.__class__ is Fraction and v.denominator == 1 else None)
+    if k is None:
+        return Num(SCALAR, Fraction(v))
+    out = _INTS.get(k)
+    if out is None:
+        out = Num(SCALAR, Fraction(k))
+        if -1024 <= k <= 1024:
+            _INTS[k] = out
+    return out
 
 
 def sym(name: str, rows: Dim | int | str, cols: Dim | int | str = 1,
