@@ -275,6 +275,8 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
                      else a for a in e.args]
             return E.mul(*scal, E.hadamard(*parts))
         return hadamard_canonical(e.args, e.shape)
+    if isinstance(e, E.Call) and ops.get(e.name).same_as is not None:
+        return ops.get(e.name).same_as(*e.children)   # solve(A, B) = A⁻¹B
     if isinstance(e, E.Call) and e.name in ops.ELEMENTWISE:
         return elementwise_rule(e)
     if isinstance(e, E.Call) and e.name in SCALAR_RULES:

@@ -121,7 +121,7 @@ def _solve(x: E.Sym, lhs: E.Expr, rhs: E.Expr, err) -> E.Expr:
         p, q = both[0]
         return E.mul(E.inverse(p), r, E.inverse(q))
     if not right:
-        return E.mul(E.inverse(E.add(*left)), r)
+        return E.call("solve", E.add(*left), r)
     if not left:
         return E.mul(r, E.inverse(E.add(*right)))
     p, q = simplify(E.add(*left)), simplify(E.add(*right))

@@ -88,6 +88,9 @@ class Op:
     parity: str = ""              # 'odd': f(-u) = -f(u); 'even': f(-u) = f(u)
     of_transpose: bool = False    # f(Aᵀ) = f(A): tr, det, diag
     transposed: Callable | None = None    # (args) -> f(args)ᵀ: (A ⊕ B)ᵀ = Aᵀ ⊕ Bᵀ
+    # (args) -> the same value in other nodes, which the simplifier compares and the textbook
+    # printers show: solve(A, B) is A⁻¹B (the cell language keeps the operation's name)
+    same_as: Callable | None = None
     at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
     at1: int | None = None        # exact value at 1: f(1) = 0 or 1
     domain: str | None = None     # what the sampler must respect: one of DOMAINS
