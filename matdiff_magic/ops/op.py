@@ -114,6 +114,28 @@ class Op:
         return not self.internal and self.kind != "notation"
 
 
+@dataclass(frozen=True)
+class InverseForm:
+    """A matrix built of nodes, not a call, whose inverse times a block V is a solve (the
+    Stein operator I − Bᵀ ⊗ A): ``match(M)`` gives the expressions the solve takes, or None;
+    ``apply(*values, V)`` is M⁻¹ V in NumPy, ``code`` the generated code of it ({V})."""
+    match: Callable[[E.Expr], tuple | None]
+    apply: Callable
+    code: str
+
+
+INVERSE_FORMS: list[InverseForm] = []
+
+
+def inverse_form(m: E.Expr) -> tuple[InverseForm, tuple] | None:
+    """The form whose solve applies m⁻¹ and the expressions it takes, or None (dense)."""
+    for form in INVERSE_FORMS:
+        args = form.match(m)
+        if args is not None:
+            return form, args
+    return None
+
+
 REGISTRY: dict[str, Op] = {}
 _SPELLINGS: dict[str, str] = {}
 
