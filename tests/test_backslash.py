@@ -31,6 +31,8 @@ CASES = [
     ("(A + A') \\ B", lambda v: SOLVE(v["A"] + v["A"].T, v["B"])),
     ("2 A \\ b", lambda v: SOLVE(2 * v["A"], v["b"])),       # MATLAB: (2 A) \ b
     ("c' (A \\ b) + b' (A \\ c)", lambda v: c_solve(v) + (v["b"].T @ SOLVE(v["A"], v["c"]))),
+    ("A^{-1}\\b", lambda v: v["A"] @ v["b"]),   # after a braced exponent: still a solve
+    ("A^{-1} \\ B", lambda v: v["A"] @ v["B"]),
 ]
 
 

@@ -275,3 +275,13 @@ def test_magic_and_cli():
     ip.run_cell_magic("matdiff", "--wrt E --out eq_d",
                       "A : m x m\nE : m x p\nX : m x p\nA X = E\nsum(X)")
     assert str(ip.user_ns["eq_d"].result) == "A^-T 1_m 1_p'"
+
+
+def test_an_unknown_written_after_its_equation_but_folded_away():
+    """(N - N) x is 0, but the line writes x: the equation solves for it, and the
+    derivative is zero; an unknown no later line writes is still refused."""
+    d = derive("A : n x n\nN : n x n\nb : n\nx : n\nA x = b\n(N - N) x", wrt="A")
+    from matdiff_magic.algebra import expr as E
+    assert E.is_zero(d.result)
+    with pytest.raises(MatdiffError, match="no line after it uses x"):
+        derive("A : n x n\nb : n\nx : n\nA x = b\nb  # x", wrt="A")

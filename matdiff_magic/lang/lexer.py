@@ -50,7 +50,7 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
             if tex_line is None:
                 tex_line = is_latex_line(line)
             after_operand = bool(toks) and (toks[-1].kind in ("name", "num", "sub") or (
-                toks[-1].kind == "op" and toks[-1].text in (")", "'", ".T", "ᵀ")))
+                toks[-1].kind == "op" and toks[-1].text in (")", "}", "'", ".T", "ᵀ")))
             word = re.compile(r"[A-Za-z]+").match(line, i + 1)
             if not tex_line and after_operand and not (word and line[word.end():word.end() + 1]
                                                        == "{"):
