@@ -206,6 +206,9 @@ def _subscripted(line: str, name: str, i: int) -> tuple[str, int]:
     return name, i
 
 
+_DIVIDES = re.compile(r"\s*(\\oslash(?![A-Za-z])|\./)")
+
+
 def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], int]:
     m = _FONT_ARG.match(line, i)
     if not m:
@@ -221,6 +224,9 @@ def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], 
         arg = g
     if arg in ("1", "I"):
         sub = _size_subscript(line, end, err)
+        if sub is None and arg == "1" and _DIVIDES.match(line, end):
+            # \mathbf{1} \oslash X, the entry-wise reciprocal: 1 ./ X, sized like X
+            return [Tok("num", "1", col)], end
         if sub is None:
             return [Tok("name", "ones" if arg == "1" else "I", col)], end
         text, at, end = sub
