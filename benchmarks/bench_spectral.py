@@ -32,11 +32,17 @@ def _sylvester(x: np.ndarray, v: np.ndarray) -> np.ndarray:
     return sla.solve_sylvester(r, r, v)
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
+    """--sizes (n, comma-separated) and --repeat (best of), for this script and
+    bench_solve.py."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100,300")
     ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     rng = np.random.default_rng(0)
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):

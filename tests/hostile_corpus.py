@@ -29,7 +29,7 @@ def _syntax() -> list[str]:
         # backslashes: a solve needs a square left side and a declared right side; '\\' and
         # a LaTeX line's '\ ' are no operators (A \ b itself is a solve: test_backslash.py)
         "X \\\\ X", "A\\\\x", "A^\\top \\ X", "\\ X", "X\\q", "A \\ X'", "A \\ x", "A \\",
-        "\\mathbf{A} \\ X",
+        "\\mathbf{A} \\ X", "A\\exp(X)", "X'\\sin(X)",   # a solve or LaTeX's A exp(X)?
     ]
     return [DECL + b for b in bodies]
 

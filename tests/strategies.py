@@ -227,6 +227,7 @@ class CellGen:
         self.leaf_p = leaf_p
         self.symbols: dict[str, Symbol] = {}
         self.defs: list[Definition] = []
+        self.equations: list[str] = []   # equation lines with their unknowns (solve_draws)
 
     # -- helpers --------------------------------------------------------------------------------
     def base_dim(self, one_weight: int = 1) -> Dim:
@@ -433,8 +434,12 @@ class CellGen:
             opts += ["lse", "size"]
         if self.defs:
             opts += ["defref"]
+        opts += ["solves"]   # solves, matrix equations, equation lines, chol: solve_draws.py
         o = self.src.pick(opts)
         g = self.gen
+        if o == "solves":
+            from solve_draws import solves
+            return solves(self, shape, d)
         if o == "defref":
             t = self.def_term(shape)
             return t if t is not None else self.leaf(shape)
@@ -767,7 +772,7 @@ class CellGen:
             if src.flip(0.1):
                 line += "   # " + src.pick(COMMENTS)
             decls.append(line)
-        lines = decls + lines_defs
+        lines = decls + self.equations + lines_defs
         if src.flip(0.5):
             tname = src.pick(TARGET_NAMES)
             lines.append(f"{tname} = {target.text}")
@@ -777,7 +782,8 @@ class CellGen:
             lines.insert(0, "# " + src.pick(COMMENTS))
         if src.flip(0.1):
             lines.insert(len(lines) - 1, "")
-        return Case("\n".join(lines), wrt, shape, dict(self.symbols))
+        from solve_draws import finish  # a backslash solve: A \ B, or A^{-1} B with LaTeX
+        return Case(finish(self, "\n".join(lines)), wrt, shape, dict(self.symbols))
 
 
 def build_case(src, max_depth: int = 6) -> Case:

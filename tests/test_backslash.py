@@ -31,6 +31,8 @@ CASES = [
     ("(A + A') \\ B", lambda v: SOLVE(v["A"] + v["A"].T, v["B"])),
     ("2 A \\ b", lambda v: SOLVE(2 * v["A"], v["b"])),       # MATLAB: (2 A) \ b
     ("c' (A \\ b) + b' (A \\ c)", lambda v: c_solve(v) + (v["b"].T @ SOLVE(v["A"], v["c"]))),
+    ("A^{-1}\\b", lambda v: v["A"] @ v["b"]),   # after a braced exponent: still a solve
+    ("A^{-1} \\ B", lambda v: v["A"] @ v["B"]),
 ]
 
 
@@ -71,6 +73,8 @@ ERRORS = [
     ("\\ b", 1, "ambiguous"),                 # no left side: no solve
     ("A \\hat{b}", 3, "unknown LaTeX command '\\hat'"),
     ("solve(A)", 8, "expected ','"),
+    ("A\\exp(b)", 2, "reads two ways"),       # MATLAB's A \ exp(b), or LaTeX's A exp(b)?
+    ("c' A\\log(b)", 5, "reads two ways"),
 ]
 
 
@@ -82,6 +86,13 @@ def test_other_backslash_forms_are_errors_with_a_caret(target, col, words):
     e = exc.value
     assert words in e.message, e.message
     assert e.line == 4 and e.col == col, str(e)
+
+
+def test_a_function_after_a_backslash_on_a_latex_line_is_latex():
+    """With other LaTeX on the line, or a space before the backslash, \\exp is the function."""
+    for target in ("A^\\top\\exp(b)", "A \\exp(b)"):
+        assert str(derive(DECL + target, wrt="A").target) in ("A' exp(b)", "A exp(b)")
+    assert str(derive(DECL + "A \\ exp(b)", wrt="A").target) == "solve(A, exp(b))"
 
 
 def test_latex_spacing_still_spaces():

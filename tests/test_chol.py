@@ -182,3 +182,10 @@ def test_the_cholesky_phi_leaves_the_name_phi_free():
     d = derive("Phi : n x p\nw : p\ny : n\nfro(Phi w - y)^2", wrt="w")
     assert str(d.result) == "2 Phi' (Phi w - y)"
     assert d.check().passed
+
+
+def test_a_second_derivative_through_chol_says_why_it_is_not_taken():
+    with pytest.raises(MatdiffError, match="a second derivative takes every entry of S as "
+                                           "free, without the declared properties: spd") as e:
+        derive("S : n x n spd\ntr(chol(S))", wrt="S", order=2)
+    assert "^" in str(e.value).splitlines()[-1]

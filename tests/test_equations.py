@@ -144,7 +144,7 @@ def test_adjoint_form_agrees_with_the_direct_one(decl, eq, solve, ws):
 def test_solves_are_the_registry_operations():
     defs = {eq: derive(_cell(decl, eq, "X"), wrt=ws[0]).cell.definitions[0][1]
             for decl, eq, _, ws in EQUATIONS}
-    assert str(defs["A X = E"]) == "A^-1 E"
+    assert str(defs["A X = E"]) == "solve(A, E)"   # printed A⁻¹E
     assert str(defs["X G = E"]) == "E G^-1"
     assert str(defs["A X + X B = C"]) == "sylvester(A, B, C)"
     assert str(defs["A X + X A' + Q = 0"]) == "lyap(A, Q)"
@@ -275,3 +275,13 @@ def test_magic_and_cli():
     ip.run_cell_magic("matdiff", "--wrt E --out eq_d",
                       "A : m x m\nE : m x p\nX : m x p\nA X = E\nsum(X)")
     assert str(ip.user_ns["eq_d"].result) == "A^-T 1_m 1_p'"
+
+
+def test_an_unknown_written_after_its_equation_but_folded_away():
+    """(N - N) x is 0, but the line writes x: the equation solves for it, and the
+    derivative is zero; an unknown no later line writes is still refused."""
+    d = derive("A : n x n\nN : n x n\nb : n\nx : n\nA x = b\n(N - N) x", wrt="A")
+    from matdiff_magic.algebra import expr as E
+    assert E.is_zero(d.result)
+    with pytest.raises(MatdiffError, match="no line after it uses x"):
+        derive("A : n x n\nb : n\nx : n\nA x = b\nb  # x", wrt="A")

@@ -153,3 +153,12 @@ def test_unvec_rows_in_braces_on_a_latex_line():
     cell = "c : 3*n*q\nB : 3 x m\nf = unvec(c, {n*q}) * (B \\odot B)"
     plain = "c : 3*n*q\nB : 3 x m\nf = unvec(c, {n*q}) * (B .* B)"
     assert str(derive(cell, wrt="B").result) == str(derive(plain, wrt="B").result)
+
+
+def test_the_reciprocal_of_a_matrix_reads_back():
+    """\\mathbf{1} \\oslash G (how the engine prints G^∘-1) is sized like G, a matrix too."""
+    cell = parse_cell("G : m x 2\nx : m\n\\mathbf{1} \\oslash G")
+    plain = parse_cell("G : m x 2\nx : m\n1 ./ G")
+    assert cell.target == plain.target
+    d = derive("S, G : m x 2\nS ./ G", wrt="S")
+    assert "\\mathbf{1} \\oslash G" in d.latex() and d.compare(d.latex()).correct

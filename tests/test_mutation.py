@@ -48,7 +48,12 @@ SOLVES = [   # solves, equation lines and the Cholesky factor (SPEC §11)
     ("A : m x m\nE : m x p\nX : m x p\nA X = E\nX", "A"),
     ("S : m x m\nQ : m x m\nX : m x m\nX - S X S' = Q\nsum(X .* X)", "S"),
     (_CHOL + "tr(A chol(S))", "S"), (_CHOL + "B chol(S) C", "S"),
-    (_CHOL + "tr(A chol(S))", "vech(S)")]
+    (_CHOL + "tr(A chol(S))", "vech(S)"),
+    # the solve node (A \\ B), the Stein solve (dlyap) and a Sylvester equation line
+    ("A : m x m\nB : m x p\nA \\ B", "A"), ("A : m x m\nB : m x p\nA \\ B", "B"),
+    ("A : m x m\nb, c : m\nc' solve(A, b)", "A"),
+    (_SYL + "dlyap(A / 4, B / 4, C)", "A"), (_SYL + "dlyap(A / 4, B / 4, C)", "C"),
+    (_SYL + "X : m x n\nA X + X B = C\nX' D", "B")]
 # eigenvalues, matrix functions, singular values and norms (SPEC §10)
 SPECTRAL = [(c[0], c[1]) for cases in (SPECTRAL_CASES, MATFUN_CASES, NORM_CASES, PRODUCT_CASES,
                                        MPOW_CASES) for c in cases]

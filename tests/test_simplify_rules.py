@@ -38,6 +38,7 @@ IDENTITIES = [
     ("hadamard-sqrt", "X : m x n positive\n", "sqrt(X) .* sqrt(X)", "X"),
     ("hadamard-sqrt-ratio", "X : m x n positive\n", "sqrt(X) ./ X", "X.^(-1/2)"),
     ("hadamard-ones", "X : m x n\n", "X .* (1_m 1_n')", "X"),
+    ("hadamard-power-of-ones", "X : m x n\n", "X ./ (1_m 1_n')", "X"),   # 𝟏^∘-1 = 𝟏
     ("hadamard-scalar-out", "X, Y : m x n\n", "X .* (3 Y)", "3 (X .* Y)"),
     # element-wise function algebra
     ("log-exp", "X : m x n\n", "log(exp(X))", "X"),

@@ -20,6 +20,7 @@ from .canonical import (
     had_base_exp,
     had_power,
     hadamard_canonical,
+    is_ones,
     ones_product,
     scalar_power_rule,
     scalar_rule,
@@ -275,6 +276,8 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
                      else a for a in e.args]
             return E.mul(*scal, E.hadamard(*parts))
         return hadamard_canonical(e.args, e.shape)
+    if isinstance(e, E.Call) and ops.get(e.name).same_as is not None:
+        return ops.get(e.name).same_as(*e.children)   # solve(A, B) = A⁻¹B
     if isinstance(e, E.Call) and e.name in ops.ELEMENTWISE:
         return elementwise_rule(e)
     if isinstance(e, E.Call) and e.name in SCALAR_RULES:
@@ -288,6 +291,8 @@ def _step_node(e: E.Expr, collect: bool, memo: dict | None) -> E.Expr:
         if c != 1:                      # (c A)^∘k = cᵏ A^∘k for a number c
             return E.scale(c ** int(e.p), had_power(rest, e.p) if rest.children or not
                            rest.is_scalar else E.power(rest, int(e.p)))
+    if isinstance(e, E.HadPow) and is_ones(e.arg):
+        return e.arg                    # 𝟏^∘p = 𝟏, entry by entry
     if isinstance(e, E.HadPow):
         b, p = had_base_exp(e)
         return had_power(b, p) if (b, p) != (e.arg, e.p) else e

@@ -56,9 +56,15 @@ def plain_cell(cell: Cell, names: list[str]) -> tuple[Cell, dict[E.Sym, E.Sym]]:
     old = {cell.symbols[n]: E.Sym(cell.symbols[n].shape, n, frozenset()) for n in names}
     symbols = {k: old.get(s, s) for k, s in cell.symbols.items()}
     memo: dict = {}
-    defs = [(d, substitute(e, old, memo)) for d, e in cell.definitions]
-    return dataclasses.replace(cell, symbols=symbols, definitions=defs,
-                               target=substitute(cell.target, old, memo)), old
+    try:
+        defs = [(d, substitute(e, old, memo)) for d, e in cell.definitions]
+        target = substitute(cell.target, old, memo)
+    except E.ShapeError as exc:   # chol(S) needs S spd: its second derivative is not taken
+        props = ", ".join(sorted({p for x in old for p in x.props})) or "none"
+        raise E.ShapeError(f"{exc} (a second derivative takes every entry of "
+                           f"{', '.join(names)} as free, without the declared properties: "
+                           f"{props}; this one is not taken)") from None
+    return dataclasses.replace(cell, symbols=symbols, definitions=defs, target=target), old
 
 
 def _calls(e: E.Expr, out: set | None = None) -> set[str]:

@@ -22,6 +22,7 @@ scalar target, one solve with the transposed operator: the adjoint method).
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from ..algebra import expr as E
 from ..algebra.simplify import simplify
@@ -53,7 +54,8 @@ def solve_equations(cell: Cell) -> Cell:
         x = cell.symbols[name]
         others = [cell.target] + [d for _, d in cell.definitions] + \
             [side for q in cell.equations if q[2] != name for side in q[3:5]]
-        if not any(E.contains(e, lambda a, x=x: a == x) for e in others):
+        if not any(E.contains(e, lambda a, x=x: a == x) for e in others) and \
+                not _written_after(cell.source, line, name):   # (X - X) Y folds X away
             raise MatdiffError(f"the equation solves for {name} (the symbol declared last), "
                                f"but no line after it uses {name}: declare the unknown "
                                "after the equation's other symbols", line, col, cell.source)
@@ -77,6 +79,13 @@ def solve_equations(cell: Cell) -> Cell:
     defs += [(n, substitute(d, dict(solved))) for n, d in cell.definitions]
     return dataclasses.replace(cell, symbols=symbols, target=target, definitions=defs,
                                declared=cell.declared - {x.name for x in solved})
+
+
+def _written_after(source: str, line: int, name: str) -> bool:
+    """Whether a line after ``line`` writes the name (outside a comment), even where the
+    expression then folds it away: (N - N) X is 0, but it uses X."""
+    word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    return any(word.search(text.split("#", 1)[0]) for text in source.split("\n")[line:])
 
 
 def at_equation(cell: Cell, exc: MatdiffError) -> MatdiffError:
@@ -121,7 +130,7 @@ def _solve(x: E.Sym, lhs: E.Expr, rhs: E.Expr, err) -> E.Expr:
         p, q = both[0]
         return E.mul(E.inverse(p), r, E.inverse(q))
     if not right:
-        return E.mul(E.inverse(E.add(*left)), r)
+        return E.call("solve", E.add(*left), r)
     if not left:
         return E.mul(r, E.inverse(E.add(*right)))
     p, q = simplify(E.add(*left)), simplify(E.add(*right))

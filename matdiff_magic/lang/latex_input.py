@@ -93,6 +93,23 @@ def is_latex_line(line: str) -> bool:
     return False
 
 
+_FUNCTION_WORDS = {c for op in REGISTRY.values() for c in op.latex_in if " " not in c}
+
+
+def ambiguous_solve(line: str) -> int | None:
+    """The column of a backslash that reads two ways, MATLAB's solve or a LaTeX function:
+    ``A\\sin(B)``, an operand, then at once the command of a function, on a line whose
+    LaTeX commands are all functions (any other one makes it a LaTeX line); else None."""
+    words = list(_WORD.finditer(line))
+    if any(m.group(1) not in _FUNCTION_WORDS for m in words):
+        return None
+    for m in words:
+        before = line[m.start() - 1] if m.start() else " "
+        if before.isalnum() or before in ")}'ᵀ":
+            return m.start() + 1
+    return None
+
+
 def greek(word: str) -> str | None:
     """The Greek letter a command such as ``Sigma`` names, if it names one."""
     return _GREEK.get(word)
@@ -206,6 +223,9 @@ def _subscripted(line: str, name: str, i: int) -> tuple[str, int]:
     return name, i
 
 
+_DIVIDES = re.compile(r"\s*(\\oslash(?![A-Za-z])|\./)")
+
+
 def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], int]:
     m = _FONT_ARG.match(line, i)
     if not m:
@@ -221,6 +241,9 @@ def _font(line: str, word: str, i: int, col: int, err: Err) -> tuple[list[Tok], 
         arg = g
     if arg in ("1", "I"):
         sub = _size_subscript(line, end, err)
+        if sub is None and arg == "1" and _DIVIDES.match(line, end):
+            # \mathbf{1} \oslash X, the entry-wise reciprocal: 1 ./ X, sized like X
+            return [Tok("num", "1", col)], end
         if sub is None:
             return [Tok("name", "ones" if arg == "1" else "I", col)], end
         text, at, end = sub

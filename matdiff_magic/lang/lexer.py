@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from ..errors import MatdiffError
-from .latex_input import command, is_latex_line, rewrite
+from .latex_input import ambiguous_solve, command, is_latex_line, rewrite
 from .tokens import Tok, braced_end
 
 _GREEK = "".join(chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha())
@@ -52,8 +52,14 @@ def tokenize(line: str, lineno: int, source: str) -> list[Tok]:
         if ch == "\\":
             if tex_line is None:
                 tex_line = is_latex_line(line)
+                at = ambiguous_solve(line) if tex_line else None
+                if at is not None:
+                    raise err("a backslash right after an operand, before a function, reads "
+                              "two ways: MATLAB's solve A \\ f(B) or LaTeX's product A f(B); "
+                              "write A \\ f(B) (spaces around the backslash) for the solve, or "
+                              "a space before the backslash for the product", at)
             after_operand = bool(toks) and (toks[-1].kind in ("name", "num", "sub") or (
-                toks[-1].kind == "op" and toks[-1].text in (")", "'", ".T", "ᵀ")))
+                toks[-1].kind == "op" and toks[-1].text in (")", "}", "'", ".T", "ᵀ")))
             word = _WORD.match(line, i + 1)
             if not tex_line and after_operand and not (word and line[word.end():word.end() + 1]
                                                        == "{"):

@@ -232,6 +232,10 @@ class _Gen:
                 ops.get(e.arg.name).code_apply_inv:
             return ops.get(e.arg.name).code_apply_inv.format(
                 *(self.v(a) for a in e.arg.children), V=V)
+        found = ops.inverse_form(e.arg) if isinstance(e, E.Inverse) else None
+        if found is not None:   # (I - B' (x) A)^-1 V: a Stein solve
+            form, args = found
+            return form.code.format(*(self.v(a) for a in args), V=V)
         return f"({self.v(e)} @ {V})"
 
 

@@ -310,6 +310,13 @@ def apply(e: E.Expr, V: np.ndarray, env: Env) -> np.ndarray:
             return ops.get(e.arg.name).apply_inv(*(value(a, env) for a in e.arg.children), V)
         except ops.OutsideDomain as exc:
             raise MatdiffError(f"{e.arg} {exc}") from None
+    found = ops.inverse_form(e.arg) if isinstance(e, E.Inverse) else None
+    if found is not None:   # (I − Bᵀ ⊗ A)⁻¹ V: a Stein solve
+        form, args = found
+        try:
+            return form.apply(*(value(a, env) for a in args), V)
+        except ops.OutsideDomain as exc:
+            raise MatdiffError(f"{e.arg} {exc}") from None
     if _structured(e):
         base = e.arg if isinstance(e, E.Transpose) else e
         fn = {(E.Dup, False): dup_apply, (E.Dup, True): dupT_apply,

@@ -39,7 +39,19 @@ from . import (  # noqa: F401  (each registers its entries)
     spectral,
 )
 from .ml import recognise
-from .op import DOMAINS, KINDS, REGISTRY, Op, OutsideDomain, Rule, get, names, register, spelled
+from .op import (
+    DOMAINS,
+    KINDS,
+    REGISTRY,
+    Op,
+    OutsideDomain,
+    Rule,
+    get,
+    inverse_form,
+    names,
+    register,
+    spelled,
+)
 
 ELEMENTWISE = names("elementwise")
 # the names a cell writes as name(...)
@@ -48,5 +60,5 @@ CELL_NAMES = names(cell=True)
 KINKED = tuple(n for n, op in REGISTRY.items() if op.sides is not None)
 
 __all__ = ["CELL_NAMES", "DOMAINS", "ELEMENTWISE", "KINDS", "KINKED", "REGISTRY", "Op",
-           "OutsideDomain", "Rule", "get", "names", "recognise", "register",
+           "OutsideDomain", "Rule", "get", "inverse_form", "names", "recognise", "register",
            "spelled"]

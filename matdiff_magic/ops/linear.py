@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..algebra import expr as E
 from ..dims import ONE
-from .op import Op, Rule, register
+from .op import Op, OutsideDomain, Rule, register
 
 
 def _np():
@@ -85,24 +85,57 @@ def _diag_vec_identity(n: E.Dim) -> E.Expr:
 
 def _pending_unicode(pr, e: E.Call) -> str:
     inner = pr.p(e.arg)
-    if isinstance(e.arg, E.Call):      # d tr(A), d‖A‖_F
+    if isinstance(pr.shown(e.arg), E.Call):      # d tr(A), d‖A‖_F; d(A⁻¹B)
         return "d" + ("" if inner.startswith("‖") else " ") + inner
     return f"d({inner})"
 
 
 def _pending_latex(pr, e: E.Call) -> str:
     a = pr.p(e.arg)
-    return "\\mathrm{d}" + ("\\," + a if isinstance(e.arg, E.Call) else pr.paren(a))
+    return "\\mathrm{d}" + ("\\," + a if isinstance(pr.shown(e.arg), E.Call) else pr.paren(a))
 
 
 def _solve(a: E.Expr, b: E.Expr) -> E.Expr:
-    """``A \\ B``: A square (a scalar A divides), as many rows in B as in A."""
+    """``A \\ B``: A square (a scalar A divides), as many rows in B as in A. The solve is a
+    node of its own (its differential is the solve's rule) unless it folds: a / b, I \\ B,
+    A \\ 0, A \\ I = A⁻¹."""
     if not E.same(a.shape[0], a.shape[1]):
         raise E.ShapeError(f"A \\ B needs a square A, got {E.shape_str(a.shape)}")
     if not E.same(a.shape[0], b.shape[0]) and not a.is_scalar:
         raise E.ShapeError(f"A \\ B needs as many rows in B as in A: {E.shape_str(a.shape)} "
                            f"and {E.shape_str(b.shape)}")
+    if a.is_scalar or isinstance(a, (E.Identity, E.Inverse)) or \
+            isinstance(b, (E.Zero, E.Identity)):
+        return _inv_times(a, b)
+    return E.Call(b.shape, a, "solve", (b,))
+
+
+def _inv_times(a: E.Expr, b: E.Expr) -> E.Expr:
+    """A⁻¹B: the form of solve(A, B) the simplifier compares and the textbook prints."""
     return E.mul(E.inverse(a), b)
+
+
+def _solve_d(e: E.Call, args: tuple, dargs: tuple) -> E.Expr:
+    # A X = B gives dA X + A dX = dB, so dX = A⁻¹(dB − dA X)
+    a, b = args
+    da, db = dargs
+    return E.mul(E.inverse(a), E.add(db, E.neg(E.mul(da, _inv_times(a, b)))))
+
+
+def solve_value(a, b):
+    np = _np()
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise OutsideDomain("has non-finite entries at these values: the solve is not "
+                            "defined")
+    try:
+        x = np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise OutsideDomain("is not defined at these values: its left side is singular, so "
+                            "A X = B has no unique solution") from None
+    if np.linalg.cond(a) > 1e14:
+        raise OutsideDomain("is not defined at these values: its left side is numerically "
+                            f"singular (condition number {np.linalg.cond(a):.1e})")
+    return x
 
 
 register(
@@ -151,7 +184,12 @@ register(
     Op("unvec", "node", E.unvec, args=("expr", "size")),
     Op("kron", "node", E.kron, args=("expr", "expr")),
     # solve(A, B) = A \ B = A⁻¹B (MATLAB, Julia): the X with A X = B
-    Op("solve", "node", _solve, args=("expr", "expr"), domain="invertible"),
+    Op("solve", "product", _solve, args=("expr", "expr"), domain="invertible",
+       same_as=_inv_times,
+       d=Rule("X = A⁻¹B solves A X = B; differentiate both sides: dA X + A dX = dB, so "
+              "dX = A⁻¹(dB − dA X)", _solve_d),
+       value=solve_value, code="np.linalg.solve({0}, {1})",
+       sympy=lambda ctx, e, a, b: ctx.sp.Inverse(a) * b),
     # d(F) not yet taken: a node the steps show as d(XW - Y) until a rule opens it
     Op("d", "notation", lambda e: E.Call(e.shape, e, "d"), unicode=_pending_unicode,
        latex=_pending_latex),

@@ -88,6 +88,9 @@ class Op:
     parity: str = ""              # 'odd': f(-u) = -f(u); 'even': f(-u) = f(u)
     of_transpose: bool = False    # f(Aᵀ) = f(A): tr, det, diag
     transposed: Callable | None = None    # (args) -> f(args)ᵀ: (A ⊕ B)ᵀ = Aᵀ ⊕ Bᵀ
+    # (args) -> the same value in other nodes, which the simplifier compares and the textbook
+    # printers show: solve(A, B) is A⁻¹B (the cell language keeps the operation's name)
+    same_as: Callable | None = None
     at0: int | None = None        # exact value at 0 (elementwise): f(0) = 0 or 1
     at1: int | None = None        # exact value at 1: f(1) = 0 or 1
     domain: str | None = None     # what the sampler must respect: one of DOMAINS
@@ -127,6 +130,28 @@ class Op:
         derivative, a Jacobian, singular vectors): the parser reads that name back, so a
         printed result parses; its own differential may be refused."""
         return self.internal and not self.text
+
+
+@dataclass(frozen=True)
+class InverseForm:
+    """A matrix built of nodes, not a call, whose inverse times a block V is a solve (the
+    Stein operator I − Bᵀ ⊗ A): ``match(M)`` gives the expressions the solve takes, or None;
+    ``apply(*values, V)`` is M⁻¹ V in NumPy, ``code`` the generated code of it ({V})."""
+    match: Callable[[E.Expr], tuple | None]
+    apply: Callable
+    code: str
+
+
+INVERSE_FORMS: list[InverseForm] = []
+
+
+def inverse_form(m: E.Expr) -> tuple[InverseForm, tuple] | None:
+    """The form whose solve applies m⁻¹ and the expressions it takes, or None (dense)."""
+    for form in INVERSE_FORMS:
+        args = form.match(m)
+        if args is not None:
+            return form, args
+    return None
 
 
 REGISTRY: dict[str, Op] = {}

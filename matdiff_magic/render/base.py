@@ -83,7 +83,7 @@ class Printer:
 
     def at(self, e: E.Expr, level: int) -> str:
         s = self.p(e)
-        p = prec(e)
+        p = prec(self.shown(e))
         if p == ATOM and self.form != "text" and isinstance(e, E.Call) and \
                 ops.get(e.name).loose:
             p = MUL    # an integral ∫₀¹ ... ds: parenthesized under a transpose
@@ -96,6 +96,15 @@ class Printer:
 
     _methods: dict = {}
     _memo_key = ("print", "Printer")
+
+    def shown(self, e: E.Expr) -> E.Expr:
+        """The node this printer shows for e: an operation the textbook writes in other
+        nodes (solve(A, B) as A⁻¹B, Op.same_as) is shown as those, except in the cell
+        language, which keeps its name."""
+        if self.form != "text" and isinstance(e, E.Call) and \
+                ops.get(e.name).same_as is not None:
+            return ops.get(e.name).same_as(*e.children)
+        return e
 
     def p(self, e: E.Expr) -> str:
         memo = _MEMO.get()
@@ -147,6 +156,8 @@ class Printer:
             c, factors = factors[0].value, factors[1:]
             if len(factors) == 1 and isinstance(factors[0], E.Mul):
                 factors = factors[0].args   # 2 (x' y): a scalar product kept whole
+        if self.form != "text":   # C solve(A, B) is C A⁻¹B, without parentheses
+            factors = tuple(g for f in factors for g in self._factors(f))
         # scalar factors with a negative exponent come last (expr.scalar_key) and print as a
         # denominator: 2 A x / (x' x)
         den, top = [], []
@@ -172,10 +183,18 @@ class Printer:
 
     form = "text"   # which printed form of an operation (ops.Op) this printer writes
 
+    def _factors(self, f: E.Expr) -> tuple[E.Expr, ...]:
+        s = self.shown(f)
+        if s is not f and isinstance(s, E.Mul) and E.split_coef(s)[0] == 1:
+            return s.args
+        return (f,)
+
     def p_Call(self, e: E.Call) -> str:
         """An operation in its printed form: a prefix (exp(A), vec X), a template holding
         {a} (‖A‖_F) or a function of the printer and the node."""
         op = ops.get(e.name)
+        if op.same_as is not None and self.form != "text":
+            return self.p(self.shown(e))
         form = getattr(op, self.form) or op.text or op.name
         if callable(form):
             return form(self, e)
