@@ -101,10 +101,10 @@ class Printer:
         """The node this printer shows for e: an operation the textbook writes in other
         nodes (solve(A, B) as A⁻¹B, Op.same_as) is shown as those, except in the cell
         language, which keeps its name."""
-        if self.form != "text" and isinstance(e, E.Call) and \
-                ops.get(e.name).same_as is not None:
-            return ops.get(e.name).same_as(*e.children)
-        return e
+        if e.__class__ is not E.Call or self.form == "text":
+            return e
+        same_as = ops.get(e.name).same_as
+        return e if same_as is None else same_as(*e.children)
 
     def p(self, e: E.Expr) -> str:
         memo = _MEMO.get()
@@ -156,7 +156,8 @@ class Printer:
             c, factors = factors[0].value, factors[1:]
             if len(factors) == 1 and isinstance(factors[0], E.Mul):
                 factors = factors[0].args   # 2 (x' y): a scalar product kept whole
-        if self.form != "text":   # C solve(A, B) is C A⁻¹B, without parentheses
+        if self.form != "text" and any(f.__class__ is E.Call for f in factors):
+            # C solve(A, B) is C A⁻¹B, without parentheses
             factors = tuple(g for f in factors for g in self._factors(f))
         # scalar factors with a negative exponent come last (expr.scalar_key) and print as a
         # denominator: 2 A x / (x' x)
