@@ -14,8 +14,10 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from cases import REFERENCE
+from textbook import TEXTBOOK
 
-from matdiff_magic import derive
+from matdiff_magic import MatdiffError, derive
 from matdiff_magic.algebra import expr as E
 from matdiff_magic.derivation import Step
 from matdiff_magic.notebook.widget import MatdiffDisplay, Stepper
@@ -286,3 +288,23 @@ def test_magic_picture_option_and_no_steps():
     page = MatdiffDisplay(d, show_steps=False, picture=True).html()
     assert _special(page) == ["diag(vec A)"]       # the result's, under the picture
     assert not _special(MatdiffDisplay(d, show_steps=False).html())
+
+
+def test_a_step_whose_latex_has_no_K_or_diag_shows_no_special_matrix():
+    """step_pictures skips a step as data whose LaTeX writes neither K_ nor diag: sound only
+    while every commutation matrix prints K_{…} and every diag(v) prints \\operatorname{diag},
+    which this checks on the reference and textbook cells, Hessians included."""
+    cells = [(c, w, 1) for c, w in REFERENCE] + [(t.cell, t.wrt, 1) for t in TEXTBOOK]
+    cells += [(c, w, 2) for c, w in REFERENCE[:40]]
+    seen = 0
+    for cell, wrt, order in cells:
+        try:
+            d = derive(cell, wrt=wrt, order=order)
+        except MatdiffError:   # a cell with no second derivative
+            continue
+        for step in d.steps:
+            found = special_matrices(step.expr)
+            if found and step.form is not None:
+                seen += 1
+                assert "K_" in step.latex or "diag" in step.latex, (cell, step.latex)
+    assert seen > 20

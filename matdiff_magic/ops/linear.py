@@ -132,9 +132,10 @@ def solve_value(a, b):
     except np.linalg.LinAlgError:
         raise OutsideDomain("is not defined at these values: its left side is singular, so "
                             "A X = B has no unique solution") from None
-    if np.linalg.cond(a) > 1e14:
+    cond = np.linalg.cond(a)
+    if cond > 1e14:
         raise OutsideDomain("is not defined at these values: its left side is numerically "
-                            f"singular (condition number {np.linalg.cond(a):.1e})")
+                            f"singular (condition number {cond:.1e})")
     return x
 
 

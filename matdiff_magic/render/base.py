@@ -186,7 +186,7 @@ class Printer:
 
     def _factors(self, f: E.Expr) -> tuple[E.Expr, ...]:
         s = self.shown(f)
-        if s is not f and isinstance(s, E.Mul) and E.split_coef(s)[0] == 1:
+        if s is not f and isinstance(s, E.Mul) and not isinstance(s.args[0], E.Num):
             return s.args
         return (f,)
 
